@@ -1,0 +1,50 @@
+"""Every failure a user can cause, as one exception family with one-line messages.
+
+The CLI prints ``str(error)`` on one line and exits with code 2; nothing user-facing
+is ever an ``assert`` or a bare traceback.
+"""
+from __future__ import annotations
+
+
+class ArchlensError(Exception):
+    """Base of all user-facing errors: ``str()`` is the complete one-line message."""
+
+
+class SpecError(ArchlensError):
+    """A spec file is malformed: names the file, the layer (and its kind) and the problem.
+
+    Format: ``file: layer 'name' (kind): problem``; parts that are unknown are left out.
+    """
+
+    def __init__(self, problem: str, file: str | None = None,
+                 layer: str | None = None, kind: str | None = None):
+        self.problem, self.file, self.layer, self.kind = problem, file, layer, kind
+        super().__init__(self.message())
+
+    def message(self) -> str:
+        parts = []
+        if self.file:
+            parts.append(str(self.file))
+        if self.layer is not None:
+            parts.append(f"layer '{self.layer}'" + (f" ({self.kind})" if self.kind else ""))
+        parts.append(self.problem)
+        return ": ".join(parts)
+
+    def located(self, file: str | None = None, layer: str | None = None,
+                kind: str | None = None) -> "SpecError":
+        """A copy with missing location parts filled in (inner code rarely knows the file)."""
+        return SpecError(self.problem, self.file or file,
+                         self.layer if self.layer is not None else layer,
+                         self.kind or kind)
+
+
+class LayerProblem(Exception):
+    """Raised by a kind's pure rules; the graph walk turns it into a located SpecError."""
+
+
+class DataError(ArchlensError):
+    """A dataset on disk is missing or malformed: names the file and the fix."""
+
+
+class TrainError(ArchlensError):
+    """Training cannot go on (bad setting, NaN loss, ...): says where and why."""
