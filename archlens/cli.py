@@ -1,0 +1,82 @@
+"""Command line: thin glue over the library. Every user error is one line on stderr, exit 2."""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from .errors import ArchlensError
+
+EXIT_USER_ERROR = 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="archlens", description=(
+        "Architecture specs -> runnable PyTorch models, profiled and explained exactly."))
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub.add_parser("list", help="list the bundled specs")
+    p = sub.add_parser("profile", help="per-layer shapes, params, MACs, FLOPs, memory, receptive field")
+    _spec_args(p)
+    p.add_argument("--format", choices=["table", "json", "csv", "markdown"], default="table")
+    p.add_argument("--dtype", default="float32", help="activation dtype (float32, float16, bfloat16, float64)")
+    v = sub.add_parser("verify", help="prove the analysis against torch, torchinfo and fvcore")
+    _spec_args(v)
+    v.add_argument("--no-peers", action="store_true", help="skip torchinfo and fvcore")
+    return parser
+
+
+def _spec_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("spec", metavar="SPEC", help="bundled spec name (see `archlens list`) or a YAML path")
+    p.add_argument("--input", metavar="CxHxW", help="input size, e.g. 3x512x512 (default: the spec's)")
+
+
+def _input(args):
+    from .spec import parse_shape
+    return parse_shape(args.input) if args.input else None
+
+
+def cmd_list(args) -> int:
+    from .profile import profile
+    from .render import units
+    from .spec import bundled_specs
+    for name in bundled_specs():
+        p = profile(name)
+        print(f"{name:<18} {p.spec.task:<15} input {units.shape(p.input):<11} "
+              f"params {units.count(p.totals.params):>13}  MACs {units.count(p.totals.macs):>15}  "
+              f"{p.spec.title}")
+    return 0
+
+
+def cmd_profile(args) -> int:
+    from .profile import profile
+    from .render.formats import FORMATS
+    print(FORMATS[args.format](profile(args.spec, _input(args), dtype=args.dtype)))
+    return 0
+
+
+def cmd_verify(args) -> int:
+    from .render.verify_report import to_text
+    from .verification import verify
+    report = verify(args.spec, _input(args), peers=not args.no_peers)
+    print(to_text(report))
+    return 0 if report.ok else 1
+
+
+COMMANDS = {"list": cmd_list, "profile": cmd_profile, "verify": cmd_verify}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except ArchlensError as exc:
+        print(f"archlens: {exc}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except KeyboardInterrupt:
+        print("archlens: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

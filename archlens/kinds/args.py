@@ -1,0 +1,131 @@
+"""Typed argument records for layer kinds, and their validation at the spec boundary.
+
+A kind declares its arguments as a frozen dataclass whose annotations are ``Annotated``
+types carrying a parser, e.g. ``kernel_size: PosPair``. ``parse_args`` checks a YAML mapping
+against that record: unknown names (with the closest suggestion), missing required
+arguments, wrong types and out-of-range values all raise ``LayerProblem`` with one line.
+"""
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import typing
+from typing import Annotated, Any
+
+from ..errors import LayerProblem
+
+
+def _describe(value: Any) -> str:
+    return repr(value) if not isinstance(value, str) else f"'{value}'"
+
+
+def _int(value: Any, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"must be an integer, got {_describe(value)}")
+    if value < minimum:
+        kind = "positive" if minimum == 1 else "non-negative"
+        raise ValueError(f"must be {kind}, got {value}")
+    return value
+
+
+def _pair(value: Any, minimum: int) -> tuple[int, int]:
+    if isinstance(value, (list, tuple)):
+        if len(value) != 2:
+            raise ValueError(f"must be an integer or a pair [h, w], got {_describe(list(value))}")
+        return (_int(value[0], minimum), _int(value[1], minimum))
+    try:
+        v = _int(value, minimum)
+    except ValueError as exc:
+        if "integer" in str(exc):
+            raise ValueError(f"must be an integer or a pair [h, w], got {_describe(value)}") from None
+        raise
+    return (v, v)
+
+
+def _bool(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError(f"must be true or false, got {_describe(value)}")
+    return value
+
+
+def _float(value: Any, lo: float | None = None, hi: float | None = None) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"must be a number, got {_describe(value)}")
+    if (lo is not None and value < lo) or (hi is not None and value > hi):
+        raise ValueError(f"must lie in [{lo}, {hi}], got {value}")
+    return float(value)
+
+
+def _int_any(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"must be an integer, got {_describe(value)}")
+    return value
+
+
+def choice(*options: str):
+    """Parser for a string argument limited to ``options``."""
+    def parse(value: Any) -> str:
+        if value not in options:
+            raise ValueError(f"must be one of {', '.join(options)}; got {_describe(value)}")
+        return value
+    return parse
+
+
+PosInt = Annotated[int, lambda v: _int(v, 1)]
+NonNegInt = Annotated[int, lambda v: _int(v, 0)]
+Int = Annotated[int, _int_any]
+PosPair = Annotated[tuple, lambda v: _pair(v, 1)]
+NonNegPair = Annotated[tuple, lambda v: _pair(v, 0)]
+Bool = Annotated[bool, _bool]
+Float = Annotated[float, _float]
+PosFloat = Annotated[float, lambda v: _float(v, 1e-12)]
+Prob = Annotated[float, lambda v: _float(v, 0.0, 1.0)]
+OptPosInt = Annotated[typing.Optional[int], lambda v: None if v is None else _int(v, 1)]
+OptPosPair = Annotated[typing.Optional[tuple], lambda v: None if v is None else _pair(v, 1)]
+
+
+@dataclasses.dataclass(frozen=True)
+class NoArgs:
+    """Record for kinds that take no arguments."""
+
+
+def _parsers(record: type) -> dict[str, Any]:
+    hints = typing.get_type_hints(record, include_extras=True)
+    return {f.name: hints[f.name].__metadata__[0] for f in dataclasses.fields(record)}
+
+
+def _required(record: type) -> list[str]:
+    missing = dataclasses.MISSING
+    return [f.name for f in dataclasses.fields(record)
+            if f.default is missing and f.default_factory is missing]
+
+
+def suggest(name: str, options) -> str:
+    """'; did you mean 'x'?' for the closest option, or ''."""
+    close = difflib.get_close_matches(name, list(options), n=1, cutoff=0.6)
+    return f"; did you mean '{close[0]}'?" if close else ""
+
+
+def parse_args(record: type, raw: dict) -> Any:
+    """Validate ``raw`` (a YAML mapping) against ``record`` and return the typed record."""
+    parsers = _parsers(record)
+    for name in raw:
+        if name not in parsers:
+            known = ", ".join(parsers) or "none"
+            hint = suggest(str(name), parsers)
+            raise LayerProblem(f"unknown argument '{name}'{hint}" if hint else
+                               f"unknown argument '{name}' (known: {known})")
+    for name in _required(record):
+        if name not in raw:
+            raise LayerProblem(f"missing required argument '{name}'")
+    values = {}
+    for name, value in raw.items():
+        try:
+            values[name] = parsers[name](value)
+        except ValueError as exc:
+            raise LayerProblem(f"argument '{name}' {exc}") from None
+    return record(**values)
+
+
+def arg_names(record: type) -> list[str]:
+    return [f.name for f in dataclasses.fields(record)]

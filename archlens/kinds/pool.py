@@ -1,0 +1,178 @@
+"""Pooling: max and average (ceil mode), adaptive max and average."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..errors import LayerProblem
+from ..geometry import ZERO, Calc, conv_length, product, require_spatial, rf_step
+from .args import Bool, NonNegPair, OptPosPair, PosPair
+from .conv import check_window
+from .registry import Kind, register
+
+
+@dataclass(frozen=True)
+class MaxPoolArgs:
+    kernel_size: PosPair             # (k_h, k_w) window
+    stride: OptPosPair = None        # defaults to kernel_size, as in PyTorch
+    padding: NonNegPair = (0, 0)     # implicit -inf padding on each side
+    dilation: PosPair = (1, 1)
+    ceil_mode: Bool = False          # round the output length up (Caffe-era nets do)
+
+
+@dataclass(frozen=True)
+class AvgPoolArgs:
+    kernel_size: PosPair
+    stride: OptPosPair = None        # defaults to kernel_size
+    padding: NonNegPair = (0, 0)     # implicit zero padding on each side
+    ceil_mode: Bool = False
+    count_include_pad: Bool = True   # PyTorch's default: padded zeros count in the mean
+
+
+def _stride(a):
+    return a.stride or a.kernel_size
+
+
+def _pool_shape(a, ins, dilation=(1, 1)):
+    c, h, w = require_spatial(ins[0], "pooling")
+    if any(2 * p > k for p, k in zip(a.padding, a.kernel_size)):
+        raise LayerProblem(f"padding {a.padding} must be at most half the kernel {a.kernel_size}")
+    check_window("kernel", (h, w), a.kernel_size, a.padding, dilation)
+    hw = [conv_length(n, k, s, p, d, a.ceil_mode) for n, k, s, p, d in
+          zip((h, w), a.kernel_size, _stride(a), a.padding, dilation)]
+    return (c, *hw)
+
+
+def _window_flops(out, k, ops_per_window: str, per_window: int) -> Calc:
+    c, h, w = out
+    return product([r"C", r"H_{out}", r"W_{out}", ops_per_window], [c, h, w, per_window])
+
+
+@register("maxpool")
+class MaxPool(Kind):
+    """Max pooling, ``torch.nn.MaxPool2d``. No MACs; FLOPs: k_h·k_w−1 comparisons per output."""
+    examples = [
+        ({"kernel_size": 2, "stride": 2}, [(3, 9, 8)]),
+        ({"kernel_size": 3, "stride": 2, "ceil_mode": True}, [(2, 14, 13)]),
+        ({"kernel_size": [3, 2], "stride": [2, 1], "padding": [1, 1], "dilation": [1, 2]}, [(2, 11, 10)]),
+    ]
+    Args = MaxPoolArgs
+
+    def shape(self, a, ins):
+        return _pool_shape(a, ins, a.dilation)
+
+    def flops(self, a, ins, out):
+        kh, kw = a.kernel_size
+        return _window_flops(out, a.kernel_size, r"(k_h k_w - 1)", kh * kw - 1)
+
+    def rf(self, a, in_rfs):
+        rf = in_rfs[0]
+        return None if rf is None else rf_step(rf, a.kernel_size, _stride(a), a.padding, a.dilation)
+
+    def footprint(self, a, ins, out):
+        from ..footprint import WindowSum
+        return WindowSum(out[0], a.kernel_size, _stride(a), a.padding, a.dilation, out[1:])
+
+    def build(self, a, ins):
+        import torch.nn as nn
+        return nn.MaxPool2d(a.kernel_size, _stride(a), a.padding, a.dilation, ceil_mode=a.ceil_mode)
+
+
+@register("avgpool")
+class AvgPool(Kind):
+    """Average pooling, ``torch.nn.AvgPool2d``. FLOPs: k_h·k_w−1 adds and 1 divide per output."""
+    examples = [
+        ({"kernel_size": 2}, [(3, 8, 8)]),
+        ({"kernel_size": 3, "stride": 2, "padding": 1, "ceil_mode": True}, [(2, 10, 13)]),
+    ]
+    Args = AvgPoolArgs
+
+    def shape(self, a, ins):
+        return _pool_shape(a, ins)
+
+    def flops(self, a, ins, out):
+        kh, kw = a.kernel_size
+        return _window_flops(out, a.kernel_size, r"k_h k_w", kh * kw)
+
+    def rf(self, a, in_rfs):
+        rf = in_rfs[0]
+        return None if rf is None else rf_step(rf, a.kernel_size, _stride(a), a.padding)
+
+    def footprint(self, a, ins, out):
+        from ..footprint import WindowSum
+        return WindowSum(out[0], a.kernel_size, _stride(a), a.padding, (1, 1), out[1:])
+
+    def build(self, a, ins):
+        import torch.nn as nn
+        return nn.AvgPool2d(a.kernel_size, _stride(a), a.padding, a.ceil_mode, a.count_include_pad)
+
+
+@dataclass(frozen=True)
+class AdaptiveArgs:
+    output_size: PosPair             # (H_out, W_out) regardless of the input size
+
+
+def adaptive_windows(n: int, m: int) -> list[tuple[int, int]]:
+    """PyTorch's adaptive bins along one axis: [floor(i·n/m), ceil((i+1)·n/m))."""
+    return [((i * n) // m, -(-((i + 1) * n) // m)) for i in range(m)]
+
+
+def _window_sum(n: int, m: int) -> int:
+    return sum(e - s for s, e in adaptive_windows(n, m))
+
+
+class _Adaptive(Kind):
+    Args = AdaptiveArgs
+    extra_per_window = 0  # avg adds a divide per output, max does not
+
+    def shape(self, a, ins):
+        c, _, _ = require_spatial(ins[0], "adaptive pooling")
+        return (c, *a.output_size)
+
+    def flops(self, a, ins, out):
+        """Sum over bins of (bin area - 1) comparisons/adds, plus one divide per output for avg."""
+        c, h, w = ins[0]
+        (oh, ow) = a.output_size
+        area = _window_sum(h, oh) * _window_sum(w, ow)
+        value = c * (area - oh * ow + self.extra_per_window * oh * ow)
+        return Calc(value, r"C \sum_{\text{bins}} (\text{bin area} - 1)", f"{value:,}")
+
+    def rf(self, a, in_rfs):
+        """None: bin widths depend on the input size, so units have no common field."""
+        return None
+
+    def macs(self, a, ins, out):
+        return ZERO
+
+
+@register("adaptive_avgpool")
+class AdaptiveAvgPool(_Adaptive):
+    """``torch.nn.AdaptiveAvgPool2d``. FLOPs: bin adds plus a divide per output.
+
+    Receptive field: none (bins vary with the input size), said explicitly.
+    """
+    examples = [
+        ({"output_size": 3}, [(2, 7, 8)]),
+        ({"output_size": [2, 4]}, [(3, 6, 9)]),
+    ]
+    extra_per_window = 1
+
+    def build(self, a, ins):
+        import torch.nn as nn
+        return nn.AdaptiveAvgPool2d(a.output_size)
+
+    def fvcore_flops(self, a, ins, out):
+        c, h, w = ins[0]
+        return c * h * w, "fvcore counts one flop per input element of adaptive_avg_pool2d"
+
+
+@register("adaptive_maxpool")
+class AdaptiveMaxPool(_Adaptive):
+    """``torch.nn.AdaptiveMaxPool2d``. FLOPs: bin area − 1 comparisons per output.
+
+    Receptive field: none (bins vary with the input size), said explicitly.
+    """
+    examples = [({"output_size": [3, 2]}, [(2, 7, 5)])]
+
+    def build(self, a, ins):
+        import torch.nn as nn
+        return nn.AdaptiveMaxPool2d(a.output_size)

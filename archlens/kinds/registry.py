@@ -1,0 +1,101 @@
+"""The one registry of layer kinds.
+
+Each kind is a class registered once with ``@register("name")``. It declares a typed
+argument record (``Args``) and supplies small pure rules — ``shape``, ``params``, ``macs``,
+``flops``, ``rf`` — plus ``build``, the only rule that touches torch (imported inside it).
+It also states how torchinfo and fvcore count it, so the cross-check can explain every
+difference by name. Duplicate registration and unknown kinds are errors.
+"""
+from __future__ import annotations
+
+from ..errors import LayerProblem
+from ..geometry import RF, ZERO, Calc, Params, Shape
+from .args import NoArgs, suggest
+
+KINDS: dict[str, "Kind"] = {}
+
+
+class Kind:
+    """Base class of a layer kind. Subclasses override the rules that apply to them."""
+
+    name: str = ""
+    Args: type = NoArgs
+    arity: int | None = 1          # number of inputs; None means "two or more"
+    width_arg: str | None = None   # argument a width multiplier scales (out_channels, ...)
+    # (arguments, input shapes) the registry-wide tests build and check against torch;
+    # every kind must give at least one, so a new kind is tested without editing tests/.
+    examples: list = []
+
+    def shape(self, a, ins: list[Shape]) -> Shape:
+        raise NotImplementedError
+
+    def params(self, a, ins: list[Shape]) -> Params:
+        """Learnable parameters; parameter-free kinds have none."""
+        return Params()
+
+    def macs(self, a, ins: list[Shape], out: Shape) -> Calc:
+        """Multiply-accumulates; only weighted kinds (conv, linear, ...) have any."""
+        return ZERO
+
+    def flops(self, a, ins: list[Shape], out: Shape) -> Calc:
+        """Floating-point operations; default 2 per MAC plus one add per bias element used."""
+        return _two_macs_plus_bias(self.macs(a, ins, out), self.params(a, ins), out)
+
+    def rf(self, a, in_rfs: list[RF | None]) -> RF | None:
+        """Receptive field of the output; default: unchanged (pointwise kinds)."""
+        return in_rfs[0]
+
+    def build(self, a, ins: list[Shape]):
+        raise NotImplementedError
+
+    def footprint(self, a, ins: list[Shape], out: Shape):
+        """Module used by verify's receptive-field footprint in place of ``build``'s, or None.
+
+        Kinds whose gradient does not reach every input of the window (max pooling) or that
+        mix channels in non-positive ways (normalisations) return a stand-in of equal geometry.
+        """
+        return None
+
+    # How the peers count this kind: (value, reason). Used only by verify's cross-check.
+    def torchinfo_macs(self, a, ins: list[Shape], out: Shape) -> tuple[int, str]:
+        return 0, "torchinfo counts mult-adds only for layers with parameters"
+
+    def fvcore_flops(self, a, ins: list[Shape], out: Shape) -> tuple[int, str]:
+        return 0, "fvcore has no handle for this op and counts 0"
+
+
+def _two_macs_plus_bias(macs: Calc, params: Params, out: Shape) -> Calc:
+    if macs.value == 0:
+        return ZERO
+    mult = Calc(2 * macs.value, r"2 \cdot \mathrm{MACs}", f"2 \\cdot {macs.value:,}".replace(",", "{,}"))
+    if params.bias.value == 0:
+        return mult
+    adds = _numel(out)
+    return mult + Calc(adds, r"\mathrm{bias\ adds}", f"{adds:,}".replace(",", "{,}"))
+
+
+def _numel(shape: Shape) -> int:
+    n = 1
+    for v in shape:
+        n *= v
+    return n
+
+
+def register(name: str):
+    """Class decorator: register a kind under ``name``; registering a name twice raises."""
+    def deco(cls):
+        if name in KINDS:
+            raise ValueError(f"layer kind '{name}' is registered twice "
+                             f"({type(KINDS[name]).__name__} and {cls.__name__})")
+        cls.name = name
+        KINDS[name] = cls()
+        return cls
+    return deco
+
+
+def get_kind(name) -> Kind:
+    """The registered kind, or a LayerProblem that lists the known kinds."""
+    if name not in KINDS:
+        hint = suggest(str(name), KINDS)
+        raise LayerProblem(f"unknown kind '{name}'{hint} (known kinds: {', '.join(sorted(KINDS))})")
+    return KINDS[name]

@@ -1,0 +1,119 @@
+"""A ModelProfile as JSON, CSV, Markdown or an aligned terminal table.
+
+JSON field names are a public contract: later versions may add fields, never rename them.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from ..profile import LayerProfile, ModelProfile
+from . import units
+
+CONVENTIONS = ("params = weights + biases; MACs = multiply-accumulates of conv/linear layers; "
+               "FLOPs = 2 x MACs + bias adds + elementwise work; activations = output elements "
+               "x {dtype} bytes, batch 1; RF = receptive field size / jump / start, per axis")
+
+
+def rf_json(rf) -> dict | None:
+    if rf is None:
+        return None
+    return {k: [units.number(v) for v in getattr(rf, k)] for k in ("size", "jump", "start")}
+
+
+def layer_json(lp: LayerProfile) -> dict:
+    out = {"name": lp.name, "kind": lp.kind, "inputs": list(lp.inputs),
+           "out_shape": list(lp.out_shape), "params": lp.params.total,
+           "weight_params": lp.params.weight.value, "bias_params": lp.params.bias.value,
+           "trainable_params": lp.trainable_params, "macs": lp.macs.value,
+           "flops": lp.flops.value, "activation_bytes": lp.activation_bytes, "rf": rf_json(lp.rf)}
+    out.update(lp.extra)
+    return out
+
+
+def to_dict(p: ModelProfile) -> dict:
+    t = p.totals
+    return {"spec": p.spec.name, "input": list(p.input), "dtype": p.dtype,
+            "totals": {"params": t.params, "trainable_params": t.trainable_params,
+                       "frozen_params": t.frozen_params, "macs": t.macs, "flops": t.flops,
+                       "activation_bytes": t.activation_bytes},
+            "layers": [layer_json(lp) for lp in p.layers]}
+
+
+def to_json(p: ModelProfile) -> str:
+    return json.dumps(to_dict(p), indent=2)
+
+
+COLUMNS = ("layer", "kind", "output", "params", "MACs", "FLOPs", "act MiB", "RF", "jump", "start")
+
+
+def _row(lp: LayerProfile) -> list[str]:
+    rf = lp.rf
+    params = units.count(lp.params.total) + (" (frozen)" if lp.frozen and lp.params.total else "")
+    return [lp.name, lp.kind, units.shape(lp.out_shape), params, units.count(lp.macs.value),
+            units.count(lp.flops.value), units.mib(lp.activation_bytes),
+            units.axes(rf.size) if rf else "none", units.axes(rf.jump) if rf else "-",
+            units.axes(rf.start) if rf else "-"]
+
+
+def _total_row(p: ModelProfile) -> list[str]:
+    t = p.totals
+    return ["total", "", "", units.count(t.params), units.count(t.macs), units.count(t.flops),
+            units.mib(t.activation_bytes), "", "", ""]
+
+
+def to_table(p: ModelProfile) -> str:
+    rows = [list(COLUMNS)] + [_row(lp) for lp in p.layers] + [_total_row(p)]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(COLUMNS))]
+    left = {0, 1, 2}
+
+    def line(r):
+        return "  ".join(c.ljust(w) if i in left else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths)))
+    rule = "-" * len(line(rows[0]))
+    body = [line(rows[0]), rule] + [line(r) for r in rows[1:-1]] + [rule, line(rows[-1])]
+    return "\n".join([_header(p), *body, _footer(p)])
+
+
+def _header(p: ModelProfile) -> str:
+    return f"{p.spec.name}: input {units.shape(p.input)}, {p.dtype}"
+
+
+def _footer(p: ModelProfile) -> str:
+    t = p.totals
+    return "\n".join([
+        f"params: {units.count(t.params)} ({units.count(t.trainable_params)} trainable, "
+        f"{units.count(t.frozen_params)} frozen)",
+        f"MACs: {units.count(t.macs)} ({units.si(t.macs)}MAC)   FLOPs: {units.count(t.flops)} "
+        f"({units.si(t.flops)}FLOP)   activations: {units.mib(t.activation_bytes)} MiB",
+        "conventions: " + CONVENTIONS.format(dtype=p.dtype)])
+
+
+def to_csv(p: ModelProfile) -> str:
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(["name", "kind", "inputs", "out_shape", "params", "weight_params",
+                     "bias_params", "trainable_params", "macs", "flops", "activation_bytes",
+                     "rf_size", "rf_jump", "rf_start"])
+    for lp in p.layers:
+        rf = lp.rf
+        writer.writerow([lp.name, lp.kind, " ".join(lp.inputs), units.shape(lp.out_shape),
+                         lp.params.total, lp.params.weight.value, lp.params.bias.value,
+                         lp.trainable_params, lp.macs.value, lp.flops.value, lp.activation_bytes,
+                         *(units.axes(getattr(rf, k)) if rf else "" for k in ("size", "jump", "start"))])
+    return buf.getvalue()
+
+
+def to_markdown(p: ModelProfile) -> str:
+    head = "| " + " | ".join(COLUMNS) + " |"
+    rule = "|" + "|".join("---" if i < 3 else "---:" for i in range(len(COLUMNS))) + "|"
+    rows = ["| " + " | ".join(_md(c) for c in _row(lp)) + " |" for lp in p.layers]
+    total = "| " + " | ".join(f"**{c}**" if c else "" for c in _total_row(p)) + " |"
+    return "\n".join([head, rule, *rows, total, "", _footer(p).replace("\n", "  \n")]) + "\n"
+
+
+def _md(text: str) -> str:
+    return text.replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
+
+
+FORMATS = {"table": to_table, "json": to_json, "csv": to_csv, "markdown": to_markdown}

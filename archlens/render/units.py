@@ -1,0 +1,46 @@
+"""Number formatting: thousands separators, byte units, exact fractions, shapes."""
+from __future__ import annotations
+
+from fractions import Fraction
+
+
+def count(n: int) -> str:
+    """12345678 -> '12,345,678'."""
+    return f"{n:,}"
+
+
+def si(n: float) -> str:
+    """Short human form: 15470264320 -> '15.47 G'."""
+    for unit, scale in (("T", 1e12), ("G", 1e9), ("M", 1e6), ("k", 1e3)):
+        if abs(n) >= scale:
+            return f"{n / scale:.2f} {unit}"
+    return f"{n:g}"
+
+
+def mib(nbytes: int) -> str:
+    return f"{nbytes / 2**20:,.2f}"
+
+
+def number(value: Fraction) -> int | float:
+    """A Fraction as a JSON number: an int when whole, else a float."""
+    value = Fraction(value)
+    return int(value) if value.denominator == 1 else float(value)
+
+
+def frac(value: Fraction) -> str:
+    """Exact text: 32, 15.5, or 1/3 when not a short decimal."""
+    value = Fraction(value)
+    if value.denominator == 1:
+        return str(value.numerator)
+    as_float = float(value)
+    return f"{as_float:g}" if Fraction(as_float) == value and len(f"{as_float:g}") < 9 else str(value)
+
+
+def axes(pair) -> str:
+    """An (h, w) pair as '212' when square, else '212x180'."""
+    a, b = (frac(v) for v in pair)
+    return a if a == b else f"{a}x{b}"
+
+
+def shape(s) -> str:
+    return "x".join(str(v) for v in s)

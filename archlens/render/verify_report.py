@@ -1,0 +1,70 @@
+"""A VerifyReport as a terminal table plus the named reasons for every peer difference."""
+from __future__ import annotations
+
+from collections import defaultdict
+
+from . import units
+
+TORCH_COLS = ("params", "trainable", "shape", "macs", "rf")
+
+
+def _mark(checks, quantity) -> str:
+    found = [c for c in checks if c.quantity == quantity]
+    if not found:
+        return "-"
+    return "ok" if all(c.ok for c in found) else "FAIL"
+
+
+def _peer(checks, quantity, macs: int) -> str:
+    found = [c for c in checks if c.quantity == quantity]
+    if not found:
+        return "-"
+    c = found[0]
+    text = units.count(c.theirs)
+    if c.theirs != macs:
+        text += f" ({c.theirs - macs:+,})"
+    return text + ("" if c.ok else " FAIL")
+
+
+def to_text(report) -> str:
+    by_layer = defaultdict(list)
+    for c in report.checks:
+        by_layer[c.layer].append(c)
+    head = ["layer", *TORCH_COLS, "torchinfo mult-adds (vs our MACs)", "fvcore flops (vs our MACs)"]
+    rows = [head]
+    for lp in report.profile.layers:
+        cs = by_layer[lp.name]
+        rows.append([lp.name, *(_mark(cs, q) for q in TORCH_COLS),
+                     _peer(cs, "torchinfo mult-adds", lp.macs.value),
+                     _peer(cs, "fvcore flops", lp.macs.value)])
+    widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
+    lines = ["  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths)))
+             for r in rows]
+    lines.insert(1, "-" * len(lines[0]))
+    p = report.profile
+    title = f"verify {p.spec.name} at {units.shape(p.input)}: analytic vs torch (params, shapes, " \
+            f"MACs via FlopCounterMode), receptive fields vs gradient footprint, and the peers"
+    return "\n".join([title, *lines, "", *_reasons(report), "", _verdict(report)])
+
+
+def _reasons(report) -> list[str]:
+    """Group peer differences by their stated reason: 'why torchinfo says more'."""
+    macs = {lp.name: lp.macs.value for lp in report.profile.layers}
+    groups = defaultdict(list)
+    for c in report.checks:
+        if c.source in ("torchinfo", "fvcore") and "params" not in c.quantity and c.theirs != macs[c.layer]:
+            groups[(c.source, c.reason)].append(c.layer)
+    out = ["Differences from our MACs, explained:"] if groups else ["No peer differs from our MACs."]
+    for (source, reason), layers in sorted(groups.items()):
+        shown = ", ".join(layers[:6]) + (f", ... ({len(layers)} layers)" if len(layers) > 6 else "")
+        out.append(f"  {source}: {reason} [{shown}]")
+    return out
+
+
+def _verdict(report) -> str:
+    if report.ok:
+        return f"OK: {len(report.checks)} checks passed"
+    lines = [f"FAILED: {len(report.failures)} of {len(report.checks)} checks"]
+    for c in report.failures[:20]:
+        lines.append(f"  layer '{c.layer}': {c.quantity}: ours {c.ours!r}, {c.source} {c.theirs!r}")
+    return "\n".join(lines)

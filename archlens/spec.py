@@ -1,0 +1,259 @@
+"""Specs are data: frozen records, loaded from YAML and validated at the boundary.
+
+One canonical form: the VGG stage shorthand and backbone reuse expand here, at load time,
+and nothing downstream sees them. Every problem raises a ``SpecError`` naming the file,
+the layer and its kind.
+"""
+from __future__ import annotations
+
+import dataclasses
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import yamlio
+from .errors import LayerProblem, SpecError
+from .kinds import get_kind
+from .kinds.args import parse_args, suggest
+from .shorthand import expand_item
+
+SPECS_DIR = Path(__file__).resolve().parent.parent / "specs"
+INPUT = "input"  # the name by which layers refer to the network input
+NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+TOP_KEYS = ("name", "title", "description", "source", "task", "input", "num_classes",
+            "backbone", "layers", "expected", "train", "detection", "notes")
+LAYER_KEYS = ("name", "kind", "inputs", "frozen")
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    name: str                              # unique; also the torch submodule name
+    kind: str                              # a registered layer kind
+    args: Any                              # the kind's typed argument record
+    inputs: tuple[str, ...] | None = None  # producers by name; None = the previous layer
+    frozen: bool = False                   # parameters excluded from training
+    width_scaled: bool = True              # False where a size is tied to num_classes
+    raw: dict = field(default_factory=dict, compare=False)  # arguments as written
+
+
+@dataclass(frozen=True)
+class Spec:
+    name: str                        # identifier, defaults to the file stem
+    input: tuple[int, ...]           # (C, H, W) or (F,), batch axis excluded
+    layers: tuple[LayerSpec, ...]    # in spec order; wiring via LayerSpec.inputs
+    title: str = ""                  # human title, e.g. "VGG-16 (configuration D)"
+    source: str = ""                 # paper and table the spec transcribes
+    description: str = ""
+    task: str = "classification"     # classification | regression | segmentation | detection
+    num_classes: int | None = None   # classes the head predicts
+    expected: dict = field(default_factory=dict)  # published numbers tests check
+    train: dict = field(default_factory=dict)     # training recipe (validated by the harness)
+    extra: dict = field(default_factory=dict)     # sections owned by other modules (detection)
+    path: str = ""                   # file it was loaded from, for messages
+
+    def layer(self, name: str) -> LayerSpec:
+        for layer in self.layers:
+            if layer.name == name:
+                return layer
+        raise KeyError(name)
+
+
+def bundled_specs() -> list[str]:
+    """Names of the specs shipped in ``specs/``."""
+    return sorted(p.stem for p in SPECS_DIR.glob("*.yaml"))
+
+
+def resolve_path(ref: str | Path) -> Path:
+    """A bundled spec name or a path to a YAML file."""
+    path = Path(ref)
+    if path.suffix in (".yaml", ".yml") or path.exists():
+        if not path.is_file():
+            raise SpecError("no such spec file", file=str(ref))
+        return path
+    bundled = SPECS_DIR / f"{ref}.yaml"
+    if bundled.is_file():
+        return bundled
+    names = bundled_specs()
+    raise SpecError(f"unknown spec '{ref}'{suggest(str(ref), names)} (bundled: {', '.join(names)})")
+
+
+def load_spec(ref: "str | Path | Spec | dict") -> Spec:
+    """Load and validate a spec from a bundled name, a path, a mapping, or pass a Spec through."""
+    if isinstance(ref, Spec):
+        return ref
+    if isinstance(ref, dict):
+        return spec_from_dict(ref)
+    path = resolve_path(ref)
+    doc = yamlio.read_mapping(path)
+    try:
+        return _build_spec(doc, path)
+    except SpecError as exc:
+        raise exc.located(file=str(path)) from None
+
+
+def spec_from_dict(doc: dict, file: str = "<spec>") -> Spec:
+    """Validate an in-memory spec mapping (as YAML would give); messages name ``file``."""
+    try:
+        return _build_spec(doc, Path(file))
+    except SpecError as exc:
+        raise exc.located(file=file) from None
+
+
+def _build_spec(doc: dict, path: Path) -> Spec:
+    _check_keys(doc, TOP_KEYS, "unknown top-level key")
+    num_classes = doc.get("num_classes")
+    if num_classes is not None and (not isinstance(num_classes, int) or num_classes < 1):
+        raise SpecError(f"num_classes must be a positive integer, got {num_classes!r}")
+    raw_layers = _backbone_layers(doc.get("backbone"), path) + _own_layers(doc, path)
+    if not raw_layers:
+        raise SpecError("the spec has no layers")
+    layers = [_parse_layer(raw, num_classes) for raw in raw_layers]
+    _check_unique(layers)
+    known = {k: doc[k] for k in ("detection",) if k in doc}
+    return Spec(name=str(doc.get("name", path.stem)), input=_parse_input(doc.get("input")),
+                layers=tuple(layers), title=str(doc.get("title", "")),
+                source=str(doc.get("source", "")), description=str(doc.get("description", "")),
+                task=str(doc.get("task", "classification")), num_classes=num_classes,
+                expected=doc.get("expected") or {}, train=doc.get("train") or {},
+                extra=known, path=str(path))
+
+
+def _check_keys(doc: dict, allowed, what: str, layer=None, kind=None) -> None:
+    for key in doc:
+        if key not in allowed:
+            raise SpecError(f"{what} '{key}'{suggest(str(key), allowed)}", layer=layer, kind=kind)
+
+
+def _parse_input(value) -> tuple[int, ...]:
+    ok = isinstance(value, list) and len(value) in (1, 3) and all(
+        isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in value)
+    if not ok:
+        raise SpecError(f"input must be [C, H, W] or [features] of positive integers, got {value!r}")
+    return tuple(value)
+
+
+def _own_layers(doc: dict, path: Path) -> list[dict]:
+    items = doc.get("layers", [])
+    if not isinstance(items, list):
+        raise SpecError("layers must be a list")
+    out: list[dict] = []
+    for index, item in enumerate(items):
+        out.extend(expand_item(item, index))
+    return out
+
+
+def _backbone_layers(backbone, path: Path) -> list[dict]:
+    """Layers reused from another spec, up to ``until``, with per-layer overrides."""
+    if backbone is None:
+        return []
+    if not isinstance(backbone, dict) or "spec" not in backbone:
+        raise SpecError("backbone must be a mapping with 'spec' (and optional 'until', 'override')")
+    _check_keys(backbone, ("spec", "until", "override"), "unknown backbone key")
+    other = resolve_path(backbone["spec"]) if not str(backbone["spec"]).endswith(".yaml") \
+        else (path.parent / backbone["spec"])
+    doc = yamlio.read_mapping(other)
+    layers = _backbone_layers(doc.get("backbone"), other) + _own_layers(doc, other)
+    layers = _until(layers, backbone.get("until"), other)
+    from .shorthand import apply_overrides
+    return apply_overrides(layers, backbone.get("override") or {})
+
+
+def _until(layers: list[dict], until, source: Path) -> list[dict]:
+    if until is None:
+        return layers
+    names = [raw.get("name") for raw in layers]
+    if until not in names:
+        raise SpecError(f"backbone 'until: {until}' names no layer of {source.name}"
+                        f"{suggest(str(until), [n for n in names if n])}")
+    return layers[: names.index(until) + 1]
+
+
+def _parse_layer(raw: dict, num_classes: int | None) -> LayerSpec:
+    name, kind_name = raw.get("name"), raw.get("kind")
+    if not isinstance(name, str) or not NAME_RE.match(name) or name == INPUT:
+        raise SpecError(f"layer name {name!r} must be an identifier (letters, digits, _) "
+                        f"other than '{INPUT}'", layer=str(name), kind=kind_name)
+    if kind_name is None:
+        raise SpecError("missing 'kind'", layer=name)
+    try:
+        kind = get_kind(kind_name)
+        args_raw = {k: v for k, v in raw.items() if k not in LAYER_KEYS}
+        tied = any(v == "num_classes" for v in args_raw.values())
+        args_raw = _resolve_classes(args_raw, num_classes)
+        args = parse_args(kind.Args, args_raw)
+    except LayerProblem as exc:
+        raise SpecError(str(exc), layer=name, kind=kind_name) from None
+    return LayerSpec(name, kind_name, args, _parse_inputs(raw, name, kind_name),
+                     _parse_frozen(raw, name, kind_name), not tied, args_raw)
+
+
+def _resolve_classes(args: dict, num_classes: int | None) -> dict:
+    """``out_features: num_classes`` refers to the spec's class count."""
+    if any(v == "num_classes" for v in args.values()) and num_classes is None:
+        raise LayerProblem("refers to num_classes, but the spec sets no num_classes")
+    return {k: (num_classes if v == "num_classes" else v) for k, v in args.items()}
+
+
+def _parse_inputs(raw: dict, name: str, kind: str) -> tuple[str, ...] | None:
+    value = raw.get("inputs")
+    if value is None:
+        return None
+    value = [value] if isinstance(value, str) else value
+    if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
+        raise SpecError(f"inputs must be a layer name or a list of names, got {raw['inputs']!r}",
+                        layer=name, kind=kind)
+    return tuple(value)
+
+
+def _parse_frozen(raw: dict, name: str, kind: str) -> bool:
+    value = raw.get("frozen", False)
+    if not isinstance(value, bool):
+        raise SpecError(f"frozen must be true or false, got {value!r}", layer=name, kind=kind)
+    return value
+
+
+def _check_unique(layers: list[LayerSpec]) -> None:
+    seen: set[str] = set()
+    for layer in layers:
+        if layer.name in seen:
+            raise SpecError("duplicate layer name", layer=layer.name, kind=layer.kind)
+        seen.add(layer.name)
+
+
+def with_input(spec: Spec, shape) -> Spec:
+    """The same spec at another input size; derived sizes follow at analysis time."""
+    return spec if shape is None else dataclasses.replace(spec, input=tuple(shape))
+
+
+def scale_width(spec: Spec, factor: float) -> Spec:
+    """A thinner (or wider) variant: every width argument times ``factor``, at least 1.
+
+    Layers whose size is tied to ``num_classes`` keep it; grouped layers stay divisible.
+    """
+    if factor == 1:
+        return spec
+    return dataclasses.replace(spec, layers=tuple(_scaled(layer, factor) for layer in spec.layers))
+
+
+def _scaled(layer: LayerSpec, factor: float) -> LayerSpec:
+    arg = get_kind(layer.kind).width_arg
+    if arg is None or not layer.width_scaled:
+        return layer
+    groups = getattr(layer.args, "groups", 1)
+    value = max(1, round(getattr(layer.args, arg) * factor / groups)) * groups
+    args = dataclasses.replace(layer.args, **{arg: value})
+    if getattr(args, "in_channels", None) is not None:
+        args = dataclasses.replace(args, in_channels=None)  # derived again from the thinner input
+    return dataclasses.replace(layer, args=args)
+
+
+def parse_shape(text: str) -> tuple[int, ...]:
+    """'3x224x224' -> (3, 224, 224); used by the CLI's --input."""
+    try:
+        shape = tuple(int(v) for v in text.lower().split("x"))
+    except ValueError:
+        shape = ()
+    if len(shape) not in (1, 3) or any(v <= 0 for v in shape):
+        raise SpecError(f"--input must look like CxHxW (e.g. 3x224x224) or F, got '{text}'")
+    return shape
