@@ -7,7 +7,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .graph import Node, order, output_name, walk_shapes
+from .graph import Node, order, output_name
+from .profile import profile
 from .spec import INPUT, Spec, load_spec, scale_width, with_input
 
 
@@ -54,6 +55,7 @@ def build_model(spec, input=None, width: float = 1.0) -> SpecModel:
     """
     spec = scale_width(with_input(load_spec(spec), input), width)
     nodes = order(spec)
-    shapes = walk_shapes(spec, nodes)
-    modules = {n.name: n.kind.build(n.layer.args, [shapes[s] for s in n.inputs]) for n in nodes}
+    facts = {lp.name: lp for lp in profile(spec).layers}  # pure arithmetic: shapes, crop offsets
+    modules = {n.name: n.kind.build_in_context(n.layer.args, list(facts[n.name].in_shapes),
+                                               facts[n.name].extra) for n in nodes}
     return SpecModel(spec, nodes, modules)

@@ -87,10 +87,17 @@ def _profile_node(spec: Spec, node: Node, shapes, rfs, itemsize: int) -> LayerPr
     except LayerProblem as exc:
         raise SpecError(str(exc), spec.path or spec.name, node.name, node.layer.kind) from None
     rfs[node.name] = rf
-    extra = node.kind.extra(a, ins, [rfs[s] for s in node.inputs]) if hasattr(node.kind, "extra") else {}
+    extra = _extra(spec, node, ins, [rfs[s] for s in node.inputs])
     return LayerProfile(node.name, node.layer.kind, node.inputs, tuple(ins), out,
                         node.kind.params(a, ins), node.layer.frozen, node.kind.macs(a, ins, out),
                         node.kind.flops(a, ins, out), _numel(out) * itemsize, rf, extra)
+
+
+def _extra(spec: Spec, node: Node, ins, in_rfs) -> dict:
+    try:
+        return node.kind.extra(node.layer.args, ins, in_rfs)
+    except LayerProblem as exc:
+        raise SpecError(str(exc), spec.path or spec.name, node.name, node.layer.kind) from None
 
 
 def _numel(shape: Shape) -> int:

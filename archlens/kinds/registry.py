@@ -48,6 +48,14 @@ class Kind:
     def build(self, a, ins: list[Shape]):
         raise NotImplementedError
 
+    def extra(self, a, ins: list[Shape], in_rfs: list[RF | None]) -> dict:
+        """Kind-specific facts for the profile (JSON fields), e.g. a crop's derived offset."""
+        return {}
+
+    def build_in_context(self, a, ins: list[Shape], facts: dict):
+        """``build`` for kinds that need profile facts (``extra``), e.g. a crop's offset."""
+        return self.build(a, ins)
+
     def footprint(self, a, ins: list[Shape], out: Shape):
         """Module used by verify's receptive-field footprint in place of ``build``'s, or None.
 
