@@ -89,7 +89,18 @@ def load_spec(ref: "str | Path | Spec | dict") -> Spec:
     try:
         return _build_spec(doc, path)
     except SpecError as exc:
-        raise exc.located(file=str(path)) from None
+        raise exc.located(file=display_path(path)) from None
+
+
+def display_path(path: Path) -> str:
+    """A path as the user would type it: relative to the working directory when inside it."""
+    resolved = Path(path).resolve()
+    for base in (Path.cwd(), SPECS_DIR.parent):
+        try:
+            return resolved.relative_to(base).as_posix()
+        except ValueError:
+            continue
+    return str(path)
 
 
 def spec_from_dict(doc: dict, file: str = "<spec>") -> Spec:
@@ -116,7 +127,7 @@ def _build_spec(doc: dict, path: Path) -> Spec:
                 source=str(doc.get("source", "")), description=str(doc.get("description", "")),
                 task=str(doc.get("task", "classification")), num_classes=num_classes,
                 expected=doc.get("expected") or {}, train=doc.get("train") or {},
-                extra=known, path=str(path))
+                extra=known, path=display_path(path))
 
 
 def _check_keys(doc: dict, allowed, what: str, layer=None, kind=None) -> None:

@@ -19,6 +19,8 @@ def read_mapping(path: Path) -> dict:
         text = Path(path).read_text(encoding="utf-8")
     except FileNotFoundError:
         raise SpecError("no such file", file=str(path)) from None
+    except IsADirectoryError:
+        raise SpecError("is a directory, not a YAML file", file=str(path)) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise SpecError(f"cannot read file ({exc.__class__.__name__})", file=str(path)) from None
     doc = parse(text, str(path))
@@ -51,4 +53,9 @@ def _tag_message(exc) -> str:
 
 def _syntax_message(exc) -> str:
     problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-    return f"{_line(exc)}YAML syntax error: {problem}"
+    context, mark = getattr(exc, "context", None), getattr(exc, "context_mark", None)
+    where = ""
+    if context and mark is not None and getattr(exc, "problem_mark", None) is not None \
+            and mark.line != exc.problem_mark.line:
+        where = f" ({context} started on line {mark.line + 1})"
+    return f"{_line(exc)}YAML syntax error: {problem}{where}"

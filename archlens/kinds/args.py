@@ -100,9 +100,27 @@ def _required(record: type) -> list[str]:
             if f.default is missing and f.default_factory is missing]
 
 
+def edit_distance(a: str, b: str) -> int:
+    """Damerau-Levenshtein (optimal string alignment): a swapped pair of letters costs 1."""
+    d = [[i + j if i * j == 0 else 0 for j in range(len(b) + 1)] for i in range(len(a) + 1)]
+    for i in range(1, len(a) + 1):
+        for j in range(1, len(b) + 1):
+            d[i][j] = min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] != b[j - 1]))
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1)
+    return d[len(a)][len(b)]
+
+
 def suggest(name: str, options) -> str:
-    """'; did you mean 'x'?' for the closest option, or ''."""
-    close = difflib.get_close_matches(name, list(options), n=1, cutoff=0.6)
+    """'; did you mean 'x'?' for the closest option (typos, swapped letters), or ''."""
+    options = [str(o) for o in options]
+    if not options:
+        return ""
+    # ties go to an anagram (letters swapped, the commonest typo), then alphabetically
+    best = min(options, key=lambda o: (edit_distance(name, o), sorted(o) != sorted(name), o))
+    if edit_distance(name, best) <= max(1, len(name) // 3):
+        return f"; did you mean '{best}'?"
+    close = difflib.get_close_matches(name, options, n=1, cutoff=0.6)
     return f"; did you mean '{close[0]}'?" if close else ""
 
 
