@@ -6,6 +6,11 @@ is ever an ``assert`` or a bare traceback.
 from __future__ import annotations
 
 
+def one_line(text: str) -> str:
+    """User-supplied values may hold newlines; a message must stay on one line."""
+    return text.replace("\r", "\\r").replace("\n", "\\n")
+
+
 class ArchlensError(Exception):
     """Base of all user-facing errors: ``str()`` is the complete one-line message."""
 
@@ -28,7 +33,7 @@ class SpecError(ArchlensError):
         if self.layer is not None:
             parts.append(f"layer '{self.layer}'" + (f" ({self.kind})" if self.kind else ""))
         parts.append(self.problem)
-        return ": ".join(parts)
+        return one_line(": ".join(str(p) for p in parts))
 
     def located(self, file: str | None = None, layer: str | None = None,
                 kind: str | None = None) -> "SpecError":

@@ -7,6 +7,7 @@ the layer and its kind.
 from __future__ import annotations
 
 import dataclasses
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -240,19 +241,20 @@ def with_input(spec: Spec, shape) -> Spec:
 def scale_width(spec: Spec, factor: float) -> Spec:
     """A thinner (or wider) variant: every width argument times ``factor``, at least 1.
 
-    Layers whose size is tied to ``num_classes`` keep it; grouped layers stay divisible.
+    Layers whose size is tied to ``num_classes`` keep it. Widths are rounded to a multiple
+    of every ``groups`` in the spec, so each grouped layer's input stays divisible.
     """
     if factor == 1:
         return spec
-    return dataclasses.replace(spec, layers=tuple(_scaled(layer, factor) for layer in spec.layers))
+    unit = math.lcm(*(getattr(layer.args, "groups", 1) for layer in spec.layers))
+    return dataclasses.replace(spec, layers=tuple(_scaled(l, factor, unit) for l in spec.layers))
 
 
-def _scaled(layer: LayerSpec, factor: float) -> LayerSpec:
+def _scaled(layer: LayerSpec, factor: float, unit: int) -> LayerSpec:
     arg = get_kind(layer.kind).width_arg
     if arg is None or not layer.width_scaled:
         return layer
-    groups = getattr(layer.args, "groups", 1)
-    value = max(1, round(getattr(layer.args, arg) * factor / groups)) * groups
+    value = max(1, round(getattr(layer.args, arg) * factor / unit)) * unit
     args = dataclasses.replace(layer.args, **{arg: value})
     if getattr(args, "in_channels", None) is not None:
         args = dataclasses.replace(args, in_channels=None)  # derived again from the thinner input

@@ -97,18 +97,28 @@ def _hooked_shapes(model, x, names) -> dict[str, tuple]:
 
 
 def _rf_checks(spec, prof: ModelProfile, width: float | None) -> list[Check]:
-    targets = {lp.name: tuple(v // 2 for v in lp.out_shape[1:])
-               for lp in prof.layers if lp.rf is not None and len(lp.out_shape) == 3}
-    if not targets:
+    """Footprints of each layer's centre unit, measured on an input enlarged so that no field
+    is clipped by the image border (fields do not depend on the input size); then the
+    extent of non-zero input gradient must equal the analytic interval exactly."""
+    spatial = [lp for lp in prof.layers if lp.rf is not None and len(lp.out_shape) == 3]
+    if not spatial:
         return []
-    thin = scale_width(spec, width or _thin_width(spec))
-    model = _footprint_model(thin)
-    measured = footprint.measured_extent(model, spec.input, targets)
-    hw = spec.input[1:]
-    return [Check(name, "rf", footprint.predicted_extent(prof.layer(name).rf, idx, hw),
+    big = with_input(spec, _unclipped_input(spec.input, spatial))
+    big_prof = profile(big)
+    targets = {lp.name: tuple(v // 2 for v in big_prof.layer(lp.name).out_shape[1:]) for lp in spatial}
+    model = _footprint_model(scale_width(big, width or _thin_width(spec)))
+    measured = footprint.measured_extent(model, big.input, targets)
+    return [Check(name, "rf", footprint.predicted_extent(prof.layer(name).rf, idx, big.input[1:]),
                   measured[name], "footprint",
-                  "input pixels reaching the centre unit (rows, cols), clipped to the image")
+                  "input pixels reaching the centre unit (rows, cols) on an unclipped input")
             for name, idx in targets.items()]
+
+
+def _unclipped_input(shape, layers) -> tuple[int, ...]:
+    """The input grown by twice the largest field and jump on each axis."""
+    grow = [max(int(lp.rf.size[ax]) + 2 * int(lp.rf.jump[ax]) + 2 * abs(int(lp.rf.start[ax]))
+                for lp in layers) for ax in (0, 1)]
+    return (shape[0], shape[1] + 2 * grow[0], shape[2] + 2 * grow[1])
 
 
 def _thin_width(spec) -> float:

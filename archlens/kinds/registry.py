@@ -103,7 +103,7 @@ def register(name: str):
 
 def get_kind(name) -> Kind:
     """The registered kind, or a LayerProblem that lists the known kinds."""
-    if name not in KINDS:
+    if not isinstance(name, str) or name not in KINDS:
         hint = suggest(str(name), KINDS)
         raise LayerProblem(f"unknown kind '{name}'{hint} (known kinds: {', '.join(sorted(KINDS))})")
     return KINDS[name]

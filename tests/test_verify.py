@@ -1,0 +1,56 @@
+"""verify holds the analysis against torch and the peers, and can fail."""
+import dataclasses
+
+import pytest
+
+import archlens
+from archlens.geometry import Calc
+from archlens.kinds import KINDS
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", archlens.bundled_specs())
+def test_every_bundled_spec_verifies(name):
+    report = archlens.verify(name)
+    assert report.ok, report.failures
+    assert {c.source for c in report.checks} >= {"torch", "torchinfo", "fvcore"}
+
+
+@pytest.mark.slow
+def test_vgg16_verifies_at_another_input_size():
+    report = archlens.verify("vgg16", input=(3, 320, 256))
+    assert report.ok, report.failures
+
+
+def test_a_wrong_rule_fails_with_the_layer_named(monkeypatch):
+    conv = KINDS["conv"]
+    real = type(conv).macs
+    monkeypatch.setattr(type(conv), "macs", lambda self, a, ins, out: real(self, a, ins, out) + Calc(1))
+    report = archlens.verify("mlp")  # no conv: still fine
+    assert report.ok
+    spec = {"input": [3, 8, 8], "layers": [{"name": "c1", "kind": "conv", "out_channels": 2, "kernel_size": 3}]}
+    report = archlens.verify(archlens.load_spec(spec), peers=False)
+    assert not report.ok
+    assert {(c.layer, c.quantity) for c in report.failures} == {("c1", "macs")}
+
+
+def test_a_wrong_rf_rule_is_caught_by_the_footprint(monkeypatch):
+    pool = KINDS["maxpool"]
+    real = type(pool).rf
+
+    def off_by_one(self, a, in_rfs):
+        rf = real(self, a, in_rfs)
+        return dataclasses.replace(rf, size=tuple(s + 1 for s in rf.size))
+    monkeypatch.setattr(type(pool), "rf", off_by_one)
+    spec = {"input": [1, 12, 12], "layers": [{"name": "p", "kind": "maxpool", "kernel_size": 3, "stride": 2}]}
+    report = archlens.verify(archlens.load_spec(spec), peers=False)
+    assert [(c.layer, c.quantity) for c in report.failures] == [("p", "rf")]
+
+
+def test_peer_differences_carry_reasons():
+    report = archlens.verify("vgg11")
+    diffs = [c for c in report.checks if c.source == "torchinfo" and c.quantity == "torchinfo mult-adds"
+             and c.theirs != report.profile.layer(c.layer).macs.value]
+    assert diffs and all("bias" in c.reason for c in diffs)
+    conv1 = next(c for c in diffs if c.layer == "conv1_1")
+    assert conv1.theirs - report.profile.layer("conv1_1").macs.value == 64 * 224 * 224  # bias adds
