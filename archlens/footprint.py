@@ -8,8 +8,6 @@ the image. Channels do not change a field, so a thin variant (width-scaled) is u
 """
 from __future__ import annotations
 
-import math
-
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -70,9 +68,14 @@ def _extent(grad2d: torch.Tensor):
 
 
 def predicted_extent(rf, index, hw):
-    """The analytic field of unit ``index`` clipped to the image of size ``hw``."""
+    """The analytic field of unit ``index``, [centre - (r-1)/2, centre + (r-1)/2] per axis.
+
+    Bounds are exact: a bound that is not a whole pixel cannot match a measured footprint,
+    so an inconsistent size/start fails the check. Clipped to the image of size ``hw``.
+    """
     out = []
     for size, jump, start, i, n in zip(rf.size, rf.jump, rf.start, index, hw):
         centre, half = start + i * jump, (size - 1) / 2
-        out.append((max(0, math.ceil(centre - half)), min(n - 1, math.floor(centre + half))))
+        lo, hi = max(0, centre - half), min(n - 1, centre + half)
+        out.append(tuple(int(v) if v == int(v) else v for v in (lo, hi)))
     return tuple(out)
