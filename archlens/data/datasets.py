@@ -64,7 +64,8 @@ def _normalize(image: torch.Tensor, normalize: Normalize | None) -> torch.Tensor
 class _ImageDataset(Dataset):
     """Shared image handling: tensor conversion, resize, normalization."""
 
-    def __init__(self, source: Sequence, size: Size | None, normalize: Normalize | None):
+    def __init__(self, source: Sequence, size: Size | None = None,
+                 normalize: Normalize | None = None):
         self.source, self.size, self.normalize = source, size, normalize
         if size is not None and (len(size) != 2 or min(size) < 1):
             raise DataError(f"size {size!r}: need (height, width), both >= 1 pixel")

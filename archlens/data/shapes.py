@@ -39,7 +39,7 @@ class ShapesConfig:
     noise_std: float = 8.0       # Gaussian pixel noise, standard deviation in grey levels (0..255)
     max_hidden: float = 0.5      # fraction of an object's pixels later objects may cover
     min_contrast: float = 100.0  # least RGB distance between an object colour and the background
-    rotate: bool = True          # random rotation of squares and triangles
+    max_rotation: float = 180.0  # squares/triangles turn uniformly within +-this many degrees of upright
     boundary: int = 0            # width (pixels) of the 255 'ignore' band on each side of an edge
 
     def __post_init__(self) -> None:
@@ -59,13 +59,14 @@ def _config_problems(c: ShapesConfig) -> list[str]:
         (c.noise_std >= 0, "noise_std must be >= 0"),
         (0 <= c.max_hidden <= 1, "max_hidden must be in [0, 1]"),
         (0 <= c.min_contrast <= 255, "min_contrast must be in [0, 255]"),
+        (0 <= c.max_rotation <= 180, "max_rotation must be in [0, 180] degrees"),
         (c.boundary >= 0, "boundary must be >= 0 pixels"),
     ]
     return [msg for ok, msg in checks if not ok]
 
 
 CLASSIFICATION_CONFIG = ShapesConfig(height=32, width=32, min_objects=1, max_objects=1,
-                                     min_size=0.25, max_size=0.45)
+                                     min_size=0.25, max_size=0.45, max_rotation=20.0)
 
 
 @dataclass(frozen=True)
@@ -127,7 +128,7 @@ def _sample_shape(rng: np.random.Generator, c: ShapesConfig, inside: bool,
     cx = float(rng.uniform(margin, c.width - margin))
     cy = float(rng.uniform(margin, c.height - margin))
     upright = {"square": math.pi / 4, "triangle": -math.pi / 2}.get(name, 0.0)
-    angle = float(rng.uniform(0, 2 * math.pi)) if c.rotate else upright
+    angle = upright + math.radians(float(rng.uniform(-c.max_rotation, c.max_rotation)))
     return _Shape(name, cx, cy, r, angle)
 
 
