@@ -228,3 +228,36 @@ def test_image_size_disagrees_with_xml(voc, tmp_path):
 
 def test_marker_written(voc):
     assert (voc / MARKER).is_file()
+
+
+REAL_VOC2007_XML = """<annotation>
+	<folder>VOC2007</folder>
+	<filename>000005.jpg</filename>
+	<source><database>The VOC2007 Database</database><annotation>PASCAL VOC2007</annotation></source>
+	<owner><flickrid>archlens</flickrid><name>?</name></owner>
+	<size><width>50</width><height>40</height><depth>3</depth></size>
+	<segmented>0</segmented>
+	<object><name>chair</name><pose>Rear</pose><truncated>0</truncated><difficult>0</difficult>
+		<bndbox><xmin>3</xmin><ymin>5</ymin><xmax>20</xmax><ymax>40</ymax></bndbox></object>
+	<object><name>chair</name><pose>Unspecified</pose><truncated>1</truncated><difficult>1</difficult>
+		<bndbox><xmin>1</xmin><ymin>1</ymin><xmax>50.0</xmax><ymax>12</ymax></bndbox></object>
+</annotation>
+"""
+
+
+def test_reads_real_voc2007_layout(tmp_path):
+    """No classes.txt: the 20 VOC classes apply; 'difficult' and 'truncated' are read."""
+    from archlens.data import VOC_CLASSES
+    from archlens.data.datasets import DetectionDataset
+    for sub in ("JPEGImages", "Annotations", "ImageSets/Main"):
+        (tmp_path / sub).mkdir(parents=True)
+    Image.new("RGB", (50, 40)).save(tmp_path / "JPEGImages" / "000005.jpg")
+    (tmp_path / "Annotations" / "000005.xml").write_text(REAL_VOC2007_XML)
+    (tmp_path / "ImageSets/Main/trainval.txt").write_text("000005\n")
+    split = read_voc(tmp_path, "trainval")
+    scene = split[0]
+    chair = VOC_CLASSES.index("chair") + 1
+    assert split.classes[chair] == "chair" and scene.image_id == "000005"
+    assert [(o.label, o.box, o.difficult, o.truncated) for o in scene.objects] == [
+        (chair, (2, 4, 20, 40), False, False), (chair, (0, 0, 50, 12), True, True)]
+    assert DetectionDataset(split)[0][1].tolist() == [[2.0, 4.0, 20.0, 40.0]]

@@ -36,7 +36,7 @@ def _open(path: Path) -> Image.Image:
 
 def read_rgb(path: str | os.PathLike) -> np.ndarray:
     """Read any image file as uint8 RGB, shape H x W x 3."""
-    return np.asarray(_open(Path(path)).convert("RGB"), dtype=np.uint8)
+    return np.array(_open(Path(path)).convert("RGB"), dtype=np.uint8)   # writable copy
 
 
 def read_label_png(path: str | os.PathLike) -> np.ndarray:
@@ -49,7 +49,7 @@ def read_label_png(path: str | os.PathLike) -> np.ndarray:
     if im.mode not in ("P", "L"):
         raise DataError(f"{path}: label image has mode {im.mode!r}, need a palette (P) or "
                         f"greyscale (L) PNG whose pixel values are class ids; re-save it")
-    return np.asarray(im, dtype=np.uint8)
+    return np.array(im, dtype=np.uint8)
 
 
 def write_image(path: Path, image: np.ndarray, quality: int = 95) -> None:
