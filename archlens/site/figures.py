@@ -22,7 +22,6 @@ from matplotlib.figure import Figure
 _REPRODUCIBLE = {
     "svg.fonttype": "none",
     "svg.hashsalt": "archlens",
-    "path.simplify": True,
 }
 
 

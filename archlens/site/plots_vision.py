@@ -15,7 +15,7 @@ DECONV_K = np.array([0.5, 1.0, 0.5])
 DECONV_STRIDE = 2
 
 
-def _cells(ax, row, values, color, theme, label):
+def _cells(ax, row, values, color, label):
     for i, v in enumerate(values):
         if v == 0 and label != "sum":
             continue  # leave positions a row does not touch empty
@@ -29,9 +29,9 @@ def transposed_conv_1d(theme: Theme):
     fig = new_figure(6.4, 2.8)
     ax = fig.add_subplot()
     for i, row in enumerate(rows):
-        _cells(ax, i, row, theme.accent[i], theme, f"x[{i}] = {DECONV_X[i]:g} · k")
+        _cells(ax, i, row, theme.accent[i], f"x[{i}] = {DECONV_X[i]:g} · k")
     ax.plot([0, len(out)], [-len(rows) + 0.9] * 2, color=theme.fg, lw=1)
-    _cells(ax, len(rows), out, theme.fg, theme, "sum")
+    _cells(ax, len(rows), out, theme.fg, "sum")
     ax.set(xlim=(-3.2, len(out) + 0.2), ylim=(-len(rows) - 0.3, 1.0))
     ax.axis("off")
     return fig
