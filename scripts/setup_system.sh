@@ -1,20 +1,50 @@
 #!/usr/bin/env bash
-# Install the system packages the tests need, when missing. Idempotent.
-# As root: apt-get. Otherwise: say exactly what is missing and fail (tests never skip).
+# Install the system tools the docs build and the browser test need, if missing.
+#
+#   graphviz          `dot`, the reference renderer for architecture diagrams
+#   chromium          the browser the offline site test drives via playwright
+#   fonts-dejavu-core a font for SVG text (matplotlib writes text, not paths)
+#
+# Idempotent: installed packages are left alone. Needs root (or sudo) to install;
+# exits non-zero if anything is still missing afterwards, because the browser
+# test must fail, never skip, when a tool is absent.
 set -euo pipefail
 
-need=()
-command -v dot >/dev/null 2>&1 || need+=(graphviz)
+# package -> a file that proves it is installed
+declare -A PROBE=(
+  [graphviz]=/usr/bin/dot
+  [chromium]=/usr/bin/chromium
+  [fonts-dejavu-core]=/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf
+)
 
-if [ ${#need[@]} -eq 0 ]; then
-  echo "setup_system: all system packages present"
-  exit 0
+missing=()
+for pkg in "${!PROBE[@]}"; do
+  if [[ -e "${PROBE[$pkg]}" ]]; then
+    echo "ok       $pkg (${PROBE[$pkg]})"
+  else
+    missing+=("$pkg")
+  fi
+done
+
+if ((${#missing[@]})); then
+  if [[ $EUID -eq 0 ]]; then as_root=(); elif command -v sudo >/dev/null; then as_root=(sudo); else
+    echo "error: need root to install: ${missing[*]}" >&2; exit 1
+  fi
+  if ! command -v apt-get >/dev/null; then
+    echo "error: apt-get not found; install by hand: ${missing[*]}" >&2; exit 1
+  fi
+  echo "install  ${missing[*]}"
+  "${as_root[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${as_root[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
-if [ "$(id -u)" -ne 0 ]; then
-  echo "setup_system: missing Debian packages: ${need[*]}; run: sudo apt-get install -y ${need[*]}" >&2
-  exit 1
-fi
-echo "setup_system: installing ${need[*]}"
-export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
-apt-get install -y -qq --no-install-recommends "${need[@]}"
+
+# Verify, whatever happened above.
+status=0
+for pkg in "${!PROBE[@]}"; do
+  if [[ ! -e "${PROBE[$pkg]}" ]]; then
+    echo "error: $pkg still missing (${PROBE[$pkg]})" >&2
+    status=1
+  fi
+done
+((status == 0)) && echo "system tools ready: $(dot -V 2>&1 | head -1); $(/usr/bin/chromium --version 2>/dev/null | head -1)"
+exit "$status"

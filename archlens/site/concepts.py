@@ -1,0 +1,146 @@
+"""Write the concept pages (Markdown + SVG figures) for the documentation site.
+
+Entry point: ``write_concept_pages(out_dir)``. Each page is a jinja2 template
+under ``templates/concepts/`` plus the figures it embeds and the numbers its
+prose quotes; both come from ``numerics`` so text and pictures cannot disagree.
+Output is byte-reproducible and only rewritten when it changes.
+
+    python -m archlens.site.concepts docs/generated/concepts
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import jinja2
+import numpy as np
+
+from archlens.site import numerics as nx
+from archlens.site import plots_learning as pl
+from archlens.site import plots_networks as pn
+from archlens.site import plots_vision as pv
+from archlens.site.figures import DrawFn, write_figure, write_if_changed
+
+FIGURE_DIR = "figures"  # relative to the concept pages, so links survive moving them
+
+
+@dataclass(frozen=True)
+class Page:
+    slug: str  # file name without .md, and the template name under concepts/
+    title: str  # shown in the concepts index
+    blurb: str  # one line for the concepts index: what the reader will learn
+    figures: dict[str, DrawFn] = field(default_factory=dict)  # stem -> drawing function
+    context: Callable[[], dict] = dict  # numbers the prose quotes, computed on demand
+
+
+def _optimization_context() -> dict:
+    x, y = nx.linear_data()
+    opt = nx.least_squares(x, y)
+    gd = nx.gradient_descent(x, y, pl.START, pl.GD_LR, pl.GD_STEPS)
+    race = {name: path[-1] for name, path in nx.minibatch_paths(x, y, pl.START).items()}
+    return dict(opt=opt, gd_end=gd[-1], lr=pl.GD_LR, steps=pl.GD_STEPS, start=pl.START,
+                best_loss=float(nx.mse_surface(x, y, *opt)), race=race, n=len(x))
+
+
+def _losses_context() -> dict:
+    logits = np.array([2.0, 0.5, -1.0])
+    probs = np.exp(logits) / np.exp(logits).sum()
+    return dict(logits=logits, probs=probs, ce=float(-np.log(probs[0])))
+
+
+def _generalization_context() -> dict:
+    _, rows = nx.degree_sweep(pl.DEGREES)
+    best_cv = int(rows[np.argmin(rows[:, 3]), 0])
+    best_val = int(rows[np.argmin(rows[:, 2]), 0])
+    return dict(rows=rows, best_cv=best_cv, best_val=best_val, noise=nx.NOISE_SD,
+                shown=pl.SHOWN, bv_max=pl.BV_DEGREES[-1])
+
+
+def _segmentation_context() -> dict:
+    _, out = nx.conv_transpose_1d(pv.DECONV_X, pv.DECONV_K, pv.DECONV_STRIDE)
+    return dict(x=pv.DECONV_X, k=pv.DECONV_K, s=pv.DECONV_STRIDE, out=out)
+
+
+PAGES = [
+    Page("index", "Overview", "Where to start."),
+    Page("model", "What is a model?",
+         "A model is a function with adjustable parameters.",
+         {"model-fit": pl.model_fit},
+         lambda: dict(fit=nx.least_squares(*nx.linear_data()))),
+    Page("losses", "Loss functions",
+         "Measuring how wrong a model is: MSE, cross-entropy, likelihood.",
+         {"loss-curves": pl.loss_curves, "likelihood": pl.likelihood},
+         _losses_context),
+    Page("optimization", "Optimization",
+         "Gradient descent, SGD, momentum and Adam on a real loss surface.",
+         {"gd-contour": pl.gd_contour, "optimizer-race": pl.optimizer_race},
+         _optimization_context),
+    Page("generalization", "Overfitting and cross-validation",
+         "Overfitting, k-fold cross-validation, bias and variance.",
+         {"poly-fits": pl.poly_fits, "error-curves": pl.error_curves,
+          "kfold": pl.kfold_diagram, "bias-variance": pl.bias_variance_plot},
+         _generalization_context),
+    Page("neural-networks", "Neural networks",
+         "Linear layers, nonlinearities and backpropagation.",
+         {"linear-layer": pn.linear_layer, "activations": pn.activations,
+          "backprop": pn.backprop_graph},
+         lambda: dict(bp=nx.backprop_example())),
+    Page("convolution", "Convolution",
+         "Filters, channels and the shape of a conv layer's weights.",
+         {"filters": pn.filtered_images, "filter-tensor": pn.filter_tensor},
+         lambda: dict(kernels=nx.KERNELS)),
+    Page("stacked-3x3", "Why stacks of 3×3",
+         "Why VGG uses stacks of 3×3 convolutions.",
+         {"stacked-rf": pn.stacked_rf, "stacked-params": pn.stacked_params}),
+    Page("segmentation", "Semantic segmentation",
+         "Labelling every pixel: FCN and transposed convolution.",
+         {"segmentation": pv.segmentation_scene, "deconv-1d": pv.transposed_conv_1d},
+         _segmentation_context),
+    Page("detection", "Detection: R-CNN and SPPNet",
+         "Finding objects: R-CNN and SPPNet.",
+         {"detection": pv.detection_pipelines, "spp": pv.spp_pyramid}),
+]
+
+
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("archlens.site", "templates"),
+        undefined=jinja2.StrictUndefined,  # a typo in a template is an error, not blank text
+        keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True,
+        autoescape=False,  # Markdown, not HTML
+    )
+    env.filters["num"] = lambda v, fmt=".3g": format(float(v), fmt)
+    # jinja's own map/join test arrays for truth, which numpy refuses: format here.
+    env.filters["nums"] = lambda vs, fmt=".3g", sep=", ": sep.join(format(float(v), fmt) for v in vs)
+    env.filters["matrix"] = _latex_matrix
+    return env
+
+
+def _latex_matrix(m) -> str:
+    """A numpy array as a LaTeX bmatrix, integers without a trailing .0."""
+    rows = [" & ".join(f"{float(v):g}" for v in row) for row in np.atleast_2d(m)]
+    return "\\begin{bmatrix} " + " \\\\ ".join(rows) + " \\end{bmatrix}"
+
+
+def write_concept_pages(out_dir: Path) -> list[Path]:
+    """Write every concept page and its figures under out_dir; return the paths."""
+    out_dir = Path(out_dir)
+    env = _environment()
+    written: list[Path] = []
+    for page in PAGES:
+        for stem, draw in page.figures.items():
+            written += write_figure(draw, out_dir / FIGURE_DIR, stem)
+        text = env.get_template(f"concepts/{page.slug}.md.j2").render(
+            pages=PAGES, figure_dir=FIGURE_DIR, **page.context())
+        path = out_dir / f"{page.slug}.md"
+        write_if_changed(path, text.encode("utf-8"))
+        written.append(path)
+    return written
+
+
+if __name__ == "__main__":
+    target = Path(sys.argv[1] if len(sys.argv) > 1 else "docs/generated/concepts")
+    print(f"wrote {len(write_concept_pages(target))} files under {target}")

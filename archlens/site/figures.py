@@ -1,0 +1,96 @@
+"""Byte-reproducible, theme-friendly matplotlib SVG figures.
+
+Every figure is drawn twice, once for the light and once for the dark colour
+scheme, and embedded with Material's ``#only-light`` / ``#only-dark`` suffixes.
+We use ``matplotlib.figure.Figure`` directly (no pyplot) so no global figure
+state or GUI backend is involved.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import matplotlib
+from matplotlib.figure import Figure
+
+# Fixed settings that make SVG output byte-identical from run to run:
+# text stays text (no glyph paths whose ids depend on a hash), and element ids
+# are derived from a fixed salt instead of a random one.
+_REPRODUCIBLE = {
+    "svg.fonttype": "none",
+    "svg.hashsalt": "archlens",
+}
+
+
+@dataclass(frozen=True)
+class Theme:
+    """Colours for one Material colour scheme."""
+
+    name: str  # "light" or "dark": the #only-<name> suffix Material understands
+    fg: str  # text, axes and tick colour
+    grid: str  # light grid lines
+    accent: tuple[str, ...]  # series colours, readable on this background
+
+
+LIGHT = Theme("light", "#1f2328", "#d0d7de",
+              ("#3949ab", "#e8590c", "#2b8a3e", "#c2255c", "#6741d9", "#0c8599"))
+DARK = Theme("dark", "#e6edf3", "#3d444d",
+             ("#8c9eff", "#ffa94d", "#69db7c", "#f783ac", "#b197fc", "#66d9e8"))
+THEMES = (LIGHT, DARK)
+
+DrawFn = Callable[[Theme], Figure]
+
+
+def _rc(theme: Theme) -> dict:
+    return {
+        **_REPRODUCIBLE,
+        "text.color": theme.fg,
+        "axes.edgecolor": theme.fg,
+        "axes.labelcolor": theme.fg,
+        "xtick.color": theme.fg,
+        "ytick.color": theme.fg,
+        "grid.color": theme.grid,
+        "axes.prop_cycle": matplotlib.cycler(color=list(theme.accent)),
+        "legend.frameon": False,
+        "font.size": 10,
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+    }
+
+
+def render_svg(draw: DrawFn, theme: Theme) -> bytes:
+    """Draw one figure under the theme's settings and return its SVG bytes."""
+    with matplotlib.rc_context(_rc(theme)):
+        fig = draw(theme)
+        buf = io.BytesIO()
+        # No date in the metadata and a transparent background so the page's
+        # own background shows through in either colour scheme.
+        fig.savefig(buf, format="svg", metadata={"Date": None},
+                    transparent=True, bbox_inches="tight")
+    return buf.getvalue()
+
+
+def write_if_changed(path: Path, data: bytes) -> None:
+    """Write only when the bytes differ, so watchers (mkdocs serve) see no churn."""
+    if path.exists() and path.read_bytes() == data:
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+
+
+def write_figure(draw: DrawFn, out_dir: Path, stem: str) -> list[Path]:
+    """Write ``<stem>-light.svg`` and ``<stem>-dark.svg``; return their paths."""
+    paths = []
+    for theme in THEMES:
+        path = out_dir / f"{stem}-{theme.name}.svg"
+        write_if_changed(path, render_svg(draw, theme))
+        paths.append(path)
+    return paths
+
+
+def new_figure(width: float = 6.4, height: float = 3.6, **kwargs) -> Figure:
+    """A figure at a size that reads well in Material's content column."""
+    return Figure(figsize=(width, height), layout="constrained", **kwargs)

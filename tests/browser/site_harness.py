@@ -1,0 +1,99 @@
+"""Helpers for the browser tests: the offline guard, the nav, screenshots.
+
+Debian's /usr/bin/chromium is driven by pip ``playwright`` (``playwright install``
+cannot download browsers here). Every request is routed: anything that is not
+file:, data:, blob: or loopback is aborted and recorded, so a page that would
+need the internet fails its test. Missing tools are an error, never a skip:
+run ``scripts/setup_system.sh`` to install them.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlparse
+
+import yaml
+
+REPO = Path(__file__).resolve().parents[2]
+CHROMIUM = Path(os.environ.get("ARCHLENS_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run"]
+SCREENSHOTS = REPO / ".ci" / "artifacts" / "screenshots"
+LOCAL_SCHEMES = {"file", "data", "blob"}
+LOOPBACK = {"localhost", "127.0.0.1", "::1", "[::1]"}
+
+
+class _AnyTagLoader(yaml.SafeLoader):
+    """mkdocs.yml may hold !!python/name tags; we only need the nav, so ignore them."""
+
+
+_AnyTagLoader.add_multi_constructor("", lambda loader, suffix, node: None)
+
+
+def _walk_nav(items):
+    for item in items:
+        value = next(iter(item.values())) if isinstance(item, dict) else item
+        if isinstance(value, list):
+            yield from _walk_nav(value)
+        elif isinstance(value, str) and value.endswith(".md"):
+            yield value
+
+
+def nav_pages() -> list[str]:
+    """Every page in mkdocs.yml's nav, as the .html path the build writes."""
+    config = yaml.load((REPO / "mkdocs.yml").read_text(), Loader=_AnyTagLoader)
+    return [md[:-3] + ".html" for md in _walk_nav(config["nav"])]
+
+
+def generate_docs() -> None:
+    """Write every generated page, exactly as the documented build does.
+
+    Per-spec pages join here when their generator exists.
+    """
+    from archlens.site.concepts import write_concept_pages
+
+    write_concept_pages(REPO / "docs" / "generated" / "concepts")
+
+
+def is_local(url: str) -> bool:
+    parsed = urlparse(url)
+    if parsed.scheme in LOCAL_SCHEMES:
+        return True
+    return parsed.scheme in {"http", "https", "ws", "wss"} and parsed.hostname in LOOPBACK
+
+
+@dataclass
+class Tab:
+    """A browser page plus everything it did that a test may object to."""
+
+    page: object
+    external: list[str] = field(default_factory=list)  # aborted non-local requests
+    errors: list[str] = field(default_factory=list)  # console errors and uncaught exceptions
+    failed: list[str] = field(default_factory=list)  # local requests that failed (404s)
+
+
+def _guard(route, tab: Tab) -> None:
+    if is_local(route.request.url):
+        route.continue_()
+    else:
+        tab.external.append(route.request.url)
+        route.abort()
+
+
+def open_tab(browser, scheme: str = "light") -> Tab:
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, color_scheme=scheme)
+    tab = Tab(context.new_page())
+    context.route("**/*", lambda route: _guard(route, tab))
+    tab.page.on("console", lambda m: m.type == "error" and tab.errors.append(m.text))
+    tab.page.on("pageerror", lambda e: tab.errors.append(f"uncaught: {e}"))
+    tab.page.on("requestfailed", lambda r: is_local(r.url) and tab.failed.append(r.url))
+    return tab
+
+
+def screenshot(tab: Tab, name: str) -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    tab.page.screenshot(path=str(path), full_page=True)
+    return path

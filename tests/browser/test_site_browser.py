@@ -1,0 +1,142 @@
+"""The built site, in a real offline browser: every page, in both colour schemes,
+loads with nothing fetched from outside, no console errors, visible figures and
+typeset math; search answers; the scheme toggle works. Screenshots of every
+page go to .ci/artifacts/screenshots/."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from site_harness import nav_pages, screenshot
+
+pytestmark = pytest.mark.slow  # ~40 s: builds the site and starts a browser
+
+PAGES = nav_pages()
+SCHEMES = {"light": "default", "dark": "slate"}  # our name -> Material's data-md-color-scheme
+
+# Figures to check: images in the article, and inline SVG that is not an icon
+# or part of KaTeX's own typesetting (it draws some delimiters as SVG).
+FIGURES_JS = """([scheme]) => {
+  const article = document.querySelector("article");
+  const imgs = [...article.querySelectorAll("img")].map(img => ({
+    src: img.getAttribute("src"),
+    ours: !/#only-(light|dark)$/.test(img.getAttribute("src")) ||
+          img.getAttribute("src").endsWith("#only-" + scheme),
+    loaded: img.complete && img.naturalWidth > 0,
+    w: img.getBoundingClientRect().width, h: img.getBoundingClientRect().height,
+    shown: img.checkVisibility(),
+  }));
+  const svgs = [...article.querySelectorAll("svg")]
+    .filter(s => !s.closest(".katex, .md-icon, .twemoji, button, a.headerlink, .md-clipboard"))
+    .map(s => ({src: "inline svg", ours: true, loaded: true,
+                w: s.getBoundingClientRect().width, h: s.getBoundingClientRect().height,
+                shown: s.checkVisibility()}));
+  return imgs.concat(svgs);
+}"""
+
+# Article text with the rendered math removed: whatever TeX is left was not rendered.
+UNRENDERED_JS = """() => {
+  const clone = document.querySelector("article").cloneNode(true);
+  clone.querySelectorAll(".katex, pre, code").forEach(e => e.remove());
+  return clone.textContent;
+}"""
+RAW_TEX = re.compile(r"\$\$|\\\(|\\\[|\$[^$\n]*\\[a-zA-Z]+[^$\n]*\$")
+
+
+def load(tab, site_dir, page: str):
+    """Open a page and wait until Material has set it up and KaTeX has run."""
+    tab.page.goto((site_dir / page).as_uri(), wait_until="load")
+    tab.page.wait_for_function(
+        "() => [...document.querySelectorAll('.arithmatex')].every(e => e.querySelector('.katex'))"
+        " && document.body.hasAttribute('data-md-color-scheme')")
+    tab.page.evaluate("document.fonts.ready")
+    return tab.page
+
+
+def assert_clean(tab, what: str) -> None:
+    assert not tab.external, f"{what}: requests left the machine: {tab.external}"
+    assert not tab.failed, f"{what}: local requests failed (missing files?): {tab.failed}"
+    assert not tab.errors, f"{what}: console errors: {tab.errors}"
+
+
+def test_nav_covers_every_built_page(site_dir):
+    built = {p.relative_to(site_dir).as_posix() for p in site_dir.rglob("*.html")}
+    assert built - {"404.html"} == set(PAGES), "a page was built that the nav (and so this test) misses"
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
+@pytest.mark.parametrize("page", PAGES)
+def test_page_renders_offline(site_dir, tab_factory, page, scheme):
+    tab = tab_factory(scheme)
+    pg = load(tab, site_dir, page)
+    assert pg.evaluate("document.body.dataset.mdColorScheme") == SCHEMES[scheme]
+    shot = screenshot(tab, page.removesuffix(".html").replace("/", "__") + f"-{scheme}")
+    for fig in pg.evaluate(FIGURES_JS, [scheme]):
+        assert fig["loaded"], f"{page}: figure {fig['src']} did not load"
+        if fig["ours"]:
+            assert fig["shown"] and fig["w"] > 50 and fig["h"] > 50, f"{page}: {fig} not visible ({shot})"
+    assert_math_typeset(pg, page)
+    assert_clean(tab, page)
+
+
+def assert_math_typeset(pg, page: str) -> None:
+    assert pg.locator(".katex-error").count() == 0, f"{page}: KaTeX could not parse a formula"
+    leftover = RAW_TEX.findall(pg.evaluate(UNRENDERED_JS))
+    assert not leftover, f"{page}: unrendered TeX {leftover[:5]}"
+    if pg.locator(".arithmatex").count():
+        # The vendored woff2 fonts really loaded (a missing font falls back silently).
+        assert pg.evaluate("document.fonts.check('16px KaTeX_Main')"), f"{page}: KaTeX font missing"
+    # Display math wider than the column gets a scrollbar and looks cut off: split it.
+    wide = pg.evaluate("""() => [...document.querySelectorAll('div.arithmatex')]
+        .filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.textContent.slice(0, 60))""")
+    assert not wide, f"{page}: display math overflows the column: {wide}"
+
+
+def test_concept_pages_have_math_and_figures(site_dir, tab_factory):
+    tab = tab_factory()
+    for page in (p for p in PAGES if "/concepts/" in p and not p.endswith("index.html")):
+        pg = load(tab, site_dir, page)
+        assert pg.locator("article .katex").count() > 0, f"{page}: no math"
+        assert pg.locator("article figure img").count() >= 2, f"{page}: no figure"
+
+
+@pytest.mark.parametrize("query, expect", [("convolution", "Convolution"),
+                                           ("backpropagation", "Neural networks")])
+def test_search_finds_pages(site_dir, tab_factory, query, expect):
+    tab = tab_factory()
+    pg = load(tab, site_dir, "index.html")
+    pg.locator(".md-search__input").click()  # the header search box (wide viewport)
+    # Material's search listens to keyboard events; page.fill() would not trigger it.
+    pg.keyboard.type(query, delay=20)
+    results = pg.locator(".md-search-result__item")
+    results.first.wait_for(timeout=10_000)
+    titles = " ".join(results.all_inner_texts())
+    assert expect in titles, f"search for {query!r} did not find {expect!r}: {titles[:300]}"
+    screenshot(tab, f"search-{query}")
+    assert_clean(tab, f"search {query!r}")
+
+
+def test_scheme_toggle_switches_light_and_dark(site_dir, tab_factory):
+    tab = tab_factory("light")
+    pg = load(tab, site_dir, "generated/concepts/convolution.html")
+    scheme = lambda: pg.evaluate("document.body.dataset.mdColorScheme")  # noqa: E731
+    assert scheme() == "default"
+    for expected in ("slate", "default"):
+        pg.locator("form[data-md-component='palette'] label:visible").first.click()
+        pg.wait_for_function(f"document.body.dataset.mdColorScheme === '{expected}'")
+        visible = pg.locator("article figure img:visible").first.get_attribute("src")
+        want = "#only-dark" if expected == "slate" else "#only-light"
+        assert visible.endswith(want), f"after toggling to {expected}, showing {visible}"
+        screenshot(tab, f"toggle-{expected}")
+    assert_clean(tab, "scheme toggle")
+
+
+def test_guard_catches_external_requests(site_dir, tab_factory):
+    """The offline guard itself works: a page that reaches out is caught."""
+    tab = tab_factory()
+    pg = load(tab, site_dir, "index.html")
+    pg.evaluate("fetch('https://example.com/probe.js').catch(() => null)")
+    pg.wait_for_timeout(200)
+    assert tab.external == ["https://example.com/probe.js"]

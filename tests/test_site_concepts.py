@@ -1,0 +1,101 @@
+"""Concept pages: reproducible, fast, and their worked numbers agree with PyTorch."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+from archlens.site import numerics as nx
+from archlens.site.concepts import FIGURE_DIR, PAGES, write_concept_pages
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory):
+    out = tmp_path_factory.mktemp("concepts")
+    start = time.perf_counter()
+    paths = write_concept_pages(out)
+    return out, paths, time.perf_counter() - start
+
+
+def test_generation_is_fast(generated):
+    assert generated[2] < 20.0, f"concept pages took {generated[2]:.1f}s"
+
+
+def test_second_run_changes_no_byte(generated, tmp_path):
+    out, paths, _ = generated
+    again = write_concept_pages(tmp_path)
+    assert [p.relative_to(tmp_path) for p in again] == [p.relative_to(out) for p in paths]
+    for a, b in zip(paths, again):
+        assert a.read_bytes() == b.read_bytes(), f"{a.name} differs between runs"
+
+
+def test_rerun_in_place_does_not_rewrite(generated):
+    out, paths, _ = generated
+    before = {p: p.stat().st_mtime_ns for p in paths}
+    write_concept_pages(out)  # mkdocs serve would loop if this touched files
+    assert {p: p.stat().st_mtime_ns for p in paths} == before
+
+
+def test_svgs_are_theme_friendly_and_dateless(generated):
+    svgs = [p for p in generated[1] if p.suffix == ".svg"]
+    assert svgs
+    for svg in svgs:
+        text = svg.read_text()
+        assert "<dc:date>" not in text, svg.name
+        assert "<text" in text or "<image" in text or "<path" in text, svg.name
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.slug)
+def test_page_embeds_its_figures_and_nothing_is_left_unrendered(generated, page):
+    out = generated[0]
+    text = (out / f"{page.slug}.md").read_text()
+    assert "{{" not in text and "{%" not in text
+    for stem in page.figures:
+        for scheme in ("light", "dark"):
+            ref = f"{FIGURE_DIR}/{stem}-{scheme}.svg#only-{scheme}"
+            assert ref in text, f"{page.slug}.md does not embed {ref}"
+    referenced = set(re.findall(rf"{FIGURE_DIR}/([\w-]+)-(?:light|dark)\.svg", text))
+    assert referenced == set(page.figures), "figures drawn but not shown, or shown but not drawn"
+
+
+def test_backprop_example_matches_autograd():
+    v = nx.backprop_example()
+    w1 = torch.tensor(v["w1"], dtype=torch.float64, requires_grad=True)
+    w2 = torch.tensor(v["w2"], dtype=torch.float64, requires_grad=True)
+    loss = (w2 * torch.relu(w1 * v["x"]) - v["y"]) ** 2
+    loss.backward()
+    assert loss.item() == pytest.approx(v["loss"])
+    assert w1.grad.item() == pytest.approx(v["d_w1"])
+    assert w2.grad.item() == pytest.approx(v["d_w2"])
+
+
+def test_transposed_conv_matches_torch():
+    from archlens.site.plots_vision import DECONV_K, DECONV_STRIDE, DECONV_X
+
+    _, ours = nx.conv_transpose_1d(DECONV_X, DECONV_K, DECONV_STRIDE)
+    x = torch.tensor(DECONV_X, dtype=torch.float64).view(1, 1, -1)
+    k = torch.tensor(DECONV_K, dtype=torch.float64).view(1, 1, -1)
+    theirs = F.conv_transpose1d(x, k, stride=DECONV_STRIDE).flatten().numpy()
+    np.testing.assert_allclose(ours, theirs)
+
+
+@pytest.mark.parametrize("name", sorted(nx.KERNELS))
+def test_filters_match_torch_conv2d(name):
+    img, kernel = nx.shapes_image(), nx.KERNELS[name]
+    x = F.pad(torch.tensor(img).view(1, 1, *img.shape), (1, 1, 1, 1), mode="replicate")
+    theirs = F.conv2d(x, torch.tensor(kernel).view(1, 1, 3, 3)).squeeze().numpy()
+    np.testing.assert_allclose(nx.correlate2d(img, kernel), theirs, atol=1e-12)
+
+
+def test_gradient_descent_ends_near_least_squares():
+    from archlens.site import plots_learning as pl
+
+    x, y = nx.linear_data()
+    gd = nx.gradient_descent(x, y, pl.START, lr=pl.GD_LR, steps=pl.GD_STEPS)
+    # The page says GD ends "next to" the optimum; hold it to that.
+    np.testing.assert_allclose(gd[-1], nx.least_squares(x, y), atol=0.1)
