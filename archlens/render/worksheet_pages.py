@@ -7,6 +7,7 @@ browser from the same table the Python checker uses. Everything user-written is 
 from __future__ import annotations
 
 import json
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -83,6 +84,11 @@ def _md(text: str) -> str:
     return str(escape(text)).replace("|", "\\|").replace("*", "\\*").replace("_", "\\_")
 
 
+def _code(text: str) -> str:
+    """A code span for plain command text; anything unusual is escaped as ordinary text."""
+    return f"`{text}`" if re.fullmatch(r"[\w .,/=-]+", text) else _md(text)
+
+
 def _tex(latex: str) -> str:
     return "$" + latex.replace("|", "\\|") + "$"
 
@@ -116,9 +122,9 @@ def worksheet_markdown(p: ModelProfile, answers: bool = False, fields=FIELDS,
     """The worksheet as Markdown; ``checker`` appends the in-page answer form (site pages)."""
     ws = build_worksheet(p, fields)
     out = [f"# Worksheet: {_md(ws.title or ws.spec)}", "",
-           f"Spec `{ws.spec}`, input {units.shape(p.input)} (batch axis excluded). {INTRO} "
-           f"Answer file: `archlens worksheet {ws.spec} --template answers.yaml`; check it with "
-           f"`archlens check {ws.spec} answers.yaml`.", "",
+           f"Spec {_code(ws.spec)}, input {units.shape(p.input)} (batch axis excluded). {INTRO} "
+           f"Answer file: {_code(f'archlens worksheet {ws.spec} --template answers.yaml')}; "
+           f"check it with {_code(f'archlens check {ws.spec} answers.yaml')}.", "",
            f"Conventions: {CONVENTIONS[convention]}; MACs count multiply-accumulates of conv and "
            f"linear layers; the receptive field is its size in input pixels.", ""]
     for stage in ws.stages:
