@@ -42,7 +42,7 @@ def math_html(latex: str) -> Markup:
     """LaTeX as MathML (latex2mathml), or as escaped LaTeX text if the converter is missing."""
     try:
         from latex2mathml.converter import convert
-        return Markup(convert(latex))
+        return Markup(convert(latex.replace("{,}", r"\,")))  # 25{,}088 -> 25 088 (thin space)
     except Exception:  # converter absent or formula beyond it: show the LaTeX itself
         return Markup("<code>") + escape(latex) + Markup("</code>")
 
