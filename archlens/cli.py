@@ -21,7 +21,24 @@ def _parser() -> argparse.ArgumentParser:
     v = sub.add_parser("verify", help="prove the analysis against torch, torchinfo and fvcore")
     _spec_args(v)
     v.add_argument("--no-peers", action="store_true", help="skip torchinfo and fvcore")
+    _worksheet_parsers(sub)
     return parser
+
+
+def _worksheet_parsers(sub) -> None:
+    w = sub.add_parser("worksheet", help="hand-calculation worksheet (formula, working, blanks)")
+    _spec_args(w)
+    w.add_argument("--answers", action="store_true", help="fill in every result")
+    w.add_argument("--format", choices=["markdown", "html"], default="markdown")
+    w.add_argument("--fields", default="shape,params,macs,rf",
+                   help="comma-separated subset of shape,params,macs,rf")
+    w.add_argument("--template", metavar="FILE", help="write an answers file to fill (YAML)")
+    w.add_argument("--force", action="store_true", help="overwrite the --template file")
+    c = sub.add_parser("check", help="mark an answers file (YAML or CSV), naming known mistakes")
+    _spec_args(c)
+    c.add_argument("answers", metavar="ANSWERS", help="answers file (.yaml or .csv)")
+    c.add_argument("--convention", choices=["default", "no-bias"], default="default",
+                   help="no-bias: accept weight-only parameter counts (CS231n's VGG table)")
 
 
 def _spec_args(p: argparse.ArgumentParser) -> None:
@@ -61,7 +78,33 @@ def cmd_verify(args) -> int:
     return 0 if report.ok else 1
 
 
-COMMANDS = {"list": cmd_list, "profile": cmd_profile, "verify": cmd_verify}
+def cmd_worksheet(args) -> int:
+    from .answers import write_template
+    from .profile import profile
+    from .render.worksheet_pages import worksheet_html, worksheet_markdown
+    from .worksheet import parse_fields
+    fields = parse_fields(args.fields)
+    p = profile(args.spec, _input(args))
+    if args.template:
+        print(f"wrote {write_template(p, args.template, force=args.force)}", file=sys.stderr)
+        return 0
+    render = worksheet_html if args.format == "html" else worksheet_markdown
+    sys.stdout.write(render(p, answers=args.answers, fields=fields))
+    return 0
+
+
+def cmd_check(args) -> int:
+    from .answers import read_answers
+    from .checker import check, to_text
+    from .profile import profile
+    p = profile(args.spec, _input(args))
+    report = check(p, read_answers(args.answers, p), args.convention)
+    print(to_text(report))
+    return report.exit_code
+
+
+COMMANDS = {"list": cmd_list, "profile": cmd_profile, "verify": cmd_verify,
+            "worksheet": cmd_worksheet, "check": cmd_check}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -121,3 +121,50 @@ def require_spatial(in_shape: Shape, what: str) -> tuple[int, int, int]:
 
 def fmt_shape(shape: Shape) -> str:
     return "x".join(str(v) for v in shape)
+
+
+def tex_number(v) -> str:
+    """A number for LaTeX working: 25088 -> 25{,}088; whole Fractions as integers."""
+    v = Fraction(v)
+    if v.denominator != 1:
+        return rf"\tfrac{{{v.numerator}}}{{{v.denominator}}}"
+    return f"{v.numerator:,}".replace(",", "{,}")
+
+
+def conv_length_calc(axis: str, n: int, k: int, s: int, p: int, d: int = 1,
+                     ceil: bool = False) -> Calc:
+    """``conv_length`` as a ``Calc``: the value IS conv_length's, formula and working beside it.
+
+    axis is ``"H"`` or ``"W"``; the rounding bracket is floor, or ceil in ceil mode. The dilation
+    term is shown only where d != 1, so VGG's layers read (H_in + 2p - k)/s + 1.
+    """
+    lo, hi = (r"\left\lceil", r"\right\rceil") if ceil else (r"\left\lfloor", r"\right\rfloor")
+    taps, taps_n = ("k", f"{k}") if d == 1 else (r"d(k-1) - 1", f"{d}({k}-1) - 1")
+    formula = rf"{lo} \frac{{{axis}_{{in}} + 2p - {taps}}}{{s}} {hi} + 1"
+    working = rf"{lo} \frac{{{tex_number(n)} + 2 \cdot {p} - {taps_n}}}{{{s}}} {hi} + 1"
+    value = conv_length(n, k, s, p, d, ceil)
+    if ceil and value != -(-(n + 2 * p - d * (k - 1) - 1) // s) + 1:
+        working += r" - 1 \;\text{(last window would start in the padding)}"
+    return Calc(value, formula, working)
+
+
+def rf_step_calc(r, k: int, d: int, j) -> Calc:
+    """One axis of ``rf_step``'s size rule, r' = r + (k-1)·d·j, as a ``Calc``."""
+    dil = "" if d == 1 else r" \cdot d"
+    dil_n = "" if d == 1 else rf" \cdot {d}"
+    return Calc(r + (k - 1) * d * j, rf"r + (k - 1){dil} \cdot j",
+                rf"{tex_number(r)} + ({k} - 1){dil_n} \cdot {tex_number(j)}")
+
+
+def window_rf_calcs(in_rf: RF | None, k: Pair, d: Pair = (1, 1)) -> list[Calc]:
+    """``rf_step_calc`` for both axes (h, w) of a conv/pool window; [] without a field."""
+    if in_rf is None:
+        return []
+    return [rf_step_calc(r, kk, dd, j) for r, kk, dd, j in zip(in_rf.size, k, d, in_rf.jump)]
+
+
+def window_shape_calcs(channels: Calc, hw: Pair, k: Pair, s: Pair, p: Pair, d: Pair = (1, 1),
+                       ceil: bool = False) -> list[Calc]:
+    """(C, H, W) of a conv/pool output as ``Calc``s, the spatial axes by ``conv_length_calc``."""
+    return [channels] + [conv_length_calc(ax, n, kk, ss, pp, dd, ceil)
+                         for ax, n, kk, ss, pp, dd in zip("HW", hw, k, s, p, d)]

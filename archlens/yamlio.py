@@ -59,3 +59,51 @@ def _syntax_message(exc) -> str:
             and mark.line != exc.problem_mark.line:
         where = f" ({context} started on line {mark.line + 1})"
     return f"{_line(exc)}YAML syntax error: {problem}{where}"
+
+
+class UniqueKeyLoader(_Loader):
+    """Safe loader that refuses duplicate mapping keys (PyYAML silently keeps the last)."""
+
+    def construct_mapping(self, node, deep=False):
+        seen: dict = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            if not isinstance(key, (str, int, float, bool)):
+                continue  # unhashable keys fail in PyYAML's own construct_mapping
+            line = key_node.start_mark.line + 1
+            if key in seen:
+                raise DuplicateKey(f"line {line}: duplicate entry '{key}' "
+                                   f"(first given at line {seen[key]})")
+            seen[key] = line
+        return super().construct_mapping(node, deep)
+
+
+class DuplicateKey(yaml.YAMLError):
+    pass
+
+
+def parse_with_lines(text: str, file: str):
+    """(document, lines): ``lines`` maps each mapping key's path, e.g. ("layers", "conv1_1"),
+    to its 1-based line. Duplicate keys, syntax errors and tags raise a located SpecError."""
+    try:
+        node = yaml.compose(text, Loader=UniqueKeyLoader)
+        loader = UniqueKeyLoader("")
+        doc = None if node is None else loader.construct_document(node)
+    except DuplicateKey as exc:
+        raise SpecError(str(exc), file=file) from None
+    except yaml.constructor.ConstructorError as exc:
+        raise SpecError(_tag_message(exc), file=file) from None
+    except yaml.YAMLError as exc:
+        raise SpecError(_syntax_message(exc), file=file) from None
+    lines: dict = {}
+    _key_lines(node, (), lines)
+    return doc, lines
+
+
+def _key_lines(node, path: tuple, lines: dict) -> None:
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
+            if key is not None:
+                lines.setdefault(path + (key,), key_node.start_mark.line + 1)
+                _key_lines(value_node, path + (key,), lines)

@@ -4,7 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..errors import LayerProblem
-from ..geometry import Calc, Params, conv_length, fmt_shape, product, require_spatial, rf_step
+from ..geometry import (Calc, Params, conv_length, fmt_shape, product, require_spatial, rf_step,
+                        window_rf_calcs, window_shape_calcs)
 from .args import Bool, NonNegPair, OptPosInt, PosInt, PosPair
 from .registry import Kind, register
 
@@ -79,6 +80,13 @@ class Conv(Kind):
     def rf(self, a, in_rfs):
         rf = in_rfs[0]
         return None if rf is None else rf_step(rf, a.kernel_size, a.stride, a.padding, a.dilation)
+
+    def shape_calc(self, a, ins, out):
+        c_out = Calc(a.out_channels, r"C_{out}", str(a.out_channels))
+        return window_shape_calcs(c_out, ins[0][1:], a.kernel_size, a.stride, a.padding, a.dilation)
+
+    def rf_calc(self, a, in_rfs, out_rf):
+        return window_rf_calcs(in_rfs[0], a.kernel_size, a.dilation)
 
     def build(self, a, ins):
         import torch.nn as nn

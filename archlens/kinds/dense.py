@@ -27,6 +27,10 @@ class Flatten(Kind):
     def rf(self, a, in_rfs):
         return None
 
+    def shape_calc(self, a, ins, out):
+        names = ["C", "H", "W"] if len(ins[0]) == 3 else ["F"] * len(ins[0])
+        return [product(names, list(ins[0]))]
+
     def build(self, a, ins):
         import torch.nn as nn
         return nn.Flatten()
@@ -65,6 +69,9 @@ class Linear(Kind):
 
     def macs(self, a, ins, out):
         return product(["n", "m"], [ins[0][0], a.out_features])
+
+    def shape_calc(self, a, ins, out):
+        return [Calc(a.out_features, "m", str(a.out_features))]
 
     def rf(self, a, in_rfs):
         return None

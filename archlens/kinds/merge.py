@@ -39,6 +39,13 @@ class _Merge(Kind):
     def rf(self, a, in_rfs):
         return aligned_rf(in_rfs)
 
+    def rf_calc(self, a, in_rfs, out_rf):
+        """The merged field encloses every input's: max over inputs, per axis."""
+        if out_rf is None:
+            return []
+        return [Calc(r, r"\max_i r_i", r"\max(" + ", ".join(str(rf.size[ax]) for rf in in_rfs) + ")")
+                for ax, r in enumerate(out_rf.size)]
+
     def _same_spatial(self, ins):
         if any(len(s) != len(ins[0]) or s[1:] != ins[0][1:] for s in ins):
             raise LayerProblem("inputs differ in size: " + ", ".join(fmt_shape(s) for s in ins))
@@ -75,6 +82,10 @@ class Concat(_Merge):
     def shape(self, a, ins):
         self._same_spatial(ins)
         return (sum(s[0] for s in ins), *ins[0][1:])
+
+    def shape_calc(self, a, ins, out):
+        c = Calc(out[0], r"\sum_i C_i", " + ".join(str(s[0]) for s in ins))
+        return [c] + [Calc(v, f"{n}_{{in}}", str(v)) for n, v in zip("HW", out[1:])]
 
     def build(self, a, ins):
         from ..nn import Concat as ConcatModule

@@ -4,7 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..errors import LayerProblem
-from ..geometry import ZERO, Calc, conv_length, product, require_spatial, rf_step
+from ..geometry import (ZERO, Calc, conv_length, product, require_spatial, rf_step, window_rf_calcs,
+                        window_shape_calcs)
 from .args import Bool, NonNegPair, OptPosPair, PosPair
 from .conv import check_window
 from .registry import Kind, register
@@ -42,6 +43,12 @@ def _pool_shape(a, ins, dilation=(1, 1)):
     return (c, *hw)
 
 
+def _pool_shape_calc(a, ins, dilation=(1, 1)):
+    c = ins[0][0]
+    return window_shape_calcs(Calc(c, "C_{in}", str(c)), ins[0][1:], a.kernel_size, _stride(a),
+                              a.padding, dilation, a.ceil_mode)
+
+
 def _window_flops(out, k, ops_per_window: str, per_window: int) -> Calc:
     c, h, w = out
     return product([r"C", r"H_{out}", r"W_{out}", ops_per_window], [c, h, w, per_window])
@@ -67,6 +74,12 @@ class MaxPool(Kind):
     def rf(self, a, in_rfs):
         rf = in_rfs[0]
         return None if rf is None else rf_step(rf, a.kernel_size, _stride(a), a.padding, a.dilation)
+
+    def shape_calc(self, a, ins, out):
+        return _pool_shape_calc(a, ins, a.dilation)
+
+    def rf_calc(self, a, in_rfs, out_rf):
+        return window_rf_calcs(in_rfs[0], a.kernel_size, a.dilation)
 
     def footprint(self, a, ins, out):
         from ..footprint import WindowSum
@@ -96,6 +109,12 @@ class AvgPool(Kind):
     def rf(self, a, in_rfs):
         rf = in_rfs[0]
         return None if rf is None else rf_step(rf, a.kernel_size, _stride(a), a.padding)
+
+    def shape_calc(self, a, ins, out):
+        return _pool_shape_calc(a, ins)
+
+    def rf_calc(self, a, in_rfs, out_rf):
+        return window_rf_calcs(in_rfs[0], a.kernel_size)
 
     def footprint(self, a, ins, out):
         from ..footprint import WindowSum
@@ -142,6 +161,11 @@ class _Adaptive(Kind):
 
     def macs(self, a, ins, out):
         return ZERO
+
+    def shape_calc(self, a, ins, out):
+        c, (oh, ow) = ins[0][0], a.output_size
+        return [Calc(c, "C_{in}", str(c)), Calc(oh, r"\text{output\_size}_h", str(oh)),
+                Calc(ow, r"\text{output\_size}_w", str(ow))]
 
 
 @register("adaptive_avgpool")

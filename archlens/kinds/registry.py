@@ -9,7 +9,7 @@ difference by name. Duplicate registration and unknown kinds are errors.
 from __future__ import annotations
 
 from ..errors import LayerProblem
-from ..geometry import RF, ZERO, Calc, Params, Shape
+from ..geometry import RF, ZERO, Calc, Params, Shape, tex_number
 from .args import NoArgs, suggest
 
 KINDS: dict[str, "Kind"] = {}
@@ -48,6 +48,20 @@ class Kind:
     def build(self, a, ins: list[Shape]):
         raise NotImplementedError
 
+    # Worked calculations for worksheets: values equal ``shape`` and ``rf``'s (tests hold them).
+    def shape_calc(self, a, ins: list[Shape], out: Shape) -> list[Calc]:
+        """One ``Calc`` per output axis; default: each axis as the input's (pointwise kinds)."""
+        names = _axis_names(out)
+        if tuple(out) == tuple(ins[0]):
+            return [Calc(v, rf"{n}_{{in}}", tex_number(v)) for n, v in zip(names, out)]
+        return [Calc(v, f"{n}_{{out}}", tex_number(v)) for n, v in zip(names, out)]
+
+    def rf_calc(self, a, in_rfs: list[RF | None], out_rf: RF | None) -> list[Calc]:
+        """Receptive-field size per axis (h, w); default: unchanged; [] where there is none."""
+        if out_rf is None:
+            return []
+        return [Calc(r, "r", tex_number(r)) for r in out_rf.size]
+
     def extra(self, a, ins: list[Shape], in_rfs: list[RF | None]) -> dict:
         """Kind-specific facts for the profile (JSON fields), e.g. a crop's derived offset."""
         return {}
@@ -80,6 +94,10 @@ def _two_macs_plus_bias(macs: Calc, params: Params, out: Shape) -> Calc:
         return mult
     adds = _numel(out)
     return mult + Calc(adds, r"\mathrm{bias\ adds}", f"{adds:,}".replace(",", "{,}"))
+
+
+def _axis_names(shape: Shape) -> list[str]:
+    return ["C", "H", "W"] if len(shape) == 3 else ["F"] * len(shape)
 
 
 def _numel(shape: Shape) -> int:

@@ -1,0 +1,96 @@
+"""The in-page checker, in headless Chromium, gives the Python checker's verdicts and diagnoses."""
+import shutil
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+from archlens.answers import read_answers
+from archlens.checker import check
+from archlens.profile import profile
+from archlens.render.worksheet_pages import checker_fragment, worksheet_html
+
+pytestmark = pytest.mark.slow
+playwright = pytest.importorskip("playwright.sync_api")
+CHROMIUM = "/usr/bin/chromium"
+if not Path(CHROMIUM).exists():
+    pytest.skip("Debian chromium not installed", allow_module_level=True)
+
+# (layer, field, typed text); conv1_1 and pool1 are worked examples (no input) on the page
+ANSWERS = [
+    ("conv1_2", "params", "640"),            # forgot C_in: 3*3*64 + 64
+    ("conv1_2", "macs", "36,864"),           # the weight count: forgot H_out*W_out
+    ("conv1_2", "rf", "5"),                  # right
+    ("conv2_1", "rf", "8"),                  # jump left out (10 is right)
+    ("conv2_1", "out_shape", "128x112x112"),  # right
+    ("conv2_2", "params", "147584"),         # right: 3*3*128*128 + 128
+    ("fc7", "params", "16777216"),           # forgot the bias: 4096*4096
+    ("fc7", "macs", "999"),                  # wrong, no known mistake
+    ("pool2", "out_shape", "[128, 57, 57]"),  # one too large
+]
+
+
+def _guard(route):
+    url = urlparse(route.request.url)
+    if url.scheme in ("file", "data", "blob") or url.hostname in ("127.0.0.1", "localhost"):
+        route.continue_()
+    else:
+        BLOCKED.append(route.request.url)
+        route.abort()
+
+
+BLOCKED: list = []
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with playwright.sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=[
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--no-first-run"])
+        yield b
+        b.close()
+
+
+def _python_verdicts(p, tmp_path):
+    csv = tmp_path / "answers.csv"
+    csv.write_text("layer,field,value\n" + "".join(f'{l},{f},"{t}"\n' for l, f, t in ANSWERS))
+    return {(v.layer, v.field): v for v in check(p, read_answers(csv, p)).verdicts}
+
+
+def _page_html(kind, p):
+    if kind == "standalone":
+        return worksheet_html(p)
+    return f"<!DOCTYPE html><html><head><meta charset='utf-8'></head><body>{checker_fragment(p)}</body></html>"
+
+
+@pytest.mark.parametrize("kind", ["standalone", "fragment"])
+def test_browser_matches_python(kind, browser, tmp_path):
+    p = profile("vgg16")
+    expected = _python_verdicts(p, tmp_path)
+    page_path = tmp_path / "worksheet.html"
+    page_path.write_text(_page_html(kind, p), encoding="utf-8")
+    page = browser.new_page()
+    page.route("**/*", _guard)
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(page_path.as_uri())
+    for layer, field, text in ANSWERS:
+        page.click(f'input[data-layer="{layer}"][data-field="{field}"]')
+        page.keyboard.type(text)
+    page.fill('input[data-layer="conv3_1"][data-field="params"]', "abc")
+    page.click(".al-check >> nth=0")
+    for layer, field, _ in ANSWERS:
+        out = page.locator(f'[data-verdict="{layer}.{field}"]')
+        v = expected[(layer, field)]
+        assert out.locator(".al-mark").inner_text() == v.mark
+        diagnosis = out.locator(".al-diagnosis")
+        assert (diagnosis.inner_text() if diagnosis.count() else "") == v.diagnosis
+    unreadable = page.locator('[data-verdict="conv3_1.params"]').inner_text()
+    assert "non-negative integer" in unreadable and "'abc'" in unreadable
+    assert page.locator(".al-summary").first.inner_text() == \
+        f"{sum(v.ok for v in expected.values())} of {len(ANSWERS)} answered fields right, " \
+        f"{sum(not v.ok for v in expected.values())} wrong, 1 unreadable."
+    assert sum(1 for v in expected.values() if v.diagnosis) == 5   # the oracle itself names five
+    assert errors == [] and BLOCKED == []
+    page.close()
