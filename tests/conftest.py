@@ -1,10 +1,4 @@
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
@@ -17,9 +11,3 @@ def cli(capsys):
         out = capsys.readouterr()
         return code, out.out, out.err
     return run
-
-
-def run_process(*args, **kw):
-    """Run ``python -m archlens ...`` as a separate process."""
-    return subprocess.run([sys.executable, "-m", "archlens", *map(str, args)], capture_output=True,
-                          text=True, cwd=ROOT, **kw)

@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, run_process
+from archlens_testing import ROOT, run_process
 
 CORPUS = sorted((ROOT / "tests" / "bad_specs").glob("*.yaml"))
 

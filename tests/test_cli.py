@@ -6,7 +6,7 @@ import json
 import pytest
 
 import archlens
-from conftest import run_process
+from archlens_testing import run_process
 
 
 def test_json_contract(cli):
