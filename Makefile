@@ -1,5 +1,5 @@
 # Two commands do all set-up on a fresh machine:
-#   make site   install, then profile every spec (the documentation site builds on this)
+#   make site   install, generate every page from specs/ (quick training included), build site/
 #   make test   install what the tests need (system packages too), then run every test
 PYTHON ?= python3
 VENV   ?= .venv
@@ -23,19 +23,15 @@ system-deps:
 	bash scripts/setup_system.sh
 
 site: install
-	mkdir -p $(OUT)/profiles
-	$(PY) -m archlens list
-	for s in $$($(PY) -c "import archlens; print(' '.join(archlens.bundled_specs()))"); do \
-	  $(PY) -m archlens profile $$s --format json > $(OUT)/profiles/$$s.json || exit 1; \
-	  $(PY) -m archlens profile $$s --format markdown > $(OUT)/profiles/$$s.md || exit 1; \
-	done
-	@echo "profiles written to $(OUT)/profiles/"
+	$(PY) -m archlens site
+	NO_MKDOCS_2_WARNING=1 $(PY) -m mkdocs build --strict
+	@echo "site built: open site/index.html (no server needed)"
 
 test: install system-deps
 	$(PY) -m pytest -q
 
 bench: install
-	$(PY) benchmarks/profile_speed.py
+	$(PY) benchmarks/site_build.py
 
 clean:
-	rm -rf $(VENV) $(OUT) site docs/generated .pytest_cache .hypothesis
+	rm -rf $(VENV) $(OUT) site docs/generated docs/index.md .pytest_cache .hypothesis

@@ -22,7 +22,18 @@ def _parser() -> argparse.ArgumentParser:
     _spec_args(v)
     v.add_argument("--no-peers", action="store_true", help="skip torchinfo and fvcore")
     _worksheet_parsers(sub)
+    _site_parser(sub)
     return parser
+
+
+def _site_parser(sub) -> None:
+    s = sub.add_parser("site", help="generate the documentation site's pages (and build it)")
+    s.add_argument("specs", nargs="*", metavar="SPEC", help="specs to document (default: all bundled)")
+    s.add_argument("--docs", default=None, help="docs folder to write into (default: the repo's docs/)")
+    s.add_argument("--no-train", action="store_true",
+                   help="run no training (cached or recorded results are still shown)")
+    s.add_argument("--no-crosscheck", action="store_true", help="run no new torch/torchinfo/fvcore cross-check (cached ones are still shown)")
+    s.add_argument("--build", action="store_true", help="then run mkdocs build --strict into site/")
 
 
 def _worksheet_parsers(sub) -> None:
@@ -103,8 +114,21 @@ def cmd_check(args) -> int:
     return report.exit_code
 
 
+def cmd_site(args) -> int:
+    from pathlib import Path
+    from .site.build import DOCS, build_html, generate_site
+    docs = Path(args.docs) if args.docs else DOCS
+    result = generate_site(args.specs or None, docs_dir=docs, train=not args.no_train,
+                           crosscheck=not args.no_crosscheck, log=print)
+    print(f"wrote {result.pages} pages under {docs} in {result.seconds:.1f} s")
+    if args.build:
+        build_html()
+        print("built site/ (mkdocs build --strict)")
+    return 0
+
+
 COMMANDS = {"list": cmd_list, "profile": cmd_profile, "verify": cmd_verify,
-            "worksheet": cmd_worksheet, "check": cmd_check}
+            "worksheet": cmd_worksheet, "check": cmd_check, "site": cmd_site}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -44,3 +44,32 @@ def axes(pair) -> str:
 
 def shape(s) -> str:
     return "x".join(str(v) for v in s)
+
+
+def signed(n: int) -> str:
+    """A difference with its sign: +1,000 or -32, and '0' for none."""
+    return f"{n:+,}" if n else "0"
+
+
+def mib_unit(nbytes: int) -> str:
+    """Activation memory with its unit: '58.7 MiB', '12.0 KiB'."""
+    if nbytes >= 2**20:
+        return f"{nbytes / 2**20:,.1f} MiB"
+    if nbytes >= 2**10:
+        return f"{nbytes / 2**10:,.1f} KiB"
+    return f"{nbytes} B"
+
+
+def si_unit(n: float, unit: str) -> str:
+    """15470264320, 'MAC' -> '15.47 GMAC'; 2, 'params' -> '2 params'."""
+    text = si(n)
+    return f"{text}{unit}" if text[-1].isalpha() else f"{text} {unit}"
+
+
+def decimal(value: float, places: int = 3) -> str:
+    """A measured metric (loss, accuracy) at fixed places: 0.031."""
+    return f"{value:.{places}f}"
+
+
+def seconds(value: float) -> str:
+    return f"{value:.1f} s"

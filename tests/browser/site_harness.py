@@ -14,8 +14,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
-import yaml
-
 REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = Path(os.environ.get("ARCHLENS_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -25,11 +23,11 @@ LOCAL_SCHEMES = {"file", "data", "blob"}
 LOOPBACK = {"localhost", "127.0.0.1", "::1", "[::1]"}
 
 
-class _AnyTagLoader(yaml.SafeLoader):
-    """mkdocs.yml may hold !!python/name tags; we only need the nav, so ignore them."""
-
-
-_AnyTagLoader.add_multi_constructor("", lambda loader, suffix, node: None)
+# The browser test cross-checks these specs (the rest show their pages without that
+# section), so a run from a clean checkout stays short; results are cached by spec content.
+CROSSCHECKED = ("linear_regression", "mlp", "vgg16")
+KEY_PAGES = {"home": "index.html", "vgg16": "generated/models/vgg16.html",
+             "fcn8s": "generated/models/fcn8s.html", "sppnet_zf5": "generated/models/sppnet_zf5.html"}
 
 
 def _walk_nav(items):
@@ -41,20 +39,19 @@ def _walk_nav(items):
             yield value
 
 
-def nav_pages() -> list[str]:
-    """Every page in mkdocs.yml's nav, as the .html path the build writes."""
-    config = yaml.load((REPO / "mkdocs.yml").read_text(), Loader=_AnyTagLoader)
-    return [md[:-3] + ".html" for md in _walk_nav(config["nav"])]
-
-
 def generate_docs() -> None:
-    """Write every generated page, exactly as the documented build does.
+    """Write every generated page, as `archlens site --no-train` does (idempotent, cached)."""
+    from archlens.site.build import generate_site
 
-    Per-spec pages join here when their generator exists.
-    """
-    from archlens.site.concepts import write_concept_pages
+    generate_site(train=False, crosscheck=CROSSCHECKED)
 
-    write_concept_pages(REPO / "docs" / "generated" / "concepts")
+
+def nav_pages() -> list[str]:
+    """Every page in the generated nav, as the .html path the build writes."""
+    from archlens.site.build import read_nav
+
+    generate_docs()
+    return [md[:-3] + ".html" for md in _walk_nav(read_nav(REPO / "docs"))]
 
 
 def is_local(url: str) -> bool:

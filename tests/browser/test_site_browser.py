@@ -1,7 +1,9 @@
 """The built site, in a real offline browser: every page, in both colour schemes,
 loads with nothing fetched from outside, no console errors, visible figures and
-typeset math; search answers; the scheme toggle works. Screenshots of every
-page go to .ci/artifacts/screenshots/."""
+diagrams (whose SVG carries every layer's label), typeset math; search answers;
+the model index sorts; a spec page's checker marks answers; the scheme toggle
+works. Screenshots of every page go to .ci/artifacts/screenshots/, and of the
+key pages (home, vgg16, fcn8s, sppnet_zf5) under their own names."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ import re
 
 import pytest
 
-from site_harness import nav_pages, screenshot
+from site_harness import KEY_PAGES, nav_pages, screenshot
 
 pytestmark = pytest.mark.slow  # ~40 s: builds the site and starts a browser
 
@@ -39,7 +41,7 @@ FIGURES_JS = """([scheme]) => {
 # Article text with the rendered math removed: whatever TeX is left was not rendered.
 UNRENDERED_JS = """() => {
   const clone = document.querySelector("article").cloneNode(true);
-  clone.querySelectorAll(".katex, pre, code").forEach(e => e.remove());
+  clone.querySelectorAll(".katex, pre, code, script, style").forEach(e => e.remove());
   return clone.textContent;
 }"""
 RAW_TEX = re.compile(r"\$\$|\\\(|\\\[|\$[^$\n]*\\[a-zA-Z]+[^$\n]*\$")
@@ -86,7 +88,12 @@ def assert_math_typeset(pg, page: str) -> None:
     leftover = RAW_TEX.findall(pg.evaluate(UNRENDERED_JS))
     assert not leftover, f"{page}: unrendered TeX {leftover[:5]}"
     if pg.locator(".arithmatex").count():
-        # The vendored woff2 fonts really loaded (a missing font falls back silently).
+        # Unfold folded blocks (worksheets) so their math is laid out, then make sure the
+        # vendored woff2 fonts really load (a missing font falls back silently).
+        pg.evaluate("""async () => {
+            document.querySelectorAll('article details').forEach(d => d.open = true);
+            await document.fonts.load('16px KaTeX_Main');
+            await document.fonts.ready; }""")
         assert pg.evaluate("document.fonts.check('16px KaTeX_Main')"), f"{page}: KaTeX font missing"
     # Display math wider than the column gets a scrollbar and looks cut off: split it.
     wide = pg.evaluate("""() => [...document.querySelectorAll('div.arithmatex')]
@@ -103,7 +110,8 @@ def test_concept_pages_have_math_and_figures(site_dir, tab_factory):
 
 
 @pytest.mark.parametrize("query, expect", [("convolution", "Convolution"),
-                                           ("backpropagation", "Neural networks")])
+                                           ("backpropagation", "Neural networks"),
+                                           ("configuration D", "VGG-16")])
 def test_search_finds_pages(site_dir, tab_factory, query, expect):
     tab = tab_factory()
     pg = load(tab, site_dir, "index.html")
@@ -140,3 +148,72 @@ def test_guard_catches_external_requests(site_dir, tab_factory):
     pg.evaluate("fetch('https://example.com/probe.js').catch(() => null)")
     pg.wait_for_timeout(200)
     assert tab.external == ["https://example.com/probe.js"]
+
+
+SPEC_PAGES = [p for p in PAGES if "/models/" in p and not p.endswith("index.html")]
+
+
+@pytest.mark.parametrize("page", SPEC_PAGES)
+def test_spec_page_diagram_shows_every_layer(site_dir, tab_factory, page):
+    """The architecture diagram is visible in both variants' place and its SVG names every
+    drawn layer with its output shape (the labels survived rendering)."""
+    from archlens.profile import profile
+    from archlens.render.diagram import boxes
+    from archlens.render import units
+    tab = tab_factory()
+    pg = load(tab, site_dir, page)
+    img = pg.locator("article img[src*='architecture-light.svg']")
+    box = img.bounding_box()
+    assert box and box["width"] > 100 and box["height"] > 100, f"{page}: diagram not visible"
+    spec = pg.locator("article table td code").first.inner_text()
+    prof = profile(spec)
+    for scheme in ("light", "dark"):
+        svg = (site_dir / page).parent.joinpath(
+            img.get_attribute("src").replace("-light.svg#only-light", f"-{scheme}.svg")).read_text()
+        for b in boxes(prof):
+            assert f">{b.head.name} ({b.head.kind})" in svg, f"{page}: {b.head.name} missing ({scheme})"
+            assert units.shape(b.last.out_shape) in svg, f"{page}: shape of {b.head.name} missing"
+    assert_clean(tab, page)
+
+
+def test_model_index_sorts(site_dir, tab_factory):
+    tab = tab_factory()
+    pg = load(tab, site_dir, "generated/models/index.html")
+    heading = pg.locator(".al-sortable th", has_text="params")
+    values = lambda: [int(v) for v in pg.eval_on_selector_all(  # noqa: E731
+        ".al-sortable tbody tr td:nth-child(4)", "tds => tds.map(td => td.dataset.sort)")]
+    heading.click()
+    assert values() == sorted(values()) and len(values()) >= 3
+    heading.click()
+    assert values() == sorted(values(), reverse=True)
+    assert_clean(tab, "model index")
+
+
+def test_spec_page_checker_marks_answers(site_dir, tab_factory):
+    """The worksheet checker on the vgg16 page: a right and a classic wrong answer."""
+    tab = tab_factory()
+    pg = load(tab, site_dir, "generated/models/vgg16.html")
+    pg.click('input[data-layer="conv1_2"][data-field="params"]')
+    pg.keyboard.type("36,928")                                     # 3*3*64*64 + 64
+    pg.click('input[data-layer="fc7"][data-field="params"]')
+    pg.keyboard.type("16777216")                                   # forgot the bias
+    pg.locator("button.al-check").click()
+    right = pg.locator('[data-verdict="conv1_2.params"]').inner_text()
+    wrong = pg.locator('[data-verdict="fc7.params"]').inner_text()
+    assert "✓" in right or "right" in right.lower(), right
+    assert "bias" in wrong.lower(), wrong
+    assert_clean(tab, "checker")
+
+
+@pytest.mark.parametrize("name", KEY_PAGES)
+def test_key_page_screenshots(site_dir, tab_factory, name):
+    """Screenshots a reader sees first; vgg16 and home must exist, FCN and SPPNet once specced."""
+    page = KEY_PAGES[name]
+    if page not in PAGES:
+        assert name in ("fcn8s", "sppnet_zf5"), f"{page} missing from the site"
+        return
+    tab = tab_factory("light")
+    load(tab, site_dir, page)
+    shot = screenshot(tab, name)
+    assert shot.stat().st_size > 10_000
+    assert_clean(tab, name)

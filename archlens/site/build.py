@@ -1,0 +1,178 @@
+"""Generate the whole documentation site's Markdown from specs, deterministically.
+
+``generate_site`` writes, under ``docs_dir``: ``index.md`` (home), ``generated/concepts/``,
+``generated/models/`` (index + one page per spec, figures) and ``generated/nav.yml``, which
+``archlens/site/mkdocs_hooks.py`` hands to MkDocs. Files are only rewritten when their bytes
+change and stale generated files are removed, so a second run changes nothing. Expensive
+results (cross-checks, quick training) are cached by spec content under ``cache_dir``.
+``build_html`` then runs ``mkdocs build --strict``.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Collection
+
+import yaml
+
+from archlens.errors import ArchlensError, SpecError
+from archlens.profile import profile
+from archlens.site import cache, results
+from archlens.site.figures import write_if_changed
+from archlens.site.mdtext import label, slug
+from archlens.site.spec_page import PageData, render_page
+from archlens.spec import SPECS_DIR, bundled_specs, load_spec
+
+REPO = SPECS_DIR.parent
+DOCS = REPO / "docs"
+CACHE = REPO / "build" / "site-cache"
+GENERATED = "generated"
+NAV_FILE = "nav.yml"
+TASK_TITLES = {"classification": "Classification", "regression": "Regression",
+               "segmentation": "Segmentation", "detection": "Detection"}
+
+
+@dataclass(frozen=True)
+class SiteResult:
+    pages: int            # Markdown pages written (home, index, models, concepts)
+    written: list[Path]   # every generated file
+    seconds: float
+
+
+def _load_all(refs) -> list:
+    specs = [load_spec(r) for r in refs]
+    seen: dict[str, str] = {}
+    for s in specs:
+        key = slug(s.name)
+        if key in seen:
+            raise SpecError(f"specs '{seen[key]}' and '{s.name}' would share the page '{key}.md'",
+                            file=s.path or None)
+        seen[key] = s.name
+    return specs
+
+
+def _spec_pages(specs, docs_dir: Path, cache_dir: Path, train: bool, crosscheck: bool, log):
+    models = docs_dir / GENERATED / "models"
+    pages = []
+    for s in specs:
+        start = time.perf_counter()
+        d = PageData(s, profile(s), slug(s.name), models)
+        run = crosscheck if isinstance(crosscheck, bool) else s.name in crosscheck
+        d.crosscheck = results.crosscheck(s, cache_dir, run)
+        d.training = results.training(s, d.slug, docs_dir, cache_dir, train)
+        path = models / f"{d.slug}.md"
+        # A page whose spec, results and site code are unchanged is not drawn again.
+        key = cache.page_key(cache.spec_key(s, "page"), d.slug,
+                             json.dumps([d.crosscheck, d.training], sort_keys=True))
+        reused = cache.reuse(cache_dir, key, docs_dir)
+        if reused is None:
+            write_if_changed(path, render_page(d).encode("utf-8"))
+            cache.remember(cache_dir, key, docs_dir, [path, *d.written])
+        else:
+            d.written = [p for p in reused if p != path]
+        pages.append((d, path))
+        log(f"  {s.name:<20} {time.perf_counter() - start:5.1f} s{' (unchanged)' if reused else ''}")
+    return pages
+
+
+def _concept_pages(generated: Path, docs_dir: Path, cache_dir: Path) -> list[Path]:
+    from archlens.site.concepts import write_concept_pages
+    key = cache.page_key("concepts")
+    reused = cache.reuse(cache_dir, key, docs_dir)
+    if reused is not None:
+        return reused
+    written = write_concept_pages(generated / "concepts")
+    cache.remember(cache_dir, key, docs_dir, written)
+    return written
+
+
+def _nav(pages, concept_pages) -> list:
+    by_task: dict[str, list] = {}
+    for d, _ in pages:
+        by_task.setdefault(d.spec.task, []).append({label(d.spec.name): f"{GENERATED}/models/{d.slug}.md"})
+    tasks = [{label(TASK_TITLES.get(t, t.capitalize())): by_task[t]} for t in sorted(by_task)]
+    concepts = [{"Overview" if p.slug == "index" else p.title: f"{GENERATED}/concepts/{p.slug}.md"}
+                for p in concept_pages]
+    return [{"Home": "index.md"},
+            {"Models": [{"Model index": f"{GENERATED}/models/index.md"}, *tasks]},
+            {"Concepts": concepts}]
+
+
+def generate_site(specs=None, docs_dir: Path = DOCS, cache_dir: Path = CACHE, train: bool = True,
+                  crosscheck: bool | Collection[str] = True, log=lambda msg: None) -> SiteResult:
+    """Write every page of the site for ``specs`` (names or paths; default: the bundled ones).
+
+    ``train``: run the quick recipe where no result is cached or recorded. ``crosscheck``:
+    verify every spec, none, or the named ones; a cached result is shown either way.
+    """
+    from archlens.site.concepts import PAGES
+    from archlens.site.index import home_page, models_page
+    start = time.perf_counter()
+    docs_dir, generated = Path(docs_dir), Path(docs_dir) / GENERATED
+    loaded = _load_all(bundled_specs() if specs is None else specs)
+    written = _concept_pages(generated, docs_dir, Path(cache_dir))
+    pages = _spec_pages(loaded, docs_dir, Path(cache_dir), train, crosscheck, log)
+    for d, path in pages:
+        written += [path, *d.written]
+    entries = [(d.profile, f"{d.slug}.md") for d, _ in pages]
+    text, figures = models_page(entries, generated / "models")
+    written += figures + _write(generated / "models" / "index.md", text)
+    written += _write(docs_dir / "index.md", home_page(
+        [(d.profile, f"{GENERATED}/models/{d.slug}.md") for d, _ in pages],
+        f"{GENERATED}/models/index.md", f"{GENERATED}/concepts/index.md"))
+    nav = yaml.safe_dump(_nav(pages, PAGES), sort_keys=False, allow_unicode=True)
+    written += _write(generated / NAV_FILE, nav)
+    _remove_stale(generated, set(written))
+    return SiteResult(sum(1 for p in written if p.suffix == ".md"), written,
+                      time.perf_counter() - start)
+
+
+def _write(path: Path, text: str) -> list[Path]:
+    write_if_changed(path, text.encode("utf-8"))
+    return [path]
+
+
+def _remove_stale(root: Path, keep: set[Path]) -> None:
+    """Delete generated files a previous run wrote that this run did not (a removed spec)."""
+    keep = {p.resolve() for p in keep}
+    for path in sorted(root.rglob("*"), reverse=True):
+        if path.is_file() and path.resolve() not in keep:
+            path.unlink()
+        elif path.is_dir() and not any(path.iterdir()):
+            path.rmdir()
+
+
+def read_nav(docs_dir: Path) -> list:
+    """The nav ``generate_site`` wrote; a clear error when the site was never generated."""
+    path = Path(docs_dir) / GENERATED / NAV_FILE
+    if not path.is_file():
+        raise ArchlensError(f"{path} not found: run `archlens site` (or `make site`) first")
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def build_html(config: Path = REPO / "mkdocs.yml", site_dir: Path | None = None) -> None:
+    """``mkdocs build --strict`` on the generated pages."""
+    cmd = [sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet", "-f", str(config)]
+    if site_dir is not None:
+        cmd += ["-d", str(site_dir)]
+    run = subprocess.run(cmd, cwd=Path(config).parent, capture_output=True, text=True,
+                         env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
+    if run.returncode:
+        sys.stderr.write(run.stdout + run.stderr)
+        raise ArchlensError("mkdocs build --strict failed (its messages are above)")
+
+
+def config_for(docs_dir: Path, path: Path, base: Path = REPO / "mkdocs.yml") -> Path:
+    """A copy of the site's mkdocs.yml that builds another docs folder (tests, benchmarks)."""
+    text = base.read_text(encoding="utf-8")
+    text = text.replace("docs_dir: docs", f"docs_dir: {Path(docs_dir).resolve()}")
+    text = text.replace("  - archlens/site/mkdocs_hooks.py",
+                        f"  - {(REPO / 'archlens/site/mkdocs_hooks.py').resolve()}")
+    text = text.replace("  - specs\n", f"  - {(REPO / 'specs').resolve()}\n")
+    Path(path).write_text(text, encoding="utf-8")
+    return Path(path)

@@ -1,0 +1,108 @@
+"""A cache of expensive per-spec results (cross-checks, quick training runs).
+
+Keyed by a hash of the resolved spec (so an edited backbone invalidates its users too), the
+archlens version and the source of the analysis code the result depends on. Entries are JSON
+files under a gitignored folder; a corrupt entry is recomputed.
+"""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from functools import lru_cache
+from pathlib import Path
+from typing import Callable
+
+from archlens.spec import Spec
+
+PACKAGE = Path(__file__).resolve().parents[1]
+# The code a cached result depends on: the core analysis and the layer kinds.
+CODE = ("*.py", "kinds/*.py", "detection/*.py", "train/*.py")
+
+
+@lru_cache(maxsize=1)
+def code_fingerprint() -> str:
+    digest = hashlib.sha256()
+    for pattern in CODE:
+        for path in sorted(PACKAGE.glob(pattern)):
+            digest.update(path.relative_to(PACKAGE).as_posix().encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+@lru_cache(maxsize=1)
+def version() -> str:
+    """archlens' installed version (pyproject.toml); part of every key."""
+    from importlib.metadata import PackageNotFoundError, version as dist_version
+    try:
+        return dist_version("archlens")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def spec_key(spec: Spec, what: str) -> str:
+    """Identity of ``what`` (e.g. 'crosscheck') for this spec's content, version and code."""
+    resolved = repr(dataclasses.replace(spec, path=""))
+    text = "\n".join([what, version(), code_fingerprint(), resolved])
+    return hashlib.sha256(text.encode()).hexdigest()[:20]
+
+
+def cached(cache_dir: Path, spec: Spec, what: str, compute: Callable[[], dict | None]) -> dict | None:
+    """The cached result for (spec, what), computing and storing it on a miss."""
+    path = Path(cache_dir) / what / f"{spec_key(spec, what)}.json"
+    if path.is_file():
+        try:
+            return json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            pass
+    result = compute()
+    if result is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(result, indent=1, sort_keys=True), encoding="utf-8")
+        tmp.replace(path)
+    return result
+
+
+# What a generated page depends on besides its spec: the site and render code and templates.
+SITE_CODE = ("*.py", "kinds/*.py", "site/*.py", "site/templates/*/*.j2", "site/templates/*.j2",
+             "render/*.py", "render/templates/*", "render/static/*")
+
+
+@lru_cache(maxsize=1)
+def site_fingerprint() -> str:
+    digest = hashlib.sha256()
+    for pattern in SITE_CODE:
+        for path in sorted(PACKAGE.glob(pattern)):
+            digest.update(path.relative_to(PACKAGE).as_posix().encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def reuse(cache_dir: Path, key: str, root: Path) -> list[Path] | None:
+    """The files an earlier run wrote for ``key`` under ``root``, if all are still as written."""
+    manifest = Path(cache_dir) / "pages" / f"{key}.json"
+    try:
+        files = json.loads(manifest.read_text(encoding="utf-8"))
+        paths = [root / rel for rel in files]
+        if all(p.is_file() and _sha(p) == sha for p, sha in zip(paths, files.values())):
+            return paths
+    except (OSError, ValueError):
+        pass
+    return None
+
+
+def remember(cache_dir: Path, key: str, root: Path, paths: list[Path]) -> None:
+    manifest = Path(cache_dir) / "pages" / f"{key}.json"
+    manifest.parent.mkdir(parents=True, exist_ok=True)
+    files = {p.relative_to(root).as_posix(): _sha(p) for p in paths}
+    manifest.write_text(json.dumps(files, indent=1, sort_keys=True), encoding="utf-8")
+
+
+def page_key(*parts: str) -> str:
+    text = "\n".join([version(), site_fingerprint(), *parts])
+    return hashlib.sha256(text.encode()).hexdigest()[:20]

@@ -1,0 +1,57 @@
+"""Text from specs made safe for a Markdown page: HTML-escaped, Markdown-inert.
+
+Every string a spec supplies (name, title, description, source, notes, layer names) goes
+through ``text`` before it reaches a page, so a spec named ``<script>`` renders as text.
+"""
+from __future__ import annotations
+
+import re
+
+from markupsafe import escape
+
+# HTML and Markdown/math marks, written as numeric character references rather than
+# backslash escapes: arithmatex reads "\(" and "\[" as math, and "[x](javascript:...)" is a link.
+# One pass, so the references it writes are never escaped again.
+_SPECIAL = re.compile(r"[<>&\"'\\`*_{}\[\]#+|~$]")
+
+
+def text(value) -> str:
+    """Plain text for Markdown: HTML-escaped, every Markdown and math mark inert."""
+    return _SPECIAL.sub(lambda m: f"&#{ord(m.group())};", " ".join(str(value).split()))
+
+
+def attr(value) -> str:
+    """Text for an HTML attribute or element body in a raw HTML block."""
+    return str(escape(str(value)))
+
+
+def code_block(body: str, lang: str = "") -> str:
+    """A fenced block whose fence is longer than any backtick run inside it."""
+    longest = max((len(m) for m in re.findall(r"`+", body)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}{lang}\n{body.rstrip()}\n{fence}"
+
+
+def table(head: list[str], rows: list[list[str]], align: str = "") -> str:
+    """A Markdown table from already-safe cell text; ``align`` is one of 'l'/'r' per column."""
+    marks = {"l": "---", "r": "---:"}
+    rule = [marks[a] for a in (align or "l" * len(head))]
+    lines = ["| " + " | ".join(head) + " |", "|" + "|".join(rule) + "|"]
+    lines += ["| " + " | ".join(r) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+def indent(block: str, prefix: str = "    ") -> str:
+    """Indent a Markdown block into an admonition or details body (blank lines stay blank)."""
+    return "\n".join(prefix + line if line.strip() else "" for line in block.splitlines())
+
+
+def slug(name: str) -> str:
+    """A file-name-safe page slug from a spec name."""
+    return re.sub(r"[^A-Za-z0-9_-]+", "-", name).strip("-").lower() or "spec"
+
+
+def label(value) -> str:
+    """A nav title: Material writes these into the page unescaped (and strips tags for
+    <title>), so characters that could open markup are dropped, not escaped."""
+    return re.sub(r"[<>&\"'`]", "", " ".join(str(value).split())) or "spec"

@@ -1,0 +1,20 @@
+"""MkDocs hooks (thin glue): the nav comes from the generated pages; `mkdocs serve`
+regenerates them (cached results, no new training) when a spec changes."""
+from __future__ import annotations
+
+from pathlib import Path
+
+_command = {"name": "build"}
+
+
+def on_startup(command, dirty):
+    _command["name"] = command
+
+
+def on_config(config):
+    from archlens.site.build import generate_site, read_nav
+    docs = Path(config["docs_dir"])
+    if _command["name"] == "serve":
+        generate_site(docs_dir=docs, train=False)
+    config["nav"] = read_nav(docs)
+    return config

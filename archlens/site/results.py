@@ -1,0 +1,97 @@
+"""Expensive per-spec results for the pages, computed once and cached by spec content.
+
+``crosscheck``: ``verify`` at the native input, reduced to what the page shows (per layer:
+torch agreement and the peers' numbers with their reasons). ``training``: the quick recipe's
+metrics, from a cached run of ``archlens train SPEC --quick`` or a run recorded under
+``docs/recorded/<slug>/``; the result says which, and when.
+"""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+from archlens.spec import Spec
+from archlens.site.cache import cached
+
+TORCH_QUANTITIES = ("params", "trainable", "shape", "macs", "rf")
+PEERS = {"torchinfo": "torchinfo mult-adds", "fvcore": "fvcore flops"}
+TRAIN_OUT_FLAG = "--out"  # `archlens train SPEC --quick --out DIR` writes metrics.json there
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _crosscheck(spec: Spec) -> dict:
+    from archlens.verification import verify
+    start = time.perf_counter()
+    report = verify(spec)
+    rows = []
+    for lp in report.profile.layers:
+        checks = [c for c in report.checks if c.layer == lp.name]
+        row = {"layer": lp.name, "macs": lp.macs.value,
+               "torch": {q: all(c.ok for c in checks if c.quantity == q)
+                         for q in TORCH_QUANTITIES if any(c.quantity == q for c in checks)}}
+        for peer, quantity in PEERS.items():
+            c = next((c for c in checks if c.quantity == quantity), None)
+            if c is not None:
+                row[peer] = {"measured": c.theirs, "predicted": c.ours, "reason": c.reason}
+        rows.append(row)
+    return {"ok": report.ok, "checks": len(report.checks), "failures": len(report.failures),
+            "input": list(report.profile.input), "rows": rows,
+            "seconds": round(time.perf_counter() - start, 1), "when": _now()}
+
+
+def crosscheck(spec: Spec, cache_dir: Path, run: bool = True) -> dict | None:
+    """The cached cross-check; computed on a miss when ``run``, else None."""
+    return cached(cache_dir, spec, "crosscheck", (lambda: _crosscheck(spec)) if run else (lambda: None))
+
+
+def recorded_run(spec_slug: str, docs_dir: Path) -> dict | None:
+    """A run committed under docs/recorded/<slug>/metrics.json (with 'recorded' when given)."""
+    path = Path(docs_dir) / "recorded" / spec_slug / "metrics.json"
+    if not path.is_file():
+        return None
+    metrics = json.loads(path.read_text(encoding="utf-8"))
+    when = metrics.get("recorded") or metrics.get("when") or "date not recorded"
+    return {"origin": "recorded", "when": when, "file": path.as_posix(), **_metrics(metrics)}
+
+
+def _metrics(metrics: dict) -> dict:
+    return {"history": metrics.get("history", []), "final": metrics.get("final", {})}
+
+
+def trainer_available() -> bool:
+    from archlens.cli import COMMANDS
+    return "train" in COMMANDS
+
+
+def _quick_train(spec: Spec) -> dict | None:
+    with tempfile.TemporaryDirectory() as out:
+        cmd = [sys.executable, "-m", "archlens", "train", spec.path or spec.name, "--quick",
+               TRAIN_OUT_FLAG, out]
+        start = time.perf_counter()
+        run = subprocess.run(cmd, capture_output=True, text=True)
+        metrics = Path(out) / "metrics.json"
+        if run.returncode or not metrics.is_file():
+            print(f"archlens site: quick training of {spec.name} failed: "
+                  f"{(run.stderr or run.stdout).strip()[-300:]}", file=sys.stderr)
+            return None
+        data = json.loads(metrics.read_text(encoding="utf-8"))
+    return {"origin": "built", "when": _now(), "seconds": round(time.perf_counter() - start, 1),
+            "command": " ".join(["archlens", "train", spec.name, "--quick"]), **_metrics(data)}
+
+
+def training(spec: Spec, slug: str, docs_dir: Path, cache_dir: Path, run: bool) -> dict | None:
+    """Training results: a recorded run wins; else a (cached) quick run when allowed."""
+    recorded = recorded_run(slug, docs_dir)
+    if recorded is not None or not spec.train or not trainer_available():
+        return recorded
+    if not run:
+        return cached(cache_dir, spec, "training", lambda: None)
+    return cached(cache_dir, spec, "training", lambda: _quick_train(spec))

@@ -1,0 +1,247 @@
+"""One Markdown page per spec, assembled from small independent sections.
+
+A section is a function ``(PageData) -> str | None``; it returns None when its data does not
+exist (no receptive field, no training run, not a detection spec), so pages grow as features
+land without any section knowing about the others. ``SECTIONS`` sets their order.
+Every spec-supplied string passes through ``mdtext.text``.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from archlens.profile import ModelProfile
+from archlens.render import units
+from archlens.render.diagram import diagram_svgs
+from archlens.render.formats import CONVENTIONS
+from archlens.site import charts
+from archlens.site import mdtext as md
+from archlens.site.figures import write_figure, write_if_changed
+from archlens.spec import Spec, bundled_specs
+
+
+SAFE_NAME = re.compile(r"[A-Za-z0-9_-]+")  # shown verbatim in a code span
+
+
+@dataclass
+class PageData:
+    spec: Spec
+    profile: ModelProfile
+    slug: str
+    out_dir: Path                     # the folder the page is written into
+    crosscheck: dict | None = None    # results.crosscheck
+    training: dict | None = None      # results.training
+    written: list[Path] = field(default_factory=list)
+
+    @property
+    def fig_dir(self) -> Path:
+        return self.out_dir / "figures" / self.slug
+
+    def figure(self, stem: str, draw, alt: str, caption: str) -> str:
+        """Write a light/dark chart and return its Markdown."""
+        self.written += write_figure(draw, self.fig_dir, stem)
+        return figure_md(f"figures/{self.slug}/{stem}", alt, caption)
+
+
+def figure_md(base: str, alt: str, caption: str) -> str:
+    return "\n".join([
+        '<figure markdown="span">',
+        f"  ![{alt}]({base}-light.svg#only-light){{ .spec-figure }}",
+        f"  ![{alt}]({base}-dark.svg#only-dark){{ .spec-figure }}",
+        f"  <figcaption>{caption}</figcaption>",
+        "</figure>"])
+
+
+def weighted_depth(p: ModelProfile) -> int:
+    """Layers that carry weights or do multiply-accumulates (the 16 of VGG-16)."""
+    return sum(1 for lp in p.layers if lp.params.total or lp.macs.value)
+
+
+def last_rf(p: ModelProfile):
+    """The last layer that still has a receptive field, or None."""
+    return next((lp for lp in reversed(p.layers) if lp.rf is not None and len(lp.out_shape) == 3), None)
+
+
+def _published(p: ModelProfile, key: str, value: int) -> str:
+    expected = p.spec.expected.get(key)
+    if not isinstance(expected, int):
+        return ""
+    verdict = "matches" if expected == value else f"differs from the published {units.count(expected)}"
+    return f" — {verdict} the figure the spec transcribes" if expected == value else f" — {verdict}"
+
+
+def header(d: PageData) -> str:
+    s, p, t = d.spec, d.profile, d.profile.totals
+    rf = last_rf(p)
+    classes = f", {s.num_classes} classes" if s.num_classes else ""
+    rows = [
+        ["spec", f"`{s.name}`" if SAFE_NAME.fullmatch(s.name) else md.text(s.name)],
+        ["source", md.text(s.source) or "not given"],
+        ["task", md.text(s.task) + classes],
+        ["input", f"{units.shape(p.input)} (channels x height x width, batch excluded)"],
+        ["depth", f"{weighted_depth(p)} weighted layers ({len(p.layers)} layers in all)"],
+        ["parameters", units.count(t.params) + _published(p, "params", t.params)
+         + (f"; {units.count(t.frozen_params)} frozen" if t.frozen_params else "")],
+        ["MACs", f"{units.count(t.macs)} ({units.si_unit(t.macs, 'MAC')})" + _published(p, "macs", t.macs)],
+        ["FLOPs", f"{units.count(t.flops)} ({units.si_unit(t.flops, 'FLOP')})"],
+        ["receptive field", f"{units.axes(rf.rf.size)} px at {md.text(rf.name)}" if rf else "none (no spatial layers)"],
+        ["activation memory", f"{units.mib_unit(t.activation_bytes)} ({p.dtype}, batch 1, every layer's output)"],
+    ]
+    parts = [f"# {md.text(s.title or s.name)}", "", md.text(s.description), "",
+             md.table(["fact", "value"], rows), ""]
+    if s.extra.get("notes"):
+        parts += ['!!! note "Notes"', "", md.indent(md.text(s.extra["notes"])), ""]
+    parts.append(f"<small>Conventions: {md.text(CONVENTIONS.format(dtype=p.dtype))}.</small>")
+    return "\n".join(parts)
+
+
+def diagram(d: PageData) -> str:
+    for name, svg in diagram_svgs(d.profile).items():
+        path = d.fig_dir / f"architecture-{name}.svg"
+        write_if_changed(path, svg)
+        d.written.append(path)
+    caption = ("Each box: layer (kind) with the shape-keeping layers folded into it; output shape "
+               "and receptive field; parameters and MACs. Dashed edges are skips and references.")
+    return "## Architecture\n\n" + figure_md(f"figures/{d.slug}/architecture",
+                                             f"architecture of {md.text(d.spec.name)}", caption)
+
+
+def layer_table(d: PageData) -> str:
+    head = ["layer", "kind", "output", "params", "MACs", "FLOPs", "act. MiB", "RF", "jump", "start"]
+    rows = [[md.text(lp.name), md.text(lp.kind), units.shape(lp.out_shape),
+             units.count(lp.params.total) + (" (frozen)" if lp.frozen and lp.params.total else ""),
+             units.count(lp.macs.value), units.count(lp.flops.value), units.mib(lp.activation_bytes),
+             *((units.axes(getattr(lp.rf, k)) for k in ("size", "jump", "start")) if lp.rf
+               else ("none", "-", "-"))] for lp in d.profile.layers]
+    t = d.profile.totals
+    rows.append(["**total**", "", "", f"**{units.count(t.params)}**", f"**{units.count(t.macs)}**",
+                 f"**{units.count(t.flops)}**", f"**{units.mib(t.activation_bytes)}**", "", "", ""])
+    return "## Layers\n\n" + md.table(head, rows, "lllrrrrrrr")
+
+
+def cost_charts(d: PageData) -> str:
+    parts = ["## Where the parameters and the work are", "",
+             d.figure("layer-costs", charts.layer_costs(d.profile), "parameters and MACs per layer",
+                      "Share of the model's parameters (top) and MACs (bottom) in each weighted layer.")]
+    growth = charts.rf_growth(d.profile)
+    if growth is not None:
+        parts += ["", d.figure("rf-growth", growth, "receptive field growth",
+                               "Receptive-field size after each layer, in input pixels.")]
+    return "\n".join(parts)
+
+
+def _peer_cell(row: dict, peer: str) -> str:
+    found = row.get(peer)
+    if found is None:
+        return "-"
+    diff = found["measured"] - row["macs"]
+    mark = "" if found["measured"] == found["predicted"] else " **unexplained**"
+    return units.count(found["measured"]) + (f" ({units.signed(diff)})" if diff else "") + mark
+
+
+def crosscheck_section(d: PageData) -> str | None:
+    cc = d.crosscheck
+    if cc is None:
+        return None
+    verdict = (f"All {cc['checks']} checks pass" if cc["ok"]
+               else f"**{cc['failures']} of {cc['checks']} checks fail**")
+    reasons: dict[tuple[str, str], list[str]] = {}
+    for row in cc["rows"]:
+        for peer in ("torchinfo", "fvcore"):
+            if peer in row and row[peer]["measured"] != row["macs"]:
+                reasons.setdefault((peer, row[peer]["reason"]), []).append(row["layer"])
+    why = [f"- **{peer}** ({len(layers)} layers, e.g. {md.text(', '.join(layers[:4]))}): "
+           f"{md.text(reason)}" for (peer, reason), layers in sorted(reasons.items())]
+    head = ["layer", "params", "trainable", "shape", "MACs", "RF", "torchinfo mult-adds", "fvcore flops"]
+    ok = {True: "ok", False: "**FAIL**"}
+    rows = [[md.text(r["layer"]), *(ok[r["torch"][q]] if q in r["torch"] else "-"
+                                    for q in ("params", "trainable", "shape", "macs", "rf")),
+             _peer_cell(r, "torchinfo"), _peer_cell(r, "fvcore")] for r in cc["rows"]]
+    return "\n".join([
+        "## Cross-check against torch, torchinfo and fvcore", "",
+        f"{verdict} at {units.shape(cc['input'])} (`archlens verify`, {cc['when']}, "
+        f"{units.seconds(cc['seconds'])}). Parameters, trainable parameters, output shapes and MACs "
+        "are compared with the built PyTorch model (MACs via `FlopCounterMode`, halved); receptive "
+        "fields with the input-gradient footprint of a centre unit. torchinfo and fvcore count by "
+        "their own conventions; where their number differs from our MACs the reason is:", "",
+        *(why or ["- no peer differs from our MACs."]), "",
+        '??? abstract "Every layer"', "", md.indent(md.table(head, rows, "lllllrrr"))])
+
+
+def worksheet_section(d: PageData) -> str:
+    from archlens.render.worksheet_pages import checker_fragment, worksheet_markdown
+    blank = _demote(worksheet_markdown(d.profile, answers=False))
+    answers = _demote(worksheet_markdown(d.profile, answers=True))
+    return "\n".join([
+        "## Worksheet", "",
+        "Compute each layer's output shape, parameters, MACs and receptive field by hand, then "
+        "check your answers below (in your browser, nothing is sent anywhere).", "",
+        '??? question "The worksheet (first layer of each kind worked in full)"', "", md.indent(blank), "",
+        '??? success "Answers"', "", md.indent(answers), "",
+        "### Check your answers", "", checker_fragment(d.profile)])
+
+
+def _demote(sheet: str) -> str:
+    """A worksheet inside a folded block: no title, layer headings as bold lines (off the TOC)."""
+    out = []
+    for line in sheet.splitlines():
+        if line.startswith("# "):
+            continue
+        if line.startswith("#"):
+            line = "**" + line.lstrip("#").strip() + "**"
+        out.append(line)
+    return "\n".join(out).strip()
+
+
+def training_section(d: PageData) -> str | None:
+    tr = d.training
+    if tr is None:
+        return None
+    origin = (f"Produced by `make site` ({tr.get('command', 'archlens train --quick')}) on {tr['when']}"
+              if tr["origin"] == "built" else f"Read from a recorded run ({md.text(tr['file'])}, {md.text(tr['when'])})")
+    final = [[md.text(k), units.decimal(v) if isinstance(v, float) else md.text(v)]
+             for k, v in sorted(tr["final"].items())]
+    parts = ["## Training results (quick recipe)", "", origin + ".", ""]
+    if final:
+        parts += [md.table(["final metric", "value"], final, "lr"), ""]
+    curves = charts.training_curves(tr["history"])
+    if curves is not None:
+        parts.append(d.figure("training", curves, "training curves", "Metrics per epoch."))
+    return "\n".join(parts)
+
+
+def usage(d: PageData) -> str:
+    s = d.spec
+    ref = s.name if s.name in bundled_specs() else (s.path or s.name)
+    cli = [f"archlens profile {ref}", f"archlens verify {ref}",
+           f"archlens worksheet {ref} --template answers.yaml", f"archlens check {ref} answers.yaml"]
+    if s.train:
+        cli.append(f"archlens train {ref} --quick")
+    py = "\n".join(["import archlens", "", f"spec = archlens.load_spec({ref!r})",
+                    "model = archlens.build_model(spec)      # a torch.nn.Module",
+                    "p = archlens.profile(spec)              # exact per-layer analysis, no torch",
+                    "print(p.totals.params, p.totals.macs)",
+                    "report = archlens.verify(spec)          # analytic vs torch, torchinfo, fvcore",
+                    "assert report.ok"])
+    return "\n".join(["## Build it yourself", "", "From the command line:", "",
+                      md.code_block("\n".join(cli), "bash"), "", "From Python:", "",
+                      md.code_block(py, "python")])
+
+
+Section = Callable[[PageData], "str | None"]
+# Sections that other features contribute (detection stages, convolutionalization) are
+# inserted into this list by their modules through ``add_section``.
+SECTIONS: list[Section] = [header, diagram, layer_table, cost_charts, crosscheck_section,
+                           worksheet_section, training_section, usage]
+
+
+def add_section(section: Section, after: Section) -> None:
+    if section not in SECTIONS:
+        SECTIONS.insert(SECTIONS.index(after) + 1, section)
+
+
+def render_page(d: PageData) -> str:
+    parts = [text for section in SECTIONS if (text := section(d)) is not None]
+    return "\n\n".join(parts).rstrip() + "\n"

