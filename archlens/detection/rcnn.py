@@ -1,0 +1,43 @@
+"""R-CNN (Girshick et al., CVPR 2014): the whole CNN once per region.
+
+proposals -> dilate by 16 px + warp each to the input size -> CNN to pool5 and fc7 ->
+SVM scores, box regression on pool5 -> per-class NMS.
+"""
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from .head import DetectionHead, Detections
+from .networks import Chain, flat, in_batches, names_between
+from .warp import subtract_mean, warp_regions
+
+
+class RCNN(nn.Module):
+    def __init__(self, spec, config, network: nn.Module, head: DetectionHead, batch: int = 32):
+        super().__init__()
+        self.network, self.head, self.batch = network, head, batch
+        self.warp_size, self.context_pad = tuple(spec.input[1:]), config.context_pad
+        names = names_between(spec, 0, config.feature_layer)
+        self.cnn = Chain(network, names, (config.bbox_features, config.feature_layer))
+
+    def region_features(self, image: torch.Tensor, boxes: torch.Tensor):
+        """(features (M, D), bbox features (M, B)) for a 0..255 RGB (3, H, W) image."""
+        centred = subtract_mean(image)
+
+        def run(chunk):
+            regions = warp_regions(centred, chunk, self.warp_size, self.context_pad)
+            pool5, fc7 = self.cnn(regions)
+            return flat(fc7), flat(pool5)
+        return in_batches(run, boxes, self.batch)
+
+    @torch.inference_mode()
+    def forward(self, image, boxes, score_threshold: float = 0.0) -> Detections:
+        if len(boxes) == 0:
+            return empty(0)
+        feats, bbox_feats = self.region_features(image, boxes)
+        return self.head(feats, bbox_feats, boxes, tuple(image.shape[-2:]), score_threshold)
+
+
+def empty(proposals: int) -> Detections:
+    return Detections(torch.zeros(0, 4), torch.zeros(0), torch.zeros(0, dtype=torch.long), proposals)
