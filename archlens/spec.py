@@ -7,6 +7,7 @@ the layer and its kind.
 from __future__ import annotations
 
 import dataclasses
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -233,19 +234,22 @@ def with_input(spec: Spec, shape) -> Spec:
 def scale_width(spec: Spec, factor: float) -> Spec:
     """A thinner (or wider) variant: every width argument times ``factor``, at least 1.
 
-    Layers whose size is tied to ``num_classes`` keep it; grouped layers stay divisible.
+    Layers whose size is tied to ``num_classes`` keep it; every width becomes a multiple of
+    the spec's group counts (their lcm), so grouped layers and the layers feeding them (CaffeNet's
+    conv1 -> conv2, groups 2) stay divisible.
     """
     if factor == 1:
         return spec
-    return dataclasses.replace(spec, layers=tuple(_scaled(layer, factor) for layer in spec.layers))
+    multiple = math.lcm(*(getattr(layer.args, "groups", 1) for layer in spec.layers))
+    return dataclasses.replace(spec, layers=tuple(_scaled(layer, factor, multiple)
+                                                  for layer in spec.layers))
 
 
-def _scaled(layer: LayerSpec, factor: float) -> LayerSpec:
+def _scaled(layer: LayerSpec, factor: float, multiple: int) -> LayerSpec:
     arg = get_kind(layer.kind).width_arg
     if arg is None or not layer.width_scaled:
         return layer
-    groups = getattr(layer.args, "groups", 1)
-    value = max(1, round(getattr(layer.args, arg) * factor / groups)) * groups
+    value = max(1, round(getattr(layer.args, arg) * factor / multiple)) * multiple
     args = dataclasses.replace(layer.args, **{arg: value})
     if getattr(args, "in_channels", None) is not None:
         args = dataclasses.replace(args, in_channels=None)  # derived again from the thinner input

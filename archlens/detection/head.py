@@ -6,7 +6,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from .boxes import clip, nms_per_class
+from .boxes import clip, nms_per_class, sanitize
 from .svm import BoxRegressors, LinearSVMs
 
 
@@ -39,3 +39,29 @@ class DetectionHead(nn.Module):
         refined, flat, labels = refined[ok], flat[ok], labels[ok]
         keep = nms_per_class(refined, flat, labels, self.nms_iou)[: self.max_detections]
         return Detections(refined[keep], flat[keep], labels[keep], len(boxes))
+
+
+class Pipeline(nn.Module):
+    """proposals -> ``region_features`` (the method's own part) -> ``head``.
+
+    Boxes are made safe first: clipped to the image, and degenerate boxes or boxes outside
+    it dropped (``boxes.sanitize``); no boxes left means no detections, not an error.
+    """
+
+    head: DetectionHead
+
+    def region_features(self, image: torch.Tensor, boxes: torch.Tensor):
+        raise NotImplementedError
+
+    @torch.inference_mode()
+    def forward(self, image: torch.Tensor, boxes, score_threshold: float = 0.0) -> Detections:
+        hw = tuple(image.shape[-2:])
+        boxes, _ = sanitize(boxes, hw)
+        if len(boxes) == 0:
+            return empty()
+        feats, bbox_feats = self.region_features(image, boxes)
+        return self.head(feats, bbox_feats, boxes, hw, score_threshold)
+
+
+def empty(proposals: int = 0) -> Detections:
+    return Detections(torch.zeros(0, 4), torch.zeros(0), torch.zeros(0, dtype=torch.long), proposals)

@@ -8,12 +8,12 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .head import DetectionHead, Detections
+from .head import DetectionHead, Pipeline
 from .networks import Chain, flat, in_batches, names_between
 from .warp import subtract_mean, warp_regions
 
 
-class RCNN(nn.Module):
+class RCNN(Pipeline):
     def __init__(self, spec, config, network: nn.Module, head: DetectionHead, batch: int = 32):
         super().__init__()
         self.network, self.head, self.batch = network, head, batch
@@ -30,14 +30,3 @@ class RCNN(nn.Module):
             pool5, fc7 = self.cnn(regions)
             return flat(fc7), flat(pool5)
         return in_batches(run, boxes, self.batch)
-
-    @torch.inference_mode()
-    def forward(self, image, boxes, score_threshold: float = 0.0) -> Detections:
-        if len(boxes) == 0:
-            return empty(0)
-        feats, bbox_feats = self.region_features(image, boxes)
-        return self.head(feats, bbox_feats, boxes, tuple(image.shape[-2:]), score_threshold)
-
-
-def empty(proposals: int) -> Detections:
-    return Detections(torch.zeros(0, 4), torch.zeros(0), torch.zeros(0, dtype=torch.long), proposals)

@@ -12,15 +12,14 @@ from torch import nn
 
 from ..profile import profile
 from .config import scaled_size
-from .head import DetectionHead, Detections
+from .head import DetectionHead, Pipeline
 from .networks import Chain, in_batches, names_between
 from .project import project_boxes
-from .rcnn import empty
 from .spp_windows import pool_windows
 from .warp import subtract_mean
 
 
-class SPPNet(nn.Module):
+class SPPNet(Pipeline):
     def __init__(self, spec, config, network: nn.Module, head: DetectionHead, batch: int = 256):
         super().__init__()
         self.network, self.head, self.batch, self.scale = network, head, batch, config.scale
@@ -50,10 +49,3 @@ class SPPNet(nn.Module):
         pooled = self.pooled(fmap, cells)
         (feats,) = in_batches(self.fc, pooled, self.batch)
         return feats, pooled
-
-    @torch.inference_mode()
-    def forward(self, image, boxes, score_threshold: float = 0.0) -> Detections:
-        if len(boxes) == 0:
-            return empty(0)
-        feats, bbox_feats = self.region_features(image, boxes)
-        return self.head(feats, bbox_feats, boxes, tuple(image.shape[-2:]), score_threshold)

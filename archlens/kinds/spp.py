@@ -10,6 +10,8 @@ exactly n bins only when floor((a - ceil(a/n)) / floor(a/n)) + 1 == n; for other
 e.g. a small proposal on conv5, or a = 8, n = 6, which would give 7 bins) archlens falls back,
 on that axis, to adaptive bins [floor(i·a/n), ceil((i+1)·a/n)) (PyTorch's AdaptiveMaxPool2d),
 which always gives n bins, each at least one cell wide. ``bins`` below states which rule won.
+Where the paper's rule does give n bins it is kept as written, even where its floor-mode
+sliding window leaves the last cells out (a = 8, n = 3: window 3, stride 2 covers 0..6).
 """
 from __future__ import annotations
 
