@@ -43,6 +43,8 @@ def _site_parser(sub) -> None:
     s.add_argument("--no-train", action="store_true",
                    help="run no training (cached or recorded results are still shown)")
     s.add_argument("--no-crosscheck", action="store_true", help="run no new torch/torchinfo/fvcore cross-check (cached ones are still shown)")
+    s.add_argument("--cache", default=None, help="cache of cross-checks and training runs "
+                   "(default: build/site-cache)")
     s.add_argument("--build", action="store_true", help="then run mkdocs build --strict into site/")
 
 
@@ -148,10 +150,11 @@ def cmd_check(args) -> int:
 
 def cmd_site(args) -> int:
     from pathlib import Path
-    from .site.build import DOCS, build_html, generate_site
+    from .site.build import CACHE, DOCS, build_html, generate_site
     docs = Path(args.docs) if args.docs else DOCS
     result = generate_site(args.specs or None, docs_dir=docs, train=not args.no_train,
-                           crosscheck=not args.no_crosscheck, log=print)
+                           crosscheck=not args.no_crosscheck, log=print,
+                           cache_dir=Path(args.cache) if args.cache else CACHE)
     print(f"wrote {result.pages} pages under {docs} in {result.seconds:.1f} s")
     if args.build:
         build_html()

@@ -16,8 +16,9 @@ from typing import Callable
 from archlens.spec import Spec
 
 PACKAGE = Path(__file__).resolve().parents[1]
-# The code a cached result depends on: the core analysis and the layer kinds.
-CODE = ("*.py", "kinds/*.py", "detection/*.py", "train/*.py")
+# The code a cached result depends on: the core analysis, the layer kinds, detection, training.
+CODE = ("spec.py", "shorthand.py", "yamlio.py", "graph.py", "geometry.py", "profile.py", "build.py",
+        "nn*.py", "footprint.py", "verification.py", "kinds/*.py", "detection/*.py", "train/*.py")
 
 
 @lru_cache(maxsize=1)

@@ -36,10 +36,11 @@ def layer_costs(p: ModelProfile) -> DrawFn:
 
 def rf_growth(p: ModelProfile) -> DrawFn | None:
     """Receptive-field size after each drawn layer (per axis when they differ)."""
-    heads = [b.last for b in boxes(p) if b.last.rf is not None and len(b.last.out_shape) == 3]
-    if not heads:
+    drawn = [b for b in boxes(p) if b.last.rf is not None and len(b.last.out_shape) == 3]
+    if not drawn:
         return None
-    names = [lp.name for lp in heads]
+    heads = [b.last for b in drawn]  # the field after the folded layers, named by the box
+    names = [b.head.name for b in drawn]
     rows = [float(lp.rf.size[0]) for lp in heads]
     cols = [float(lp.rf.size[1]) for lp in heads]
     image = p.input[1:]
@@ -79,13 +80,15 @@ def model_comparison(rows: list[tuple[str, str, int, int]]) -> DrawFn:
     return draw
 
 
-def cost_vs_proposals(curves: dict[str, tuple[list[int], list[int]]]) -> DrawFn:
+def cost_vs_proposals(curves: dict[str, tuple[list[int], list[int]]], highlight: str = "") -> DrawFn:
     """Per-image MACs against the number of proposals N, one line per pipeline."""
     def draw(theme: Theme):
         fig = new_figure(6.4, 3.6)
         ax = fig.subplots()
         for label, (ns, macs) in curves.items():
-            ax.plot(ns, [m / 1e9 for m in macs], marker="o", markersize=3, label=label)
+            ax.plot(ns, [m / 1e9 for m in macs], marker="o", markersize=3, label=label,
+                    linewidth=2.5 if label == highlight else 1.0)
+        ax.set_ylim(bottom=0)
         ax.set_xlabel("proposals per image (N)")
         ax.set_ylabel("GMAC per image")
         ax.grid(linewidth=0.5)

@@ -15,7 +15,7 @@ from archlens.render.formats import CONVENTIONS
 from archlens.site import charts
 from archlens.site import mdtext as md
 from archlens.site.figures import write_figure
-from archlens.site.spec_page import figure_md, last_rf, weighted_depth
+from archlens.site.spec_page import last_rf, weighted_depth
 
 COLUMNS = ("model", "task", "depth", "params", "MACs", "FLOPs", "RF", "act. memory")
 
@@ -56,7 +56,7 @@ def models_page(entries: list[tuple[ModelProfile, str]], out_dir: Path) -> tuple
     """The model index page (Markdown) and the figure files it embeds."""
     rows = [(p.spec.name, p.spec.task, p.totals.params, p.totals.macs) for p, _ in entries]
     written = write_figure(charts.model_comparison(rows), out_dir / "figures", "model-comparison")
-    figure = figure_md("figures/model-comparison", "parameters and MACs of every model",
+    figure = md.figure_md("figures/model-comparison", "parameters and MACs of every model",
                        "Every model at its native input: parameters and MACs (log scale).")
     text = _env().get_template("models.md.j2").render(
         table=model_table(entries), figure=figure, conventions=md.text(CONVENTIONS.format(dtype="float32")))

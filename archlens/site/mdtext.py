@@ -55,3 +55,12 @@ def label(value) -> str:
     """A nav title: Material writes these into the page unescaped (and strips tags for
     <title>), so characters that could open markup are dropped, not escaped."""
     return re.sub(r"[<>&\"'`]", "", " ".join(str(value).split())) or "spec"
+
+
+def figure_md(base: str, alt: str, caption: str) -> str:
+    return "\n".join([
+        '<figure markdown="span">',
+        f"  ![{alt}]({base}-light.svg#only-light){{ .spec-figure }}",
+        f"  ![{alt}]({base}-dark.svg#only-dark){{ .spec-figure }}",
+        f"  <figcaption>{caption}</figcaption>",
+        "</figure>"])

@@ -72,12 +72,13 @@ def trainer_available() -> bool:
 
 
 def _quick_train(spec: Spec) -> dict | None:
-    with tempfile.TemporaryDirectory() as out:
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "run"
         cmd = [sys.executable, "-m", "archlens", "train", spec.path or spec.name, "--quick",
-               TRAIN_OUT_FLAG, out]
+               TRAIN_OUT_FLAG, str(out)]
         start = time.perf_counter()
         run = subprocess.run(cmd, capture_output=True, text=True)
-        metrics = Path(out) / "metrics.json"
+        metrics = out / "metrics.json"
         if run.returncode or not metrics.is_file():
             print(f"archlens site: quick training of {spec.name} failed: "
                   f"{(run.stderr or run.stdout).strip()[-300:]}", file=sys.stderr)

@@ -17,6 +17,7 @@ from archlens.render import units
 from archlens.render.diagram import diagram_svgs
 from archlens.render.formats import CONVENTIONS
 from archlens.site import charts
+from archlens.site.detection_page import detection_section
 from archlens.site import mdtext as md
 from archlens.site.figures import write_figure, write_if_changed
 from archlens.spec import Spec, bundled_specs
@@ -42,16 +43,7 @@ class PageData:
     def figure(self, stem: str, draw, alt: str, caption: str) -> str:
         """Write a light/dark chart and return its Markdown."""
         self.written += write_figure(draw, self.fig_dir, stem)
-        return figure_md(f"figures/{self.slug}/{stem}", alt, caption)
-
-
-def figure_md(base: str, alt: str, caption: str) -> str:
-    return "\n".join([
-        '<figure markdown="span">',
-        f"  ![{alt}]({base}-light.svg#only-light){{ .spec-figure }}",
-        f"  ![{alt}]({base}-dark.svg#only-dark){{ .spec-figure }}",
-        f"  <figcaption>{caption}</figcaption>",
-        "</figure>"])
+        return md.figure_md(f"figures/{self.slug}/{stem}", alt, caption)
 
 
 def weighted_depth(p: ModelProfile) -> int:
@@ -104,7 +96,7 @@ def diagram(d: PageData) -> str:
         d.written.append(path)
     caption = ("Each box: layer (kind) with the shape-keeping layers folded into it; output shape "
                "and receptive field; parameters and MACs. Dashed edges are skips and references.")
-    return "## Architecture\n\n" + figure_md(f"figures/{d.slug}/architecture",
+    return "## Architecture\n\n" + md.figure_md(f"figures/{d.slug}/architecture",
                                              f"architecture of {md.text(d.spec.name)}", caption)
 
 
@@ -233,7 +225,7 @@ def usage(d: PageData) -> str:
 Section = Callable[[PageData], "str | None"]
 # Sections that other features contribute (detection stages, convolutionalization) are
 # inserted into this list by their modules through ``add_section``.
-SECTIONS: list[Section] = [header, diagram, layer_table, cost_charts, crosscheck_section,
+SECTIONS: list[Section] = [header, diagram, layer_table, cost_charts, detection_section, crosscheck_section,
                            worksheet_section, training_section, usage]
 
 

@@ -1,0 +1,76 @@
+"""Time the documentation site build: from clean, after one spec edit, and bare mkdocs.
+
+    python benchmarks/site_build.py
+
+Works on copies (a temporary specs/, docs/ and cache), so the repository is untouched:
+1. from clean: `archlens site` (cross-checks and quick training included, empty cache) then
+   `mkdocs build --strict`, i.e. `make site` after installation;
+2. after one spec edit: the description of one spec changes, then the same two commands;
+3. bare `mkdocs build --strict` of the same generated pages, for comparison.
+Targets (2 cores): (1) under 5 minutes, (2) under 10 seconds.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+from archlens.site.build import build_html, config_for  # noqa: E402
+
+EDITED = "vgg11.yaml"
+TARGETS = {"from clean (generate + mkdocs)": 300.0, "after one spec edit (generate + mkdocs)": 10.0}
+
+
+def generate(specs: list[Path], docs: Path, cache: Path) -> float:
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "archlens", "site", *map(str, specs), "--docs", str(docs),
+                    "--cache", str(cache)], cwd=REPO, check=True, stdout=subprocess.DEVNULL)
+    return time.perf_counter() - start
+
+
+def mkdocs(config: Path, site: Path) -> float:
+    start = time.perf_counter()
+    build_html(config, site)
+    return time.perf_counter() - start
+
+
+def edit(spec: Path) -> None:
+    text = spec.read_text(encoding="utf-8")
+    spec.write_text(text.replace("description: >\n", "description: >\n  (edited for the benchmark)\n", 1),
+                    encoding="utf-8")
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        shutil.copytree(REPO / "specs", tmp / "specs")
+        shutil.copytree(REPO / "docs" / "assets", tmp / "docs" / "assets")
+        for recorded in (REPO / "docs" / "recorded",):
+            if recorded.is_dir():
+                shutil.copytree(recorded, tmp / "docs" / "recorded")
+        specs = sorted((tmp / "specs").glob("*.yaml"))
+        config = config_for(tmp / "docs", tmp / "mkdocs.yml")
+        rows = []
+        gen = generate(specs, tmp / "docs", tmp / "cache")
+        rows.append(("from clean (generate + mkdocs)", gen, mkdocs(config, tmp / "site")))
+        edit(tmp / "specs" / EDITED)
+        gen = generate(specs, tmp / "docs", tmp / "cache")
+        rows.append(("after one spec edit (generate + mkdocs)", gen, mkdocs(config, tmp / "site")))
+        rows.append(("bare mkdocs build (same pages)", 0.0, mkdocs(config, tmp / "site")))
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"site build, {len(specs)} specs, {os.cpu_count()} cores, load average {load:.1f}")
+    print(f"{'case':<42}{'generate':>10}{'mkdocs':>10}{'total':>10}  target")
+    for name, g, m in rows:
+        target = TARGETS.get(name)
+        verdict = "" if target is None else f"< {target:.0f} s: {'ok' if g + m < target else 'MISSED'}"
+        print(f"{name:<42}{g:>9.1f}s{m:>9.1f}s{g + m:>9.1f}s  {verdict}")
+
+
+if __name__ == "__main__":
+    main()
