@@ -31,6 +31,7 @@ test: install system-deps
 	$(PY) -m pytest -q
 
 bench: install
+	$(PY) benchmarks/profile_speed.py
 	$(PY) benchmarks/site_build.py
 
 clean:
