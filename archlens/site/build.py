@@ -61,7 +61,7 @@ def _spec_pages(specs, docs_dir: Path, cache_dir: Path, train: bool, crosscheck:
     pages = []
     for s in specs:
         start = time.perf_counter()
-        d = PageData(s, profile(s), slug(s.name), models)
+        d = PageData(s, profile(s), slug(s.name), models, cache_dir=cache_dir)
         run = crosscheck if isinstance(crosscheck, bool) else s.name in crosscheck
         d.crosscheck = results.crosscheck(s, cache_dir, run)
         d.training = results.training(s, d.slug, docs_dir, cache_dir, train)

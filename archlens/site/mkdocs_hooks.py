@@ -2,7 +2,14 @@
 regenerates them (cached results, no new training) when a spec changes."""
 from __future__ import annotations
 
+import sys
 from pathlib import Path
+
+# MkDocs loads this file by path; make the package it belongs to importable even where
+# archlens is not installed (a plain checkout, a build from another folder).
+_REPO = str(Path(__file__).resolve().parents[2])
+if _REPO not in sys.path:
+    sys.path.append(_REPO)
 
 _command = {"name": "build"}
 

@@ -18,6 +18,7 @@ from archlens.render.diagram import diagram_svgs
 from archlens.render.formats import CONVENTIONS
 from archlens.site import charts
 from archlens.site.detection_page import detection_section
+from archlens.site.fcn_page import convolutionalization_section
 from archlens.site import mdtext as md
 from archlens.site.figures import write_figure, write_if_changed
 from archlens.spec import Spec, bundled_specs
@@ -34,6 +35,7 @@ class PageData:
     out_dir: Path                     # the folder the page is written into
     crosscheck: dict | None = None    # results.crosscheck
     training: dict | None = None      # results.training
+    cache_dir: Path | None = None     # where sections may cache their own expensive checks
     written: list[Path] = field(default_factory=list)
 
     @property
@@ -223,15 +225,10 @@ def usage(d: PageData) -> str:
 
 
 Section = Callable[[PageData], "str | None"]
-# Sections that other features contribute (detection stages, convolutionalization) are
-# inserted into this list by their modules through ``add_section``.
-SECTIONS: list[Section] = [header, diagram, layer_table, cost_charts, detection_section, crosscheck_section,
+# Feature sections (detection stages, convolutionalization) live in their own modules.
+SECTIONS: list[Section] = [header, diagram, layer_table, cost_charts, detection_section,
+                           convolutionalization_section, crosscheck_section,
                            worksheet_section, training_section, usage]
-
-
-def add_section(section: Section, after: Section) -> None:
-    if section not in SECTIONS:
-        SECTIONS.insert(SECTIONS.index(after) + 1, section)
 
 
 def render_page(d: PageData) -> str:

@@ -1,0 +1,96 @@
+"""The convolutionalization walk-through on segmentation (FCN) pages.
+
+Long, Shelhamer & Darrell (CVPR 2015), Sec. 3.1 and Fig. 2: the classifier the FCN's backbone
+comes from, next to its fully convolutional form with the same weights reshaped. The table
+comes from profiles (no torch); one torch check, cached by spec content, runs a thin copy of
+the classifier and of its convolutionalized form on the same input with the same weights.
+Rendered only where ``archlens.convolutionalize`` exists and the spec reuses a classifier.
+"""
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+from archlens import yamlio
+from archlens.render import units
+from archlens.site import mdtext as md
+from archlens.site.cache import cached
+
+THIN = 0.125  # the torch check runs a 1/8-width copy: the reshaping does not depend on width
+
+
+def classifier_of(spec):
+    """The classifier spec whose layers the FCN reuses (``backbone: {spec: ...}``), or None."""
+    from archlens.spec import load_spec
+    if not spec.path or not Path(spec.path).is_file():
+        return None
+    backbone = yamlio.read_mapping(Path(spec.path)).get("backbone")
+    if not isinstance(backbone, dict) or "spec" not in backbone:
+        return None
+    ref = str(backbone["spec"])
+    classifier = load_spec(Path(spec.path).parent / ref if ref.endswith(".yaml") else ref)
+    return classifier if any(l.kind == "linear" for l in classifier.layers) else None
+
+
+def _same_outputs(classifier) -> dict:
+    """Logits of a thin classifier and score map of its convolutionalized twin, compared."""
+    import torch
+    from archlens.build import build_model
+    from archlens.convolutionalize import convolutionalize
+    from archlens.spec import scale_width
+    thin = scale_width(classifier, THIN)
+    torch.manual_seed(0)
+    dense = build_model(thin).eval()
+    conv_spec, state = convolutionalize(thin, dense.state_dict())
+    conv = build_model(conv_spec).eval()
+    conv.load_state_dict(state)
+    x = torch.randn(1, *thin.input)
+    with torch.no_grad():
+        logits, scores = dense(x), conv(x)
+    return {"max_abs_diff": float((logits - scores.flatten(1)).abs().max()),
+            "score_shape": list(scores.shape[1:])}
+
+
+def _rows(classifier, conv_spec, fcn_input) -> list[list[str]]:
+    from archlens.profile import profile
+    dense, conv = profile(classifier), profile(conv_spec)
+    big = profile(conv_spec, input=fcn_input)
+    rows = []
+    for lp in dense.layers:
+        if lp.kind != "linear":
+            continue
+        c = conv.layer(lp.name)
+        k = "x".join(str(v) for v in conv_spec.layer(lp.name).args.kernel_size)
+        rows.append([md.text(lp.name), f"linear {units.shape(lp.in_shapes[0])} → {units.shape(lp.out_shape)}",
+                     f"conv {k} → {units.shape(c.out_shape)}", units.count(lp.params.total),
+                     units.count(c.params.total), units.shape(big.layer(lp.name).out_shape)])
+    return rows
+
+
+def convolutionalization_section(d) -> str | None:
+    if d.spec.task != "segmentation" or importlib.util.find_spec("archlens.convolutionalize") is None:
+        return None
+    classifier = classifier_of(d.spec)
+    if classifier is None:
+        return None
+    from archlens.convolutionalize import convolutionalize
+    conv_spec, _ = convolutionalize(classifier)
+    fcn_input = tuple(d.spec.input)
+    check = cached(d.cache_dir, classifier, "convolutionalize", lambda: _same_outputs(classifier))
+    head = ["layer", f"classifier at {units.shape(classifier.input)}", "fully convolutional",
+            "params (classifier)", "params (conv)", f"output at {units.shape(fcn_input)}"]
+    name = md.text(classifier.name)
+    return "\n".join([
+        "## Convolutionalization: classifier vs fully convolutional", "",
+        f"This network starts from the classifier {name}. A fully connected layer is a convolution "
+        "whose kernel covers its whole input (Long et al., Sec. 3.1): the first dense layer after "
+        "the flatten becomes a convolution as large as the feature map, every later one a 1x1 "
+        "convolution, with the same weights reshaped (`W.view(out, C, H, W)`). At the "
+        "classifier's own input size the score map is 1x1 and equals the logits; on a larger "
+        "image it becomes a map of class scores.", "",
+        md.table(head, _rows(classifier, conv_spec, fcn_input), "lllrrl"), "",
+        f"Checked in torch on a 1/{round(1 / THIN)}-width copy of {name} with random weights: "
+        f"logits and the {units.shape(check['score_shape'])} score map differ by at most "
+        f"{check['max_abs_diff']:.1e} (float32 rounding). "
+        f"`archlens convolutionalize {classifier.name}` writes the convolutional spec "
+        "(`--weights` reshapes a trained state_dict)."])
