@@ -41,9 +41,22 @@ def version() -> str:
         return "unknown"
 
 
+# The spec fields each cached result depends on: prose (title, description, source) is not
+# among them, so editing a description re-renders the page without re-running torch.
+DEPENDS = {
+    "crosscheck": ("input", "layers", "num_classes"),
+    "convolutionalize": ("input", "layers", "num_classes"),
+    "training": ("input", "layers", "num_classes", "task", "train"),
+}
+
+
 def spec_key(spec: Spec, what: str) -> str:
     """Identity of ``what`` (e.g. 'crosscheck') for this spec's content, version and code."""
-    resolved = repr(dataclasses.replace(spec, path=""))
+    fields = DEPENDS.get(what)
+    if fields is None:
+        resolved = repr(dataclasses.replace(spec, path=""))
+    else:
+        resolved = repr([getattr(spec, f) for f in fields])
     text = "\n".join([what, version(), code_fingerprint(), resolved])
     return hashlib.sha256(text.encode()).hexdigest()[:20]
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-# MkDocs loads this file by path; make the package it belongs to importable even where
-# archlens is not installed (a plain checkout, a build from another folder).
+# MkDocs loads this file by path and restores sys.path afterwards, so the package is imported
+# now, from the checkout this file belongs to when archlens is not installed.
 _REPO = str(Path(__file__).resolve().parents[2])
 if _REPO not in sys.path:
-    sys.path.append(_REPO)
+    sys.path.insert(0, _REPO)
+from archlens.site import build as _site  # noqa: E402
 
 _command = {"name": "build"}
 
@@ -19,9 +20,8 @@ def on_startup(command, dirty):
 
 
 def on_config(config):
-    from archlens.site.build import generate_site, read_nav
     docs = Path(config["docs_dir"])
     if _command["name"] == "serve":
-        generate_site(docs_dir=docs, train=False)
-    config["nav"] = read_nav(docs)
+        _site.generate_site(docs_dir=docs, train=False)
+    config["nav"] = _site.read_nav(docs)
     return config
