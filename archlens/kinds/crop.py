@@ -8,13 +8,14 @@ must be a non-negative integer; both inputs must share the jump (Caffe: "scale m
 from __future__ import annotations
 
 from ..errors import LayerProblem
-from ..geometry import RF, fmt_shape, require_spatial
+from ..geometry import RF, require_spatial
 from .merge import MisalignedInputs
 from .registry import Kind, register
 
 
 def _axes(pair) -> str:
-    return "x".join(str(v) for v in pair)
+    """(y, x) as text: '(5, 5)', '(1/4, 1/4)'."""
+    return "(" + ", ".join(str(v) for v in pair) + ")"
 
 
 def crop_offset(rf_in: RF | None, rf_ref: RF | None) -> tuple[int, int]:
@@ -27,8 +28,9 @@ def crop_offset(rf_in: RF | None, rf_ref: RF | None) -> tuple[int, int]:
                                "crop")
     offset = [(r - i) / j for i, r, j in zip(rf_in.start, rf_ref.start, rf_in.jump)]
     if any(o.denominator != 1 or o < 0 for o in offset):
-        raise MisalignedInputs(0, 1, f"derived offset {_axes(offset)} is not a non-negative "
-                                     f"integer (start {_axes(rf_in.start)} vs {_axes(rf_ref.start)})",
+        raise MisalignedInputs(0, 1, f"derived offset (y, x) = {_axes(offset)} is not a "
+                                     f"non-negative integer (starts {_axes(rf_in.start)} vs "
+                                     f"{_axes(rf_ref.start)}, jump {_axes(rf_in.jump)})",
                                "crop")
     return tuple(int(o) for o in offset)
 
@@ -61,7 +63,7 @@ class Crop(Kind):
         offset = crop_offset(*in_rfs)
         for o, n, m, axis in zip(offset, ins[0][1:], ins[1][1:], ("rows", "columns")):
             if o + m > n:
-                raise LayerProblem(f"the derived offset {fmt_shape(offset)} plus the reference's "
+                raise LayerProblem(f"the derived offset {_axes(offset)} plus the reference's "
                                    f"{m} {axis} exceeds the input's {n} {axis}")
         return {"offset": list(offset)}
 
