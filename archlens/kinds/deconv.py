@@ -136,8 +136,8 @@ class ConvTranspose(Kind):
         p = self.params(a, ins)
         reason = ("torchinfo overcounts strided ConvTranspose2d: it multiplies weights (and bias) by "
                   "the OUTPUT positions H_out·W_out as for a convolution, but a transposed "
-                  "convolution uses each weight once per INPUT position, so about s_h·s_w times "
-                  "too many (4x at stride 2)")
+                  "convolution uses each weight once per INPUT position: H_out·W_out / (H_in·W_in) "
+                  "times too many, about s_h·s_w on large maps (4x at stride 2)")
         return p.total * out[1] * out[2], reason
 
     def fvcore_flops(self, a, ins, out):
