@@ -167,3 +167,21 @@ def test_profile_table_and_json_show_offsets(cli):
 def test_verify_fcn8s_full_width():
     report = archlens.verify("fcn8s", input=(3, 40, 56))
     assert report.ok, report.failures
+
+
+def test_deconvolution_field_encloses_and_is_tight():
+    """After a strided deconvolution a unit's true field depends on its phase mod s; ours is the
+    smallest centred field enclosing them all, so the measured one is inside and at most
+    (s−1)·j/s smaller per side pair."""
+    spec = {"name": "up", "input": [1, 96, 96], "layers": [
+        {"name": "down", "kind": "conv", "out_channels": 2, "kernel_size": 3, "stride": 4, "padding": 1},
+        {"name": "up", "kind": "conv_transpose", "out_channels": 2, "kernel_size": 4, "stride": 2}]}
+    report = archlens.verify(spec, peers=False)
+    assert report.ok, report.failures
+    (check,) = [c for c in report.checks if c.quantity == "rf" and c.layer == "up"]
+    assert check.relation == "within"
+    for (lo, hi), (m_lo, m_hi) in zip(check.ours, check.theirs):
+        assert 0 < lo <= m_lo and m_hi <= hi < 95          # not clipped: a real comparison
+        assert (hi - lo) - (m_hi - m_lo) <= 4 * (2 - 1) / 2 + 1  # j = 4, s = 2
+    (down,) = [c for c in report.checks if c.quantity == "rf" and c.layer == "down"]
+    assert down.relation == "equal"
