@@ -9,6 +9,7 @@ a number that no rule predicts fails with the layer named.
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 import torch
@@ -111,7 +112,7 @@ def _rf_checks(spec, prof: ModelProfile, width: float | None) -> list[Check]:
     big = with_input(spec, _unclipped_input(spec.input, spatial))
     big_prof = profile(big)
     targets = {lp.name: tuple(v // 2 for v in big_prof.layer(lp.name).out_shape[1:]) for lp in spatial}
-    model = _footprint_model(scale_width(big, width or _thin_width(spec)))
+    model = _footprint_model(scale_width(_untied(big), width or _thin_width(spec)))
     measured = footprint.measured_extent(model, big.input, targets)
     enclosing = _enclosing_fields(spec, prof)
     return [Check(name, "rf", footprint.predicted_extent(prof.layer(name).rf, idx, big.input[1:]),
@@ -139,6 +140,12 @@ def _enclosing_fields(spec, prof: ModelProfile) -> set[str]:
         if any(s in out for s in n.inputs) or n.kind.rf_encloses(n.layer.args, [rfs[s] for s in n.inputs]):
             out.add(n.name)
     return out
+
+
+def _untied(spec):
+    """Class-count layers thinned too (channels do not change fields): FCN's 21-class maps."""
+    return dataclasses.replace(spec, layers=tuple(dataclasses.replace(l, width_scaled=True)
+                                                  for l in spec.layers))
 
 
 def _thin_width(spec) -> float:

@@ -132,6 +132,7 @@ def test_merges_take_the_enclosing_field():
     assert [p.layer(n).rf.jump[0] for n in ("score_fr", "upscore2", "upscore_pool4", "score")] == [32, 16, 8, 1]
 
 
+@pytest.mark.slow  # the footprint runs on an unclipped input (about 1200x1200 here)
 def test_verify_thin_fcn8s_and_named_torchinfo_overcount():
     report = archlens.verify(scale_width(load_spec("fcn8s"), THIN), input=(3, 67, 90))
     assert report.ok, report.failures

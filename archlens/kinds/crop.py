@@ -7,6 +7,8 @@ must be a non-negative integer; both inputs must share the jump (Caffe: "scale m
 """
 from __future__ import annotations
 
+from fractions import Fraction
+
 from ..errors import LayerProblem
 from ..geometry import RF, require_spatial
 from .merge import MisalignedInputs
@@ -26,7 +28,7 @@ def crop_offset(rf_in: RF | None, rf_ref: RF | None) -> tuple[int, int]:
     if rf_in.jump != rf_ref.jump:
         raise MisalignedInputs(0, 1, f"jumps differ ({_axes(rf_in.jump)} vs {_axes(rf_ref.jump)})",
                                "crop")
-    offset = [(r - i) / j for i, r, j in zip(rf_in.start, rf_ref.start, rf_in.jump)]
+    offset = [Fraction(r - i) / Fraction(j) for i, r, j in zip(rf_in.start, rf_ref.start, rf_in.jump)]
     if any(o.denominator != 1 or o < 0 for o in offset):
         raise MisalignedInputs(0, 1, f"derived offset (y, x) = {_axes(offset)} is not a "
                                      f"non-negative integer (starts {_axes(rf_in.start)} vs "
