@@ -2,9 +2,17 @@
 
 (tests/test_bad_specs.py compares every file in the corpus with its .err message.)
 """
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
-from conftest import run_process
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_process(*args):
+    return subprocess.run([sys.executable, "-m", "archlens", *args], capture_output=True, text=True, cwd=ROOT)
 
 
 @pytest.mark.parametrize("name,words", [
