@@ -76,6 +76,7 @@ def test_spec_strings_are_escaped_in_the_built_site(tmp_path, docs):
     assert "<h1 id=" in html and "<img src=x onerror=alert(2)> title<a" in shown
 
 
+@pytest.mark.slow  # generates the site (concept figures included) into a temporary folder
 def test_second_run_changes_no_byte_and_stale_pages_go(tmp_path, docs):
     _generate(["mlp", "linear_regression"], docs, tmp_path)
     first = _digest(docs)
@@ -91,6 +92,7 @@ def test_second_run_changes_no_byte_and_stale_pages_go(tmp_path, docs):
     assert not list((docs / "generated/models/figures").glob("linear_regression/*"))
 
 
+@pytest.mark.slow  # generates the site (concept figures included) into a temporary folder
 def test_nav_lists_every_page_by_task(tmp_path, docs):
     _generate(["mlp", "linear_regression"], docs, tmp_path)
     nav = read_nav(docs)
@@ -129,3 +131,23 @@ def test_in_process_renderer_keeps_labels():
     assert re.search(r"<svg", svg)
     for b in boxes(p):
         assert f">{b.head.name} ({b.head.kind})" in svg
+
+
+@pytest.mark.slow  # generates the site (concept figures included) into a temporary folder
+def test_feature_sections_render_only_where_they_apply(tmp_path, docs):
+    """Detection pages get the stage diagram and the cost curve; FCN pages the
+    convolutionalization table (same parameters, dense vs conv); a VGG page neither."""
+    _generate(["sppnet_zf5", "fcn32s", "vgg11"], docs, tmp_path)
+    models = docs / "generated" / "models"
+    spp = (models / "sppnet_zf5.md").read_text()
+    assert "## Detection pipeline, per image" in spp and "cost-vs-proposals-light.svg" in spp
+    stages = (models / "figures" / "sppnet_zf5" / "stages-light.svg").read_text()
+    assert "runs once per image" in stages and "runs N = 2,000 times" in stages
+    fcn = (models / "fcn32s.md").read_text()
+    walk = fcn[fcn.index("## Convolutionalization"):]
+    row = next(line for line in walk.splitlines() if line.startswith("| fc6 |"))
+    assert "linear 25088 → 4096" in row and "conv 7x7" in row
+    assert row.count("102,764,544") == 2  # 7*7*512*4096 + 4096, before and after
+    assert "differ by at most" in fcn
+    vgg = (models / "vgg11.md").read_text()
+    assert "Detection pipeline" not in vgg and "Convolutionalization" not in vgg
