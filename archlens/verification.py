@@ -10,6 +10,7 @@ a number that no rule predicts fails with the layer named.
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass, field
 
 import torch
@@ -109,9 +110,7 @@ def _rf_checks(spec, prof: ModelProfile, width: float | None) -> list[Check]:
     spatial = [lp for lp in prof.layers if lp.rf is not None and len(lp.out_shape) == 3]
     if not spatial:
         return []
-    big = with_input(spec, _unclipped_input(spec.input, spatial))
-    big_prof = profile(big)
-    targets = {lp.name: tuple(v // 2 for v in big_prof.layer(lp.name).out_shape[1:]) for lp in spatial}
+    big, targets = _unclipped(spec, prof, spatial)
     model = _footprint_model(scale_width(_untied(big), width or _thin_width(spec)))
     measured = footprint.measured_extent(model, big.input, targets)
     enclosing = _enclosing_fields(spec, prof)
@@ -120,11 +119,24 @@ def _rf_checks(spec, prof: ModelProfile, width: float | None) -> list[Check]:
             for name, idx in targets.items()]
 
 
-def _unclipped_input(shape, layers) -> tuple[int, ...]:
-    """The input grown by twice the largest field and jump on each axis."""
-    grow = [max(int(lp.rf.size[ax]) + 2 * int(lp.rf.jump[ax]) + 2 * abs(int(lp.rf.start[ax]))
-                for lp in layers) for ax in (0, 1)]
-    return (shape[0], shape[1] + 2 * grow[0], shape[2] + 2 * grow[1])
+def _unclipped(spec, prof: ModelProfile, layers):
+    """The smallest input (from a first guess, grown by half until it holds) on which every
+    layer's centre unit has its whole field inside the image; and those centre units."""
+    need = [max(math.ceil(lp.rf.size[ax] + 2 * lp.rf.jump[ax] + 2 * abs(lp.rf.start[ax]))
+                for lp in layers) + 2 for ax in (0, 1)]
+    hw = [max(n, m) for n, m in zip(spec.input[1:], need)]
+    while True:
+        big = with_input(spec, (spec.input[0], *hw))
+        big_prof = profile(big)
+        targets = {lp.name: tuple(v // 2 for v in big_prof.layer(lp.name).out_shape[1:]) for lp in layers}
+        if all(_inside(prof.layer(n).rf, idx, hw) for n, idx in targets.items()):
+            return big, targets
+        hw = [v + v // 2 for v in hw]
+
+
+def _inside(rf, index, hw) -> bool:
+    return all(0 <= s + i * j - (r - 1) / 2 and s + i * j + (r - 1) / 2 <= n - 1
+               for r, j, s, i, n in zip(rf.size, rf.jump, rf.start, index, hw))
 
 
 _EQUAL = ("input pixels reaching the centre unit (rows, cols) on an unclipped input", "equal")
