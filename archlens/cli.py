@@ -18,10 +18,20 @@ def _parser() -> argparse.ArgumentParser:
     _spec_args(p)
     p.add_argument("--format", choices=["table", "json", "csv", "markdown"], default="table")
     p.add_argument("--dtype", default="float32", help="activation dtype (float32, float16, bfloat16, float64)")
+    p.add_argument("--proposals", metavar="N", nargs="?", type=int, const=-1, default=None,
+                   help="detection specs: per-image stages for N proposals (alone: the spec's, 2000)")
     v = sub.add_parser("verify", help="prove the analysis against torch, torchinfo and fvcore")
     _spec_args(v)
     v.add_argument("--no-peers", action="store_true", help="skip torchinfo and fvcore")
     _worksheet_parsers(sub)
+    d = sub.add_parser("detect", help="run a detection spec (R-CNN, SPPNet) on an image, draw the boxes")
+    d.add_argument("spec", metavar="SPEC", help="a detection spec, e.g. sppnet_zf5")
+    d.add_argument("image", metavar="IMAGE", help="an image file (PNG, JPEG, ...)")
+    d.add_argument("--proposals", metavar="N", type=int, help="proposal cap (default: the spec's)")
+    d.add_argument("--out", metavar="PNG", help="write the image with the boxes drawn")
+    d.add_argument("--weights", metavar="CKPT", help="trained weights (default: freshly initialised)")
+    d.add_argument("--score-threshold", metavar="T", type=float, default=0.0,
+                   help="keep detections whose SVM score exceeds T (default 0)")
     _train_parser(sub)
     return parser
 
@@ -83,9 +93,31 @@ def cmd_list(args) -> int:
 
 
 def cmd_profile(args) -> int:
+    if args.proposals is not None:
+        return _profile_stages(args)
     from .profile import profile
     from .render.formats import FORMATS
     print(FORMATS[args.format](profile(args.spec, _input(args), dtype=args.dtype)))
+    return 0
+
+
+def _profile_stages(args) -> int:
+    from .detection.profile_stages import profile_stages
+    from .render.stages import FORMATS
+    shape = _input(args)
+    n = None if args.proposals == -1 else args.proposals
+    stages = profile_stages(args.spec, n, shape[1:] if shape else None, dtype=args.dtype)
+    print(FORMATS[args.format](stages))
+    return 0
+
+
+def cmd_detect(args) -> int:
+    from .detection.detect import detect, draw, format_result
+    result = detect(args.spec, args.image, args.proposals, args.weights, args.score_threshold)
+    drawn = draw(args.image, result.detections, args.out) if args.out else None
+    print(format_result(result, args.spec))
+    if drawn:
+        print(f"boxes drawn to {drawn}")
     return 0
 
 
@@ -147,7 +179,8 @@ def cmd_train(args) -> int:
 
 
 COMMANDS = {"list": cmd_list, "profile": cmd_profile, "verify": cmd_verify,
-            "worksheet": cmd_worksheet, "check": cmd_check, "train": cmd_train}
+            "worksheet": cmd_worksheet, "check": cmd_check,
+            "detect": cmd_detect, "train": cmd_train}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -123,12 +123,16 @@ def _build_spec(doc: dict, path: Path) -> Spec:
     layers = [_parse_layer(raw, num_classes) for raw in raw_layers]
     _check_unique(layers)
     known = {k: doc[k] for k in ("detection",) if k in doc}
-    return Spec(name=str(doc.get("name", path.stem)), input=_parse_input(doc.get("input")),
+    spec = Spec(name=str(doc.get("name", path.stem)), input=_parse_input(doc.get("input")),
                 layers=tuple(layers), title=str(doc.get("title", "")),
                 source=str(doc.get("source", "")), description=str(doc.get("description", "")),
                 task=str(doc.get("task", "classification")), num_classes=num_classes,
                 expected=doc.get("expected") or {}, train=doc.get("train") or {},
                 extra=known, path=display_path(path))
+    if "detection" in known:  # the section's owner validates it at the boundary
+        from .detection.config import detection_config
+        detection_config(spec)
+    return spec
 
 
 def _check_keys(doc: dict, allowed, what: str, layer=None, kind=None) -> None:

@@ -11,3 +11,12 @@ def cli(capsys):
         out = capsys.readouterr()
         return code, out.out, out.err
     return run
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """In CI a skipped test is a failure: every tool a test needs is installed by `make test`."""
+    import os
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if os.environ.get("CI") and reporter is not None and reporter.stats.get("skipped"):
+        reporter.write_line(f"CI: {len(reporter.stats['skipped'])} test(s) skipped; skips fail CI", red=True)
+        session.exitstatus = 1

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import functools
 import typing
 from typing import Annotated, Any
 
@@ -89,11 +90,13 @@ class NoArgs:
     """Record for kinds that take no arguments."""
 
 
+@functools.cache  # type hints are resolved once per record, not once per layer
 def _parsers(record: type) -> dict[str, Any]:
     hints = typing.get_type_hints(record, include_extras=True)
     return {f.name: hints[f.name].__metadata__[0] for f in dataclasses.fields(record)}
 
 
+@functools.cache
 def _required(record: type) -> list[str]:
     missing = dataclasses.MISSING
     return [f.name for f in dataclasses.fields(record)

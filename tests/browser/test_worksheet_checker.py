@@ -1,6 +1,4 @@
 """The in-page checker, in headless Chromium, gives the Python checker's verdicts and diagnoses."""
-import shutil
-from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
@@ -10,11 +8,7 @@ from archlens.checker import check
 from archlens.profile import profile
 from archlens.render.worksheet_pages import checker_fragment, worksheet_html
 
-pytestmark = pytest.mark.slow
-playwright = pytest.importorskip("playwright.sync_api")
-CHROMIUM = "/usr/bin/chromium"
-if not Path(CHROMIUM).exists():
-    pytest.skip("Debian chromium not installed", allow_module_level=True)
+pytestmark = pytest.mark.slow  # uses the session `browser` fixture of tests/browser/conftest.py
 
 # (layer, field, typed text); conv1_1 and pool1 are worked examples (no input) on the page
 ANSWERS = [
@@ -40,16 +34,6 @@ def _guard(route):
 
 
 BLOCKED: list = []
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with playwright.sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=[
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--no-first-run"])
-        yield b
-        b.close()
 
 
 def _python_verdicts(p, tmp_path):

@@ -1,0 +1,1 @@
+"""Object detection: R-CNN and SPPNet pipelines, region proposals, boxes, staged profiles."""

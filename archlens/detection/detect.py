@@ -1,0 +1,84 @@
+"""``archlens detect``: run a detection pipeline on an image file, print and draw the boxes."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from ..errors import DataError
+from .head import Detections
+
+COLOURS = ("#e6194b", "#3cb44b", "#4363d8", "#f58231", "#911eb4", "#42d4f4", "#f032e6")
+
+
+def load_image(path: str | Path) -> torch.Tensor:
+    """(3, H, W) float RGB in 0..255; a DataError for anything that is not a readable image."""
+    from PIL import Image, UnidentifiedImageError
+    try:
+        with Image.open(path) as im:
+            im.load()
+            rgb = im.convert("RGB")
+    except FileNotFoundError:
+        raise DataError(f"{path}: no such image file") from None
+    except IsADirectoryError:
+        raise DataError(f"{path}: is a directory, not an image") from None
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
+        raise DataError(f"{path}: not a readable image ({type(exc).__name__})") from None
+    if min(rgb.size) < 1:
+        raise DataError(f"{path}: the image is empty ({rgb.size[0]}x{rgb.size[1]})")
+    data = torch.frombuffer(bytearray(rgb.tobytes()), dtype=torch.uint8)
+    return data.reshape(rgb.size[1], rgb.size[0], 3).permute(2, 0, 1).float()
+
+
+@dataclass(frozen=True)
+class DetectResult:
+    image: str
+    image_hw: tuple[int, int]
+    proposal_method: str
+    detections: Detections
+
+
+def detect(spec, image_path, proposals: int | None = None, weights=None,
+           score_threshold: float = 0.0) -> DetectResult:
+    """Proposals, then the spec's pipeline (trained weights or freshly initialised)."""
+    from ..spec import load_spec
+    from .config import detection_config
+    from .detector import build_detector
+    from .proposals import propose
+    spec = load_spec(spec)
+    config = detection_config(spec)
+    image = load_image(image_path)
+    limit = config.proposals if proposals is None else proposals
+    boxes, method = propose(image, limit)
+    detector = build_detector(spec, weights=weights)
+    found = detector(image, boxes, score_threshold)
+    return DetectResult(str(image_path), tuple(image.shape[-2:]), method, found)
+
+
+def format_result(result: DetectResult, spec_name: str) -> str:
+    d = result.detections
+    h, w = result.image_hw
+    lines = [f"{spec_name} on {result.image} ({w}x{h}): {d.proposals} proposals "
+             f"({result.proposal_method}), {len(d)} detections after per-class NMS"]
+    lines += [f"  class {int(c):>2}  score {float(s):+.3f}  box x0={b[0]:.0f} y0={b[1]:.0f} "
+              f"x1={b[2]:.0f} y1={b[3]:.0f}" for b, s, c in zip(d.boxes.tolist(), d.scores, d.labels)]
+    return "\n".join(lines)
+
+
+def draw(image_path, detections: Detections, out: str | Path) -> Path:
+    """A PNG of the image with each box outlined and labelled with its class and score."""
+    from PIL import Image, ImageDraw
+    out = Path(out)
+    with Image.open(image_path) as im:
+        canvas = im.convert("RGB")
+    pen = ImageDraw.Draw(canvas)
+    for box, score, label in zip(detections.boxes.tolist(), detections.scores, detections.labels):
+        colour = COLOURS[int(label) % len(COLOURS)]
+        pen.rectangle(box, outline=colour, width=2)
+        pen.text((box[0] + 3, box[1] + 2), f"{int(label)}:{float(score):.2f}", fill=colour)
+    try:
+        canvas.save(out, format="PNG")
+    except OSError as exc:
+        raise DataError(f"{out}: cannot write the PNG ({exc.strerror or exc})") from None
+    return out
