@@ -100,7 +100,7 @@ class TrainConfig:
     batch_size: PosInt = 32                    # global batch (split across DDP processes)
     width: PosFloat = 1.0                      # width multiplier (core's scale_width)
     input: Annotated[typing.Optional[tuple], _opt(_input)] = None   # None: the spec's input
-    init: Annotated[str, choice("default", "kaiming")] = "default"  # kaiming: He et al. 2015
+    init: Annotated[str, choice("default", "kaiming", "lsuv")] = "default"  # model.py INITS
     seed: NonNegInt = 0
     grad_clip: Annotated[typing.Optional[float], _opt(_nonneg_float)] = None
     shuffle: Bool = True

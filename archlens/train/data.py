@@ -104,3 +104,11 @@ def fold(pool: Dataset, k: int, index: int, seed: int) -> tuple[Dataset, Dataset
     val = order[bounds[index]:bounds[index + 1]]
     train = order[:bounds[index]] + order[bounds[index + 1]:]
     return take(pool, train), take(pool, val)
+
+
+def first_inputs(dataset: Dataset, n: int) -> torch.Tensor | None:
+    """Up to ``n`` model inputs stacked (for data-dependent initialisation)."""
+    if isinstance(dataset, InMemory):
+        return dataset.tensors[0][:n]
+    items = [dataset[i][0] for i in range(min(n, len(dataset)))]
+    return torch.stack(items) if items and all(isinstance(x, torch.Tensor) for x in items) else None

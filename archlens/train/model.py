@@ -21,16 +21,47 @@ def kaiming_init(model: nn.Module) -> None:
                 nn.init.zeros_(m.bias)
 
 
-def training_model(spec, config, num_classes: int | None) -> nn.Module:
+@torch.no_grad()
+def lsuv_init(model: nn.Module, sample: torch.Tensor, tol: float = 0.1, tries: int = 10) -> None:
+    """Layer-sequential unit-variance init (Mishkin & Matas, ICLR 2016, Alg. 1), made for deep
+    plain nets such as VGG without batch norm: orthonormal weights, then each trainable layer in
+    turn rescaled until its output variance on ``sample`` is 1 within ``tol``."""
+    layers = [m for m in model.modules() if isinstance(m, _WEIGHTED) and m.weight.requires_grad]
+    for m in layers:
+        nn.init.orthogonal_(m.weight)
+        if m.bias is not None:
+            nn.init.zeros_(m.bias)
+    was_training = model.training
+    model.eval()
+    for m in layers:
+        seen = {}
+        handle = m.register_forward_hook(lambda mod, i, out: seen.__setitem__("out", out))
+        for _ in range(tries):
+            model(sample)
+            var = seen["out"].var().item()
+            if abs(var - 1.0) < tol or var == 0:
+                break
+            m.weight.div_(var ** 0.5)
+        handle.remove()
+    model.train(was_training)
+
+
+INITS = {"default": lambda model, sample: None,
+         "kaiming": lambda model, sample: kaiming_init(model),
+         "lsuv": lsuv_init}
+
+
+def training_model(spec, config, num_classes: int | None, sample: torch.Tensor | None = None
+                   ) -> nn.Module:
     """``spec`` at ``config.width`` and ``config.input``, predicting ``num_classes`` classes.
 
     Seeds torch with ``config.seed`` first, so the initial weights depend on the seed alone.
+    ``sample`` is a batch of inputs for data-dependent inits (lsuv).
     """
     torch.manual_seed(config.seed)
     spec = with_num_classes(load_spec(spec), num_classes)
     model = build_model(spec, input=config.input, width=config.width)
-    if config.init == "kaiming":
-        kaiming_init(model)
+    INITS[config.init](model, sample)
     return model
 
 

@@ -19,7 +19,7 @@ from ..errors import TrainError
 from ..spec import load_spec
 from . import distributed
 from .config import as_dict, recipe
-from .data import fold, join
+from .data import first_inputs, fold, join
 from .loop import Run, fit
 from .model import training_model
 from .report import final_metrics, plot_curves, write_atomic, write_metrics
@@ -100,7 +100,7 @@ def _prepare_out(out: Path, options: TrainOptions) -> None:
 
 def _single(spec, task, data: TrainData, config, out: Path, options, device, world,
             title: str = "") -> TrainResult:
-    model = training_model(spec, config, data.num_classes)
+    model = training_model(spec, config, data.num_classes, first_inputs(data.train, config.batch_size))
     config_dict = as_dict(config)
     header = {"spec": spec.name, "task": task.name, "recipe": "quick" if options.quick else "full",
               "data": data.source, "num_classes": data.num_classes, "processes": world.size,

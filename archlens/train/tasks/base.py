@@ -21,6 +21,7 @@ class TrainData:
     classes: tuple[str, ...] = ()      # names, index = class id / target
     source: str = ""                   # where the data came from, for the report
     truth: dict = dataclasses.field(default_factory=dict)   # generator facts (true slope, ...)
+    extra: dict = dataclasses.field(default_factory=dict)   # task-owned (detection: the scenes)
 
 
 @dataclass(frozen=True)

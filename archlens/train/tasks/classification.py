@@ -12,10 +12,14 @@ from pathlib import Path
 import torch.nn.functional as F
 
 from ...data import CLASSIFICATION_CONFIG, SHAPE_NAMES, ImageFolder, ShapeClassification
-from ...data.datasets import IMAGENET_NORMALIZE, ClassificationDataset
+from ...data.datasets import ClassificationDataset
 from ...errors import DataError
 from ..data import materialize, split
 from . import register_task
+
+# Inputs stay in [0, 1]: trained from scratch, no ImageNet statistics apply (one setting for
+# synthetic and user data alike).
+NORMALIZE = None
 from .base import Meter, Task, TrainData
 
 
@@ -42,7 +46,7 @@ def synthetic(config, hw) -> TrainData:
     d = config.data
     shapes = dataclasses.replace(CLASSIFICATION_CONFIG, height=hw[0], width=hw[1])
     wrap = lambda n, seed: materialize(ClassificationDataset(
-        ShapeClassification(n, seed, shapes), normalize=IMAGENET_NORMALIZE))
+        ShapeClassification(n, seed, shapes), normalize=NORMALIZE))
     return TrainData(wrap(d.n_train, d.seed), wrap(d.n_val, d.seed + 1), len(SHAPE_NAMES),
                      SHAPE_NAMES, f"synthetic shapes (seed {d.seed})")
 
@@ -52,7 +56,7 @@ def folders(root: Path, config, hw) -> TrainData:
         raise DataError(f"{root}: this is a Pascal VOC folder; classification reads a "
                         f"class-per-folder tree (DIR/<class>/<image>)")
     wrap = lambda source: materialize(ClassificationDataset(source, size=hw,
-                                                            normalize=IMAGENET_NORMALIZE))
+                                                            normalize=NORMALIZE))
     if (root / "train").is_dir() and (root / "val").is_dir():
         train, val = ImageFolder(root / "train"), ImageFolder(root / "val")
         if train.classes != val.classes:

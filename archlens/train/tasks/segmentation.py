@@ -13,13 +13,13 @@ import torch
 import torch.nn.functional as F
 
 from ...data import CLASS_NAMES, IGNORE_LABEL, ShapesConfig, ShapeScenes, read_voc
-from ...data.datasets import IMAGENET_NORMALIZE, SegmentationDataset
+from ...data.datasets import SegmentationDataset
 from ...errors import TrainError
 from ..data import materialize
 from ..metrics import confusion, mean_iou, pixel_accuracy
 from . import register_task
 from .base import Meter, Task, TrainData
-from .classification import image_hw
+from .classification import NORMALIZE, image_hw
 
 
 class IoUMeter(Meter):
@@ -38,7 +38,7 @@ def synthetic(config, hw) -> TrainData:
     d = config.data
     scenes = ShapesConfig(height=hw[0], width=hw[1], max_objects=d.max_objects)
     wrap = lambda n, seed: materialize(SegmentationDataset(ShapeScenes(n, seed, scenes),
-                                                           normalize=IMAGENET_NORMALIZE))
+                                                           normalize=NORMALIZE))
     return TrainData(wrap(d.n_train, d.seed), wrap(d.n_val, d.seed + 1), len(CLASS_NAMES),
                      CLASS_NAMES, f"synthetic shapes scenes (seed {d.seed})")
 
@@ -46,7 +46,7 @@ def synthetic(config, hw) -> TrainData:
 def voc(root: Path, hw) -> TrainData:
     train, val = (read_voc(root, s, "segmentation") for s in ("train", "val"))
     wrap = lambda split: materialize(SegmentationDataset(split, size=hw,
-                                                         normalize=IMAGENET_NORMALIZE))
+                                                         normalize=NORMALIZE))
     return TrainData(wrap(train), wrap(val), len(train.classes), train.classes, str(root))
 
 
