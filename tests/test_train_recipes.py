@@ -37,7 +37,7 @@ def test_quick_recipe_learns(name, tmp_path):
 # Two samples at native size; detection: two regions drawn from one 500x500 scene's 2000
 # proposals, warped to the spec's input (227 or 224) - a full image's 2000 regions through
 # R-CNN's CNN with gradients would take minutes on a CPU.
-NATIVE = {"batch_size": 2, "data.n_train": 2, "data.n_val": 1}
+NATIVE = {"batch_size": 2, "data.n_train": 2, "data.n_val": 2}
 NATIVE_BY_TASK = {"detection": {"data.n_train": 1, "task.regions_per_image": 2}}
 
 

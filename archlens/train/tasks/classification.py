@@ -12,14 +12,14 @@ from pathlib import Path
 import torch.nn.functional as F
 
 from ...data import CLASSIFICATION_CONFIG, SHAPE_NAMES, ImageFolder, ShapeClassification
-from ...data.datasets import ClassificationDataset
+from ...data.datasets import IMAGENET_NORMALIZE, ClassificationDataset
 from ...errors import DataError
 from ..data import materialize, split
 from . import register_task
 
-# Inputs stay in [0, 1]: trained from scratch, no ImageNet statistics apply (one setting for
-# synthetic and user data alike).
-NORMALIZE = None
+# Per-channel (x - mean) / std with ImageNet statistics, for synthetic and user data alike;
+# measured: without it the tiny test classifier and VGG-19 at 1/8 width stayed at chance.
+NORMALIZE = IMAGENET_NORMALIZE
 from .base import Meter, Task, TrainData
 
 
