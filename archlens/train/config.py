@@ -110,7 +110,8 @@ class TrainConfig:
     task: dict = field(default_factory=dict)   # task-specific settings (checked by the task)
 
 
-def _parser(record_field, hint):
+def _parser(hint):
+    """A ``(value, where) -> parsed`` function for one field: nested record, mapping or typed."""
     if dataclasses.is_dataclass(hint):
         return lambda v, where: parse_record(hint, v, where)
     if hint is dict:
@@ -136,7 +137,7 @@ def parse_record(record: type, raw: Any, where: str):
             raise TrainError(f"{where}: unknown key '{key}'"
                              + (hint if hint else f" (known: {', '.join(names)})"))
         try:
-            values[key] = _parser(key, hints[key])(value, f"{where}.{key}")
+            values[key] = _parser(hints[key])(value, f"{where}.{key}")
         except ValueError as exc:
             raise TrainError(f"{where}.{key} {exc}") from None
     return record(**values)
