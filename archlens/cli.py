@@ -32,6 +32,11 @@ def _parser() -> argparse.ArgumentParser:
     d.add_argument("--weights", metavar="CKPT", help="trained weights (default: freshly initialised)")
     d.add_argument("--score-threshold", metavar="T", type=float, default=0.0,
                    help="keep detections whose SVM score exceeds T (default 0)")
+    c = sub.add_parser("convolutionalize", help="dense layers -> convolutions (FCN, Long et al. 2015)")
+    c.add_argument("spec", metavar="SPEC", help="bundled spec name or a YAML path (a classifier)")
+    c.add_argument("--weights", metavar="IN.pt", help="the classifier's state_dict to reshape")
+    c.add_argument("--out-spec", metavar="OUT.yaml", help="write the spec here (default: stdout)")
+    c.add_argument("--out-weights", metavar="OUT.pt", help="write the reshaped state_dict here")
     _train_parser(sub)
     return parser
 
@@ -178,9 +183,17 @@ def cmd_train(args) -> int:
     return 0
 
 
+def cmd_convolutionalize(args) -> int:
+    from .convolutionalize import run_command
+    text = run_command(args.spec, args.weights, args.out_spec, args.out_weights)
+    if text:
+        print(text, end="")
+    return 0
+
+
 COMMANDS = {"list": cmd_list, "profile": cmd_profile, "verify": cmd_verify,
             "worksheet": cmd_worksheet, "check": cmd_check,
-            "detect": cmd_detect, "train": cmd_train}
+            "detect": cmd_detect, "convolutionalize": cmd_convolutionalize, "train": cmd_train}
 
 
 def main(argv: list[str] | None = None) -> int:

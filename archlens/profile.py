@@ -82,8 +82,8 @@ def _profile_node(spec: Spec, node: Node, shapes, rfs, itemsize: int) -> LayerPr
     try:
         rf = node.kind.rf(a, [rfs[s] for s in node.inputs])
     except MisalignedInputs as exc:
-        problem = f"cannot merge '{node.inputs[exc.i]}' and '{node.inputs[exc.j]}': {exc.detail}"
-        raise SpecError(problem, spec.path or spec.name, node.name, node.layer.kind) from None
+        raise SpecError(exc.message(node.inputs), spec.path or spec.name, node.name,
+                        node.layer.kind) from None
     except LayerProblem as exc:
         raise SpecError(str(exc), spec.path or spec.name, node.name, node.layer.kind) from None
     rfs[node.name] = rf

@@ -9,15 +9,17 @@ a number that no rule predicts fails with the layer named.
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 import torch
 
 from . import footprint
 from .build import build_model
+from .geometry import RF
 from .graph import order, walk_shapes
 from .profile import ModelProfile, profile
-from .spec import load_spec, scale_width, with_input
+from .spec import INPUT, load_spec, scale_width, with_input
 
 
 @dataclass(frozen=True)
@@ -28,9 +30,13 @@ class Check:
     theirs: object     # what the tool measured
     source: str        # torch | footprint | torchinfo | fvcore
     reason: str = ""   # why a peer's number differs from our MACs, by name
+    relation: str = "equal"  # "within": theirs (an extent) must lie inside ours (an enclosing field)
 
     @property
     def ok(self) -> bool:
+        if self.relation == "within":
+            return self.theirs is not None and all(
+                lo <= t_lo and t_hi <= hi for (lo, hi), (t_lo, t_hi) in zip(self.ours, self.theirs))
         return self.ours == self.theirs
 
 
@@ -106,11 +112,11 @@ def _rf_checks(spec, prof: ModelProfile, width: float | None) -> list[Check]:
     big = with_input(spec, _unclipped_input(spec.input, spatial))
     big_prof = profile(big)
     targets = {lp.name: tuple(v // 2 for v in big_prof.layer(lp.name).out_shape[1:]) for lp in spatial}
-    model = _footprint_model(scale_width(big, width or _thin_width(spec)))
+    model = _footprint_model(scale_width(_untied(big), width or _thin_width(spec)))
     measured = footprint.measured_extent(model, big.input, targets)
+    enclosing = _enclosing_fields(spec, prof)
     return [Check(name, "rf", footprint.predicted_extent(prof.layer(name).rf, idx, big.input[1:]),
-                  measured[name], "footprint",
-                  "input pixels reaching the centre unit (rows, cols) on an unclipped input")
+                  measured[name], "footprint", *(_WITHIN if name in enclosing else _EQUAL))
             for name, idx in targets.items()]
 
 
@@ -119,6 +125,27 @@ def _unclipped_input(shape, layers) -> tuple[int, ...]:
     grow = [max(int(lp.rf.size[ax]) + 2 * int(lp.rf.jump[ax]) + 2 * abs(int(lp.rf.start[ax]))
                 for lp in layers) for ax in (0, 1)]
     return (shape[0], shape[1] + 2 * grow[0], shape[2] + 2 * grow[1])
+
+
+_EQUAL = ("input pixels reaching the centre unit (rows, cols) on an unclipped input", "equal")
+_WITHIN = ("input pixels reaching the centre unit lie within the analytic field: after a strided "
+           "deconvolution it encloses every unit's field (each unit's depends on its phase)", "within")
+
+
+def _enclosing_fields(spec, prof: ModelProfile) -> set[str]:
+    """Layers whose analytic field encloses rather than equals each unit's (see Kind.rf_encloses)."""
+    rfs = {INPUT: RF.identity(), **{lp.name: lp.rf for lp in prof.layers}}
+    out: set[str] = set()
+    for n in order(spec):
+        if any(s in out for s in n.inputs) or n.kind.rf_encloses(n.layer.args, [rfs[s] for s in n.inputs]):
+            out.add(n.name)
+    return out
+
+
+def _untied(spec):
+    """Class-count layers thinned too (channels do not change fields): FCN's 21-class maps."""
+    return dataclasses.replace(spec, layers=tuple(dataclasses.replace(l, width_scaled=True)
+                                                  for l in spec.layers))
 
 
 def _thin_width(spec) -> float:

@@ -8,12 +8,25 @@ from archlens.geometry import Calc
 from archlens.kinds import KINDS
 
 
+# Segmentation nets are checked at a smaller input here (their rules do not depend on the size;
+# tests/test_fcn.py sweeps sizes) and once at native size below, to keep CI's time in bounds.
+SMALLER = {"segmentation": (3, 96, 128)}
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("name", archlens.bundled_specs())
 def test_every_bundled_spec_verifies(name):
-    report = archlens.verify(name)
+    spec = archlens.load_spec(name)
+    report = archlens.verify(spec, input=SMALLER.get(spec.task))
     assert report.ok, report.failures
     assert {c.source for c in report.checks} >= {"torch", "torchinfo", "fvcore"}
+
+
+@pytest.mark.slow
+def test_verify_fcn8s_at_native_size(cli):
+    code, out, _ = cli("verify", "fcn8s")
+    assert code == 0 and "OK:" in out
+    assert "torchinfo overcounts strided ConvTranspose2d" in out
 
 
 @pytest.mark.slow

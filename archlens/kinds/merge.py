@@ -7,11 +7,16 @@ from .registry import Kind, register
 
 
 class MisalignedInputs(LayerProblem):
-    """Raised by a merge whose inputs' receptive fields differ; the graph names the inputs."""
+    """Raised by a merge (or crop) whose inputs' fields do not align; the profile names them."""
 
-    def __init__(self, i: int, j: int, detail: str):
-        self.i, self.j, self.detail = i, j, detail
+    def __init__(self, i: int, j: int, detail: str, action: str = "merge"):
+        self.i, self.j, self.detail, self.action = i, j, detail, action
         super().__init__(detail)
+
+    def message(self, inputs) -> str:
+        """'cannot merge 'a' and 'b': ...' or 'cannot crop 'a' to 'b': ...'."""
+        joiner = " to " if self.action == "crop" else " and "
+        return f"cannot {self.action} '{inputs[self.i]}'{joiner}'{inputs[self.j]}': {self.detail}"
 
 
 def aligned_rf(in_rfs):

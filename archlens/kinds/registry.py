@@ -62,6 +62,11 @@ class Kind:
             return []
         return [Calc(r, "r", tex_number(r)) for r in out_rf.size]
 
+    def rf_encloses(self, a, in_rfs: list[RF | None]) -> bool:
+        """True where ``rf`` gives a field enclosing every unit's true field rather than each
+        unit's exact one (a strided deconvolution: a unit's field depends on its phase)."""
+        return False
+
     def extra(self, a, ins: list[Shape], in_rfs: list[RF | None]) -> dict:
         """Kind-specific facts for the profile (JSON fields), e.g. a crop's derived offset."""
         return {}

@@ -63,10 +63,25 @@ def _total_row(p: ModelProfile) -> list[str]:
             units.mib(t.activation_bytes), "", "", ""]
 
 
+def notes(lp: LayerProfile) -> str:
+    """A layer's kind-specific facts (``extra``) as text, e.g. a crop's 'offset 5,5' (y,x)."""
+    def value(v):
+        return ",".join(str(x) for x in v) if isinstance(v, (list, tuple)) else str(v)
+    return "; ".join(f"{k} {value(v)}" for k, v in lp.extra.items())
+
+
+def _with_notes(p: ModelProfile, head: list[str], rows: list[list[str]], total: list[str]):
+    """Add a 'notes' column only when some layer reports facts, so other tables are unchanged."""
+    if not any(lp.extra for lp in p.layers):
+        return head, rows, total
+    return ([*head, "notes"], [[*r, notes(lp)] for r, lp in zip(rows, p.layers)], [*total, ""])
+
+
 def to_table(p: ModelProfile) -> str:
-    rows = [list(COLUMNS)] + [_row(lp) for lp in p.layers] + [_total_row(p)]
-    widths = [max(len(r[i]) for r in rows) for i in range(len(COLUMNS))]
-    left = {0, 1, 2}
+    head, body, total = _with_notes(p, list(COLUMNS), [_row(lp) for lp in p.layers], _total_row(p))
+    rows = [head] + body + [total]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
+    left = {0, 1, 2, len(COLUMNS)}
 
     def line(r):
         return "  ".join(c.ljust(w) if i in left else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths)))
@@ -105,10 +120,11 @@ def to_csv(p: ModelProfile) -> str:
 
 
 def to_markdown(p: ModelProfile) -> str:
-    head = "| " + " | ".join(COLUMNS) + " |"
-    rule = "|" + "|".join("---" if i < 3 else "---:" for i in range(len(COLUMNS))) + "|"
-    rows = ["| " + " | ".join(_md(c) for c in _row(lp)) + " |" for lp in p.layers]
-    total = "| " + " | ".join(f"**{c}**" if c else "" for c in _total_row(p)) + " |"
+    cols, body, last = _with_notes(p, list(COLUMNS), [_row(lp) for lp in p.layers], _total_row(p))
+    head = "| " + " | ".join(cols) + " |"
+    rule = "|" + "|".join("---" if i < 3 or i == len(COLUMNS) else "---:" for i in range(len(cols))) + "|"
+    rows = ["| " + " | ".join(_md(c) for c in r) + " |" for r in body]
+    total = "| " + " | ".join(f"**{c}**" if c else "" for c in last) + " |"
     return "\n".join([head, rule, *rows, total, "", _footer(p).replace("\n", "  \n")]) + "\n"
 
 

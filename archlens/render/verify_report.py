@@ -54,7 +54,10 @@ def _reasons(report) -> list[str]:
     for c in report.checks:
         if c.source in ("torchinfo", "fvcore") and "params" not in c.quantity and c.theirs != macs[c.layer]:
             groups[(c.source, c.reason)].append(c.layer)
-    out = ["Differences from our MACs, explained:"] if groups else ["No peer differs from our MACs."]
+        elif getattr(c, "relation", "equal") != "equal":  # a bound, not an equality: say so
+            groups[(c.source, c.reason)].append(c.layer)
+    out = ["Differences from our MACs (and bounds), explained:"] if groups else \
+        ["No peer differs from our MACs."]
     for (source, reason), layers in sorted(groups.items()):
         shown = ", ".join(layers[:6]) + (f", ... ({len(layers)} layers)" if len(layers) > 6 else "")
         out.append(f"  {source}: {reason} [{shown}]")
