@@ -38,6 +38,7 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--out-spec", metavar="OUT.yaml", help="write the spec here (default: stdout)")
     c.add_argument("--out-weights", metavar="OUT.pt", help="write the reshaped state_dict here")
     _site_parser(sub)
+    _train_parser(sub)
     return parser
 
 
@@ -51,6 +52,24 @@ def _site_parser(sub) -> None:
     s.add_argument("--cache", default=None, help="cache of cross-checks and training runs "
                    "(default: build/site-cache)")
     s.add_argument("--build", action="store_true", help="then run mkdocs build --strict into site/")
+
+
+def _train_parser(sub) -> None:
+    t = sub.add_parser("train", help="train a spec on synthetic or your data (metrics, curves, checkpoints)")
+    t.add_argument("spec", metavar="SPEC", help="bundled spec name (see `archlens list`) or a YAML path")
+    t.add_argument("--quick", action="store_true",
+                   help="the spec's quick recipe: thin, small-input variant on synthetic data")
+    t.add_argument("--out", metavar="DIR", help="run folder (default runs/SPEC)")
+    t.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
+    t.add_argument("--resume", action="store_true", help="continue from DIR/checkpoint.pt")
+    t.add_argument("--force", action="store_true", help="replace a previous run in DIR")
+    t.add_argument("--folds", type=int, metavar="K", help="k-fold cross-validation (mean ± std)")
+    t.add_argument("--data", metavar="DIR", help="your dataset: a Pascal VOC root or class folders")
+    t.add_argument("--set", action="append", metavar="KEY=VALUE", dest="overrides",
+                   help="override a recipe key, e.g. --set optimizer.lr=0.01 (repeatable)")
+    t.add_argument("--epochs", type=int, help="shorthand for --set epochs=N")
+    t.add_argument("--batch-size", type=int, help="shorthand for --set batch_size=N")
+    t.add_argument("--no-progress", action="store_true", help="no progress bars")
 
 
 def _worksheet_parsers(sub) -> None:
@@ -167,6 +186,30 @@ def cmd_site(args) -> int:
     return 0
 
 
+def cmd_train(args) -> int:
+    from pathlib import Path
+
+    from .train import TrainOptions, parse_overrides, summary_text, train
+    from .train.loop import interrupted_message
+    overrides = parse_overrides(args.overrides)
+    for key, value in (("epochs", args.epochs), ("batch_size", args.batch_size)):
+        if value is not None:
+            overrides[key] = value
+    out = Path(args.out) if args.out else None
+    options = TrainOptions(quick=args.quick, out=out, device=args.device, resume=args.resume,
+                           force=args.force, folds=args.folds,
+                           data=Path(args.data) if args.data else None, overrides=overrides,
+                           progress=sys.stderr.isatty() and not args.no_progress)
+    try:
+        result = train(args.spec, options)
+    except KeyboardInterrupt:
+        print(f"archlens: {interrupted_message(out or Path('runs') / Path(args.spec).stem)}",
+              file=sys.stderr)
+        return 130
+    print(summary_text(result))
+    return 0
+
+
 def cmd_convolutionalize(args) -> int:
     from .convolutionalize import run_command
     text = run_command(args.spec, args.weights, args.out_spec, args.out_weights)
@@ -177,7 +220,8 @@ def cmd_convolutionalize(args) -> int:
 
 COMMANDS = {"list": cmd_list, "profile": cmd_profile, "verify": cmd_verify,
             "worksheet": cmd_worksheet, "check": cmd_check,
-            "detect": cmd_detect, "convolutionalize": cmd_convolutionalize, "site": cmd_site}
+            "detect": cmd_detect, "convolutionalize": cmd_convolutionalize, "site": cmd_site,
+            "train": cmd_train}
 
 
 def main(argv: list[str] | None = None) -> int:

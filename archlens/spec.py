@@ -265,6 +265,26 @@ def _scaled(layer: LayerSpec, factor: float, unit: int) -> LayerSpec:
     return dataclasses.replace(layer, args=args)
 
 
+def with_num_classes(spec: Spec, n: int | None) -> Spec:
+    """The same spec predicting ``n`` classes: every layer sized by ``num_classes`` follows.
+
+    Used to train a 1000-class spec on a dataset's classes (e.g. 3 shapes). Tied layers are
+    those written ``<width_arg>: num_classes`` (``width_scaled`` False at load time).
+    """
+    if n is None or n == spec.num_classes:
+        return spec
+    layers = tuple(layer if layer.width_scaled else _resized(layer, n) for layer in spec.layers)
+    return dataclasses.replace(spec, num_classes=n, layers=layers)
+
+
+def _resized(layer: LayerSpec, n: int) -> LayerSpec:
+    arg = get_kind(layer.kind).width_arg
+    args = dataclasses.replace(layer.args, **{arg: n})
+    if getattr(args, "in_channels", None) is not None:
+        args = dataclasses.replace(args, in_channels=None)  # derived again from the input
+    return dataclasses.replace(layer, args=args)
+
+
 def parse_shape(text: str) -> tuple[int, ...]:
     """'3x224x224' -> (3, 224, 224); used by the CLI's --input."""
     try:

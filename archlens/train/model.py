@@ -1,0 +1,89 @@
+"""The network a recipe trains: the spec at the recipe's width and input, sized to the data's
+classes, initialised as the recipe says, with its optimizer and learning-rate schedule."""
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from ..build import build_model
+from ..spec import load_spec, with_num_classes
+
+_WEIGHTED = (nn.Conv2d, nn.Linear)
+
+
+def kaiming_init(model: nn.Module) -> None:
+    """He et al. (ICCV 2015) normal init, std = sqrt(2 / fan_in), zero biases, for trainable
+    convolutions and linear layers; frozen layers (e.g. bilinear upsampling) keep theirs."""
+    for m in model.modules():
+        if isinstance(m, _WEIGHTED) and m.weight.requires_grad:
+            nn.init.kaiming_normal_(m.weight, nonlinearity="relu")
+            if m.bias is not None:
+                nn.init.zeros_(m.bias)
+
+
+@torch.no_grad()
+def lsuv_init(model: nn.Module, sample: torch.Tensor, tol: float = 0.1, tries: int = 10) -> None:
+    """Layer-sequential unit-variance init (Mishkin & Matas, ICLR 2016, Alg. 1), made for deep
+    plain nets such as VGG without batch norm: orthonormal weights, then each trainable layer in
+    turn rescaled until its output variance on ``sample`` is 1 within ``tol``."""
+    layers = [m for m in model.modules() if isinstance(m, _WEIGHTED) and m.weight.requires_grad]
+    for m in layers:
+        nn.init.orthogonal_(m.weight)
+        if m.bias is not None:
+            nn.init.zeros_(m.bias)
+    was_training = model.training
+    model.eval()
+    for m in layers:
+        seen = {}
+        handle = m.register_forward_hook(lambda mod, i, out: seen.__setitem__("out", out))
+        for _ in range(tries):
+            model(sample)
+            var = seen["out"].var().item()
+            if abs(var - 1.0) < tol or var == 0:
+                break
+            m.weight.div_(var ** 0.5)
+        handle.remove()
+    model.train(was_training)
+
+
+INITS = {"default": lambda model, sample: None,
+         "kaiming": lambda model, sample: kaiming_init(model),
+         "lsuv": lsuv_init}
+
+
+def training_model(spec, config, num_classes: int | None, sample: torch.Tensor | None = None
+                   ) -> nn.Module:
+    """``spec`` at ``config.width`` and ``config.input``, predicting ``num_classes`` classes.
+
+    Seeds torch with ``config.seed`` first, so the initial weights depend on the seed alone.
+    ``sample`` is a batch of inputs for data-dependent inits (lsuv).
+    """
+    torch.manual_seed(config.seed)
+    spec = with_num_classes(load_spec(spec), num_classes)
+    model = build_model(spec, input=config.input, width=config.width)
+    INITS[config.init](model, sample)
+    return model
+
+
+def optimizer(model: nn.Module, config) -> torch.optim.Optimizer:
+    o = config.optimizer
+    params = [p for p in model.parameters() if p.requires_grad]
+    makers = {
+        "sgd": lambda: torch.optim.SGD(params, lr=o.lr, momentum=o.momentum,
+                                       weight_decay=o.weight_decay),
+        "adam": lambda: torch.optim.Adam(params, lr=o.lr, betas=tuple(o.betas),
+                                         weight_decay=o.weight_decay),
+    }
+    return makers[o.name]()
+
+
+def schedule(opt: torch.optim.Optimizer, config):
+    """Stepped once per epoch."""
+    s = config.schedule
+    makers = {
+        "constant": lambda: torch.optim.lr_scheduler.LambdaLR(opt, lambda epoch: 1.0),
+        "step": lambda: torch.optim.lr_scheduler.StepLR(opt, s.step_size, s.gamma),
+        "multistep": lambda: torch.optim.lr_scheduler.MultiStepLR(opt, list(s.milestones), s.gamma),
+        "cosine": lambda: torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=config.epochs),
+    }
+    return makers[s.name]()

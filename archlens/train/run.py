@@ -1,0 +1,173 @@
+"""``archlens train``: pick the recipe, get the data, build the model, fit, write the report.
+
+One run writes into its own folder (default ``runs/<spec>/``): ``checkpoint.pt``,
+``config.json``, ``metrics.json``, ``metrics.csv``, ``curves.svg``/``.png``. With ``folds=K``
+each fold trains in ``fold-<k>/`` and the top folder reports mean and standard deviation.
+"""
+from __future__ import annotations
+
+import json
+import shutil
+import statistics
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+
+from ..errors import TrainError
+from ..spec import load_spec
+from . import distributed
+from .config import as_dict, recipe
+from .data import first_inputs, fold, join
+from .loop import Run, fit
+from .model import training_model
+from .report import final_metrics, plot_curves, write_atomic, write_metrics
+from .tasks import get_task
+from .tasks.base import TrainData
+
+RUN_FILES = ("checkpoint.pt", "metrics.json", "config.json")
+
+
+@dataclass(frozen=True)
+class TrainOptions:
+    quick: bool = False                 # the spec's quick recipe (small, synthetic, minutes on CPU)
+    out: Path | None = None             # default runs/<spec>/
+    device: str = "cpu"                 # cpu | cuda
+    resume: bool = False                # continue from out/checkpoint.pt
+    force: bool = False                 # replace a previous run in out
+    folds: int | None = None            # k-fold cross-validation
+    data: Path | None = None            # a user's dataset folder (VOC root or class folders)
+    overrides: dict = field(default_factory=dict)   # dotted recipe keys -> values
+    progress: bool = False              # tqdm bars (the CLI enables them on a terminal)
+
+
+@dataclass
+class TrainResult:
+    out: Path
+    final: dict                         # named validation metrics (means under k-fold)
+    history: list[dict]
+    final_std: dict | None = None       # k-fold standard deviations
+    seconds: float = 0.0
+
+
+def train(spec, options: TrainOptions = TrainOptions()) -> TrainResult:
+    """Train ``spec`` (name, path or Spec) as ``options`` say; see the module docstring."""
+    spec = load_spec(spec)
+    task = get_task(spec.task, spec.path)
+    config = recipe(spec, "quick" if options.quick else "full", options.overrides)
+    task.settings(config, f"{spec.path}: train.{'quick' if options.quick else 'full'}")
+    device = _device(options.device)
+    world = distributed.start(device)
+    try:
+        out = options.out or Path("runs") / spec.name
+        if world.main:
+            _prepare_out(out, options)
+        distributed.barrier(world)
+        torch.use_deterministic_algorithms(True, warn_only=True)
+        torch.set_flush_denormal(True)   # tiny early activations otherwise run 10-100x slower on CPU
+        started = time.perf_counter()
+        data = task.data(spec, config, options.data)
+        if options.folds:
+            result = _cross_validate(spec, task, data, config, out, options, device, world)
+        else:
+            result = _single(spec, task, data, config, out, options, device, world)
+        result.seconds = time.perf_counter() - started
+        return result
+    finally:
+        distributed.stop(world)
+
+
+def _device(name: str) -> str:
+    if name not in ("cpu", "cuda"):
+        raise TrainError(f"--device {name}: use cpu or cuda")
+    if name == "cuda" and not torch.cuda.is_available():
+        raise TrainError("--device cuda: no CUDA device is available here; use --device cpu")
+    return name
+
+
+def _prepare_out(out: Path, options: TrainOptions) -> None:
+    """Refuse to mix a new run into an old one unless told to resume or replace it."""
+    previous = out.is_dir() and any((out / name).exists() for name in RUN_FILES)
+    if previous and not (options.resume or options.force):
+        raise TrainError(f"{out}: holds a previous run; pass --resume to continue it, --force to "
+                         f"replace it, or choose another --out")
+    if options.resume and not previous:
+        raise TrainError(f"{out}: no previous run to resume; run without --resume")
+    if previous and options.force and not options.resume:
+        shutil.rmtree(out)
+    out.mkdir(parents=True, exist_ok=True)
+
+
+def _single(spec, task, data: TrainData, config, out: Path, options, device, world,
+            title: str = "") -> TrainResult:
+    model = training_model(spec, config, data.num_classes, first_inputs(data.train, config.batch_size))
+    config_dict = as_dict(config)
+    header = {"spec": spec.name, "task": task.name, "recipe": "quick" if options.quick else "full",
+              "data": data.source, "num_classes": data.num_classes, "processes": world.size,
+              "config": config_dict}
+    if world.main:
+        out.mkdir(parents=True, exist_ok=True)
+        write_atomic(out / "config.json", json.dumps(header, indent=2) + "\n")
+    on_epoch = lambda history: write_metrics(out, {**header, "history": history,
+                                                   "final": final_metrics(history, {})})
+    run = Run(model, task, data, config, config_dict, out, device, world,
+              resume=options.resume and (out / "checkpoint.pt").exists(),
+              progress=options.progress, on_epoch=on_epoch)
+    history = fit(run)
+    extra = {**task.fit_after(model, data, config, device), **task.final(model, data, config)}
+    final = final_metrics(history, extra)
+    if world.main:
+        write_metrics(out, {**header, "history": history, "final": final, "truth": data.truth})
+        plot_curves(out, history, task.metric, title or f"{spec.name} ({header['recipe']})")
+    return TrainResult(out, final, history)
+
+
+def _cross_validate(spec, task, data: TrainData, config, out: Path, options, device,
+                    world) -> TrainResult:
+    """k-fold: the pooled train+val set cut into ``folds`` parts, each validating once."""
+    k = options.folds
+    pool = join(data.train, data.val)
+    if k < 2 or k > len(pool):
+        raise TrainError(f"--folds {k}: need 2 <= K <= {len(pool)} (the samples available)")
+    results = []
+    for index in range(k):
+        train, val = fold(pool, k, index, config.seed)
+        part = TrainData(train, val, data.num_classes, data.classes, data.source, data.truth)
+        results.append(_single(spec, task, part, config, out / f"fold-{index + 1}", options,
+                               device, world, f"{spec.name} fold {index + 1}/{k}"))
+    final, std = _mean_std([r.final for r in results])
+    history = _mean_history([r.history for r in results])
+    if world.main:
+        write_metrics(out, {"spec": spec.name, "task": task.name, "folds": k, "history": history,
+                            "final": final, "final_std": std,
+                            "per_fold": [r.final for r in results]})
+        plot_curves(out, history, task.metric, f"{spec.name}: mean of {k} folds")
+    return TrainResult(out, final, history, std)
+
+
+def _mean_std(finals: list[dict]) -> tuple[dict, dict]:
+    keys = [k for k in finals[0] if all(isinstance(f.get(k), (int, float)) for f in finals)]
+    mean = {k: statistics.fmean(f[k] for f in finals) for k in keys}
+    std = {k: statistics.stdev([f[k] for f in finals]) for k in keys}   # sample std (n - 1)
+    return mean, std
+
+
+def _mean_history(histories: list[list[dict]]) -> list[dict]:
+    rows = []
+    for rows_at_epoch in zip(*histories):
+        keys = [k for k in rows_at_epoch[0] if isinstance(rows_at_epoch[0][k], (int, float))]
+        rows.append({k: statistics.fmean(r[k] for r in rows_at_epoch) for k in keys})
+    return rows
+
+
+def summary_text(result: TrainResult) -> str:
+    """One line per final metric (``mean ± std`` under k-fold) and where the report is."""
+    lines = []
+    for key, value in result.final.items():
+        if isinstance(value, float):
+            spread = f" ± {result.final_std[key]:.4g}" if result.final_std and key in result.final_std else ""
+            lines.append(f"{key:<16} {value:.4g}{spread}")
+    lines.append(f"wrote {result.out}/metrics.json, metrics.csv, curves.svg, curves.png "
+                 f"({result.seconds:.1f} s)")
+    return "\n".join(lines)

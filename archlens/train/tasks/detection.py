@@ -1,0 +1,96 @@
+"""Detection, R-CNN style (Girshick et al., CVPR 2014, Sec. 2.3), for R-CNN and SPPNet specs.
+
+1. Fine-tune the spec's network as a region classifier: warped proposals with IoU >= 0.5 to a
+   ground-truth box take its class, the rest are background (the ordinary loop, cross-entropy).
+2. One linear hinge-loss SVM per class on ``feature_layer`` features: ground-truth boxes are
+   positives, proposals with IoU < 0.3 negatives (Sec. 2.3; no hard-negative mining here).
+3. Class-specific ridge box regressors on ``bbox_features`` (Appendix C: IoU > 0.6, λ = 1000).
+4. Validation images through the spec's own pipeline (RCNN or SPPNet) -> VOC mAP@0.5.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from ...data import CLASS_NAMES, ShapesConfig, ShapeScenes, read_voc
+from ...errors import DataError
+from ...kinds.args import OptPosInt, PosInt
+from ..data import InMemory
+from ..metrics import ImageDetections, mean_ap
+from . import register_task
+from .base import Task, TrainData
+from .classification import AccuracyMeter, image_hw
+from .detection_stages import build_pipeline, fit_heads, region_samples, scene_boxes, warp_pad
+
+FG_IOU = 0.5   # fine-tuning positives: IoU >= 0.5 with a ground-truth box (Sec. 2.3)
+
+
+@dataclass(frozen=True)
+class DetectionSettings:
+    image_size: PosInt = 96          # synthetic scenes are image_size x image_size pixels
+    proposals: PosInt = 200          # proposals per image (sliding windows, evenly capped)
+    regions_per_image: PosInt = 32   # fine-tuning regions sampled per image, 1/4 foreground
+    scale: OptPosInt = None          # sppnet: shorter side before the trunk (default image_size)
+
+
+def synthetic_scenes(settings, config):
+    """Scenes whose objects suit the sliding-window proposals (smallest window: 32 px)."""
+    d, side = config.data, settings.image_size
+    scenes = ShapesConfig(height=side, width=side, max_objects=d.max_objects,
+                          min_size=max(0.18, 16 / side), max_size=0.32)
+    return ShapeScenes(d.n_train, d.seed, scenes), ShapeScenes(d.n_val, d.seed + 1, scenes), CLASS_NAMES
+
+
+def voc_scenes(root: Path):
+    train, val = (read_voc(root, split, "detection") for split in ("train", "val"))
+    return train, val, train.classes
+
+
+@register_task("detection")
+class Detection(Task):
+    metric = "accuracy"            # of the fine-tuning region classifier, per epoch
+    Settings = DetectionSettings
+
+    def data(self, spec, config, data_dir) -> TrainData:
+        settings = self.settings(config, spec.path)
+        if len(config.input or spec.input) != 3:
+            raise DataError(f"{spec.path}: a detection network needs input [C, H, W]")
+        train, val, classes = (synthetic_scenes(settings, config) if data_dir is None
+                               else voc_scenes(Path(data_dir)))
+        self.spec, self.settings_ = spec, settings
+        sets = [region_samples(scenes, settings.proposals, image_hw(spec, config), warp_pad(spec),
+                               settings.regions_per_image, FG_IOU, config.data.seed + i)
+                for i, scenes in enumerate((train, val))]
+        return TrainData(InMemory(sets[0]), InMemory(sets[1]), len(classes), tuple(classes),
+                         str(data_dir) if data_dir else f"synthetic shapes scenes (seed {config.data.seed})",
+                         extra={"train": train, "val": val})
+
+    def loss(self, model, batch):
+        regions, labels = batch
+        logits = model(regions)
+        return torch.nn.functional.cross_entropy(logits, labels), logits
+
+    def meter(self, data):
+        return AccuracyMeter()
+
+    def fit_after(self, model, data, config, device) -> dict:
+        pipeline = build_pipeline(self.spec, config, self.settings_, data.num_classes, model)
+        fit_heads(pipeline, data.extra["train"], self.settings_.proposals, data.num_classes)
+        return evaluate_map(pipeline, data.extra["val"], self.settings_.proposals, data.num_classes)
+
+
+@torch.no_grad()
+def evaluate_map(pipeline, scenes, proposals: int, num_classes: int) -> dict:
+    """VOC mAP@0.5 of the full pipeline over the validation scenes."""
+    images = []
+    for scene in scenes:
+        s = scene_boxes(scene, proposals)
+        dets = pipeline(s.image, s.proposals, score_threshold=float("-inf"))  # AP ranks them all
+        images.append(ImageDetections(dets.boxes, dets.scores, dets.labels, s.gt, s.labels,
+                                      s.difficult))
+    result = mean_ap(images, num_classes)
+    return {"map50": result["map50"],
+            **{f"ap_class{c}": v for c, v in sorted(result["ap"].items())}}
+
