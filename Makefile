@@ -23,7 +23,7 @@ system-deps:
 	bash scripts/setup_system.sh
 
 site: install
-	$(PY) -m archlens site
+	$(PY) -m archlens site --no-train
 	NO_MKDOCS_2_WARNING=1 $(PY) -m mkdocs build --strict
 	@echo "site built: open site/index.html (no server needed)"
 
