@@ -59,7 +59,8 @@ def recorded_run(spec_slug: str, docs_dir: Path) -> dict | None:
         return None
     metrics = json.loads(path.read_text(encoding="utf-8"))
     when = metrics.get("recorded") or metrics.get("when") or "date not recorded"
-    return {"origin": "recorded", "when": when, "file": path.as_posix(), **_metrics(metrics)}
+    shown = path.relative_to(Path(docs_dir).parent) if Path(docs_dir).is_absolute() else path
+    return {"origin": "recorded", "when": when, "file": shown.as_posix(), **_metrics(metrics)}
 
 
 def _metrics(metrics: dict) -> dict:
