@@ -8,6 +8,8 @@ the image. Channels do not change a field, so a thin variant (width-scaled) is u
 """
 from __future__ import annotations
 
+from fractions import Fraction
+
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -75,7 +77,7 @@ def predicted_extent(rf, index, hw):
     """
     out = []
     for size, jump, start, i, n in zip(rf.size, rf.jump, rf.start, index, hw):
-        centre, half = start + i * jump, (size - 1) / 2
+        centre, half = start + i * jump, Fraction(size - 1) / 2
         lo, hi = max(0, centre - half), min(n - 1, centre + half)
         out.append(tuple(int(v) if v == int(v) else v for v in (lo, hi)))
     return tuple(out)

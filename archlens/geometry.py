@@ -70,8 +70,8 @@ class RF:
 
     @staticmethod
     def identity() -> "RF":
-        one, zero = Fraction(1), Fraction(0)
-        return RF((one, one), (one, one), (zero, zero))
+        # plain ints where values are whole (fast); Fractions appear only where they must
+        return RF((1, 1), (1, 1), (0, 0))
 
     def centre(self, index: Pair) -> tuple[Fraction, Fraction]:
         """Input coordinate of the centre of output unit ``index`` = (i, j)."""
@@ -107,9 +107,14 @@ def rf_step(rf: RF, k: Pair, s: Pair, p: Pair, d: Pair = (1, 1)) -> RF:
     """
     size = tuple(r + (kk - 1) * dd * j for r, kk, dd, j in zip(rf.size, k, d, rf.jump))
     jump = tuple(j * ss for j, ss in zip(rf.jump, s))
-    start = tuple(st + (Fraction((kk - 1) * dd, 2) - pp) * j
+    start = tuple(st + (_half((kk - 1) * dd) - pp) * j
                   for st, kk, dd, pp, j in zip(rf.start, k, d, p, rf.jump))
     return RF(size, jump, start)
+
+
+def _half(n: int):
+    """n/2 exactly: a plain int when even (fast), a Fraction when odd."""
+    return n // 2 if n % 2 == 0 else Fraction(n, 2)
 
 
 def require_spatial(in_shape: Shape, what: str) -> tuple[int, int, int]:

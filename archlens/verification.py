@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from fractions import Fraction
 from dataclasses import dataclass, field
 
 import torch
@@ -135,7 +136,7 @@ def _unclipped(spec, prof: ModelProfile, layers):
 
 
 def _inside(rf, index, hw) -> bool:
-    return all(0 <= s + i * j - (r - 1) / 2 and s + i * j + (r - 1) / 2 <= n - 1
+    return all(0 <= s + i * j - Fraction(r - 1) / 2 and s + i * j + Fraction(r - 1) / 2 <= n - 1
                for r, j, s, i, n in zip(rf.size, rf.jump, rf.start, index, hw))
 
 

@@ -115,7 +115,7 @@ class ConvTranspose(Kind):
             return None
         geo = list(zip(rf.size, rf.jump, rf.start, a.kernel_size, a.stride, a.padding, a.dilation))
         return RF(tuple(r + Fraction((k - 1) * d, s) * j for r, j, _, k, s, _, d in geo),
-                  tuple(j / s for _, j, _, _, s, _, _ in geo),
+                  tuple(Fraction(j) / s for _, j, _, _, s, _, _ in geo),
                   tuple(st + (p - Fraction((k - 1) * d, 2)) * j / s for _, j, st, k, s, p, d in geo))
 
     def rf_encloses(self, a, in_rfs):
