@@ -52,7 +52,8 @@ def one_line(fn, path) -> str:
 
 
 def test_missing_root(tmp_path):
-    one_line(lambda: ImageFolder(tmp_path / "nope"), tmp_path / "nope")
+    message = one_line(lambda: ImageFolder(tmp_path / "nope"), tmp_path / "nope")
+    assert "not found" in message and "check the path" in message
 
 
 def test_no_class_folders(tmp_path):
@@ -62,14 +63,15 @@ def test_no_class_folders(tmp_path):
 
 def test_empty_class_folder(tmp_path):
     (tmp_path / "dog").mkdir()
-    one_line(lambda: ImageFolder(tmp_path), tmp_path / "dog")
+    message = one_line(lambda: ImageFolder(tmp_path), tmp_path / "dog")
+    assert "class folder has no images" in message
 
 
 def test_file_that_is_not_an_image(tmp_path):
     (tmp_path / "dog").mkdir()
     bad = tmp_path / "dog" / "x.png"
     bad.write_text("not a png")
-    one_line(lambda: ImageFolder(tmp_path)[0], bad)
+    assert "not a readable image" in one_line(lambda: ImageFolder(tmp_path)[0], bad)
 
 
 def test_truncated_image(tmp_path):
@@ -77,7 +79,7 @@ def test_truncated_image(tmp_path):
     path = tmp_path / "dog" / "x.png"
     Image.fromarray(np.random.default_rng(0).integers(0, 255, (64, 64, 3), dtype=np.uint8)).save(path)
     path.write_bytes(path.read_bytes()[:300])
-    one_line(lambda: ImageFolder(tmp_path)[0], path)
+    assert "not a readable image" in one_line(lambda: ImageFolder(tmp_path)[0], path)
 
 
 def test_refuses_to_overwrite_unless_asked(tree):
