@@ -124,6 +124,11 @@ def require_spatial(in_shape: Shape, what: str) -> tuple[int, int, int]:
     return in_shape
 
 
+def numel(shape: Shape) -> int:
+    """Number of elements of a shape (batch axis excluded): C·H·W or F."""
+    return math.prod(shape)
+
+
 def fmt_shape(shape: Shape) -> str:
     return "x".join(str(v) for v in shape)
 

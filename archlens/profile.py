@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .errors import LayerProblem, SpecError
-from .geometry import RF, Calc, Params, Shape
+from .geometry import RF, Calc, Params, Shape, numel
 from .graph import Node, order, walk_shapes
 from .kinds.merge import MisalignedInputs
 from .spec import INPUT, Spec, load_spec, scale_width, with_input
@@ -90,7 +90,7 @@ def _profile_node(spec: Spec, node: Node, shapes, rfs, itemsize: int) -> LayerPr
     extra = _extra(spec, node, ins, [rfs[s] for s in node.inputs])
     return LayerProfile(node.name, node.layer.kind, node.inputs, tuple(ins), out,
                         node.kind.params(a, ins), node.layer.frozen, node.kind.macs(a, ins, out),
-                        node.kind.flops(a, ins, out), _numel(out) * itemsize, rf, extra)
+                        node.kind.flops(a, ins, out), numel(out) * itemsize, rf, extra)
 
 
 def _extra(spec: Spec, node: Node, ins, in_rfs) -> dict:
@@ -99,12 +99,6 @@ def _extra(spec: Spec, node: Node, ins, in_rfs) -> dict:
     except LayerProblem as exc:
         raise SpecError(str(exc), spec.path or spec.name, node.name, node.layer.kind) from None
 
-
-def _numel(shape: Shape) -> int:
-    n = 1
-    for v in shape:
-        n *= v
-    return n
 
 
 def _totals(layers) -> Totals:

@@ -7,6 +7,7 @@ import torch
 
 from ..build import build_model
 from ..errors import DataError
+from ..geometry import numel
 from ..profile import profile
 from ..spec import load_spec
 from .config import detection_config
@@ -28,8 +29,8 @@ def build_detector(spec, seed: int = 0, weights: str | Path | None = None):
     torch.manual_seed(seed)
     network = build_model(spec).eval()
     prof = profile(spec)
-    dim = _numel(prof.layer(config.feature_layer).out_shape)
-    bbox_dim = _numel(prof.layer(config.bbox_features).out_shape)
+    dim = numel(prof.layer(config.feature_layer).out_shape)
+    bbox_dim = numel(prof.layer(config.bbox_features).out_shape)
     head = DetectionHead(dim, bbox_dim, spec.num_classes, config.nms_iou)
     with torch.no_grad():
         head.svms.weight.normal_(0.0, dim ** -0.5)
@@ -70,8 +71,3 @@ def _mismatch(target, state: dict):
     return missing, sorted(set(state) - own)
 
 
-def _numel(shape) -> int:
-    n = 1
-    for v in shape:
-        n *= v
-    return n

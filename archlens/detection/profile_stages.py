@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..errors import SpecError
+from ..geometry import numel
 from ..profile import DTYPE_BYTES, LayerProfile, Totals, profile
 from ..spec import Spec, load_spec
 from .config import DetectionConfig, detection_config, scaled_size
@@ -119,7 +120,7 @@ def _sppnet_stages(spec: Spec, config: DetectionConfig, n: int, image, dtype: st
     fc = _span(region, start + 1, config.feature_layer)
     fmap = trunk[-1].out_shape
     yield _free("proposals", 1, image, 4 * n, item, "region proposals (not counted)")
-    yield _free("resize", 1, image, _numel(resized), item,
+    yield _free("resize", 1, image, numel(resized), item,
                 f"shorter side to {config.scale}: {resized[1]}x{resized[2]} (not counted)")
     yield _net_stage("conv", 1, trunk, f"input .. {config.shared_until}, once on the whole image")
     yield _free("project", n, (4,), 4, item, f"corner rule onto the {fmap[1]}x{fmap[2]} map (not counted)")
@@ -132,7 +133,7 @@ def _sppnet_stages(spec: Spec, config: DetectionConfig, n: int, image, dtype: st
 
 def _heads(spec: Spec, config: DetectionConfig, n: int, bbox_src, feat, item: int):
     classes = spec.num_classes - 1  # one SVM / regressor per object class, none for background
-    d, b = _numel(feat.out_shape), _numel(bbox_src.out_shape)
+    d, b = numel(feat.out_shape), numel(bbox_src.out_shape)
     yield Stage("svm", n, feat.out_shape, d * classes, 2 * d * classes, (d + 1) * classes,
                 classes * item, f"{classes} linear SVMs on {config.feature_layer}")
     yield Stage("bbox", n, bbox_src.out_shape, b * BOX * classes, 2 * b * BOX * classes,
@@ -149,12 +150,6 @@ def _totals(stages) -> Totals:
                   flops=sum(s.runs * s.flops for s in stages),
                   activation_bytes=sum(s.activation_total for s in stages))
 
-
-def _numel(shape) -> int:
-    out = 1
-    for v in shape:
-        out *= v
-    return out
 
 
 def _hw(shape) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..errors import LayerProblem
-from ..geometry import Calc, Params, fmt_shape, product
+from ..geometry import Calc, Params, fmt_shape, numel, product
 from .args import Bool, OptPosInt, PosInt
 from .registry import Kind, register
 
@@ -19,10 +19,7 @@ class Flatten(Kind):
     examples = [({}, [(3, 4, 5)])]
 
     def shape(self, a, ins):
-        n = 1
-        for v in ins[0]:
-            n *= v
-        return (n,)
+        return (numel(ins[0]),)
 
     def rf(self, a, in_rfs):
         return None

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ..errors import LayerProblem
-from ..geometry import Calc, fmt_shape
+from ..geometry import Calc, fmt_shape, numel
 from .registry import Kind, register
 
 
@@ -69,9 +69,7 @@ class Add(_Merge):
         return ins[0]
 
     def flops(self, a, ins, out):
-        n = 1
-        for v in out:
-            n *= v
+        n = numel(out)
         return Calc(n * (len(ins) - 1), r"(\text{inputs} - 1) \cdot \text{elements}", f"{n * (len(ins) - 1):,}")
 
     def build(self, a, ins):

@@ -6,20 +6,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..geometry import Calc, Params, product
+from ..geometry import Calc, Params, numel
 from .args import Bool, Float, Int, PosFloat, PosInt, Prob
 from .registry import Kind, register
 
 
-def _numel(shape) -> int:
-    n = 1
-    for v in shape:
-        n *= v
-    return n
-
 
 def _per_element(out, ops: int, what: str) -> Calc:
-    n = _numel(out)
+    n = numel(out)
     return Calc(n * ops, rf"{ops} \cdot \text{{{what}}}", f"{ops} \\cdot {n:,}".replace(",", "{,}"))
 
 
@@ -132,7 +126,7 @@ class BatchNorm(_SameShape):
         return self.params(a, ins).total, "torchinfo counts each BatchNorm parameter once per sample"
 
     def fvcore_flops(self, a, ins, out):
-        n = _numel(out)
+        n = numel(out)
         return n * (2 if a.affine else 1), "fvcore counts 1 flop per element, 2 with affine, in eval mode"
 
 

@@ -9,7 +9,7 @@ difference by name. Duplicate registration and unknown kinds are errors.
 from __future__ import annotations
 
 from ..errors import LayerProblem
-from ..geometry import RF, ZERO, Calc, Params, Shape, tex_number
+from ..geometry import RF, ZERO, Calc, Params, Shape, numel, tex_number
 from .args import NoArgs, suggest
 
 KINDS: dict[str, "Kind"] = {}
@@ -97,19 +97,13 @@ def _two_macs_plus_bias(macs: Calc, params: Params, out: Shape) -> Calc:
     mult = Calc(2 * macs.value, r"2 \cdot \mathrm{MACs}", f"2 \\cdot {macs.value:,}".replace(",", "{,}"))
     if params.bias.value == 0:
         return mult
-    adds = _numel(out)
+    adds = numel(out)
     return mult + Calc(adds, r"\mathrm{bias\ adds}", f"{adds:,}".replace(",", "{,}"))
 
 
 def _axis_names(shape: Shape) -> list[str]:
     return ["C", "H", "W"] if len(shape) == 3 else ["F"] * len(shape)
 
-
-def _numel(shape: Shape) -> int:
-    n = 1
-    for v in shape:
-        n *= v
-    return n
 
 
 def register(name: str):

@@ -14,6 +14,7 @@ from ...detection.head import DetectionHead
 from ...detection.proposals import propose
 from ...detection.svm import fit_bbox_regressors, fit_svms
 from ...detection.warp import subtract_mean, warp_regions
+from ...geometry import numel
 from ...profile import profile
 from ...spec import load_spec, scale_width, with_input, with_num_classes
 from ..metrics import box_iou
@@ -78,16 +79,9 @@ def build_pipeline(spec, config, settings, num_classes: int, network):
     det = dataclasses.replace(detection_config(spec), proposals=settings.proposals,
                               scale=settings.scale or settings.image_size)
     prof = profile(quick)
-    head = DetectionHead(_numel(prof.layer(det.feature_layer).out_shape),
-                         _numel(prof.layer(det.bbox_features).out_shape), num_classes, det.nms_iou)
+    head = DetectionHead(numel(prof.layer(det.feature_layer).out_shape),
+                         numel(prof.layer(det.bbox_features).out_shape), num_classes, det.nms_iou)
     return PIPELINES[det.method](quick, det, network.eval(), head).eval()
-
-
-def _numel(shape) -> int:
-    n = 1
-    for v in shape:
-        n *= int(v)
-    return n
 
 
 @torch.no_grad()
