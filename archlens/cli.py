@@ -107,6 +107,9 @@ def cmd_list(args) -> int:
         print(f"{name:<18} {p.spec.task:<15} input {units.shape(p.input):<11} "
               f"params {units.count(p.totals.params):>13}  MACs {units.count(p.totals.macs):>15}  "
               f"{p.spec.title}")
+    print("params: weights + biases, trainable and frozen; MACs: multiply-accumulates of conv and "
+          "linear layers for one input of the size shown (detection specs: the per-region network; "
+          "see `archlens profile SPEC --proposals N` for a whole image)")
     return 0
 
 

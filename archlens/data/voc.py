@@ -13,7 +13,6 @@ Inside the library boxes are 0-based half-open (``records.py``); ``vocxml.py`` c
 """
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import asdict
 from pathlib import Path

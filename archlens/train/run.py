@@ -163,7 +163,7 @@ def _mean_history(histories: list[list[dict]]) -> list[dict]:
 
 def summary_text(result: TrainResult) -> str:
     """One line per final metric (``mean ± std`` under k-fold) and where the report is."""
-    lines = []
+    lines = ["final metrics on held-out validation data:"]
     for key, value in result.final.items():
         if isinstance(value, float):
             spread = f" ± {result.final_std[key]:.4g}" if result.final_std and key in result.final_std else ""

@@ -6,7 +6,6 @@ background, 1 circle, 2 square, 3 triangle. ``--data DIR``: a Pascal VOC root (`
 """
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 import torch
