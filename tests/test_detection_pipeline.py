@@ -128,11 +128,11 @@ def test_rcnn_and_sppnet_share_the_trunk_computation(spp_detector):
     # With the same ZF-5 weights, R-CNN's per-region conv5 on a 224x224 region equals SPPNet's
     # once-per-image conv5 on that image: the only difference is how often it runs.
     from archlens.detection.networks import Chain, names_between
-    from archlens.detection.warp import subtract_mean
+    from archlens.detection.warp import normalize_pixels
     rcnn = build_detector("rcnn_zf5")
     spp_detector.network.load_state_dict({k: v for k, v in rcnn.network.state_dict().items()
                                           if not k.startswith("fc6")}, strict=False)
-    x = subtract_mean(torch.rand(3, 224, 224) * 255)[None]
+    x = normalize_pixels(torch.rand(3, 224, 224) * 255)[None]
     to_conv5 = Chain(rcnn.network, names_between(archlens.load_spec("rcnn_zf5"), 0, "relu5"),
                      ("relu5",))
     with torch.inference_mode():

@@ -10,7 +10,7 @@ from torch import nn
 
 from .head import DetectionHead, Pipeline
 from .networks import Chain, flat, in_batches, names_between
-from .warp import subtract_mean, warp_regions
+from .warp import normalize_pixels, warp_regions
 
 
 class RCNN(Pipeline):
@@ -23,10 +23,10 @@ class RCNN(Pipeline):
 
     def region_features(self, image: torch.Tensor, boxes: torch.Tensor):
         """(features (M, D), bbox features (M, B)) for a 0..255 RGB (3, H, W) image."""
-        centred = subtract_mean(image)
+        pixels = normalize_pixels(image)
 
         def run(chunk):
-            regions = warp_regions(centred, chunk, self.warp_size, self.context_pad)
+            regions = warp_regions(pixels, chunk, self.warp_size, self.context_pad)
             pool5, fc7 = self.cnn(regions)
             return flat(fc7), flat(pool5)
         return in_batches(run, boxes, self.batch)

@@ -16,7 +16,17 @@ from .head import DetectionHead, Pipeline
 from .networks import Chain, in_batches, names_between
 from .project import project_boxes
 from .spp_windows import pool_windows
-from .warp import subtract_mean
+from .warp import normalize_pixels
+
+
+def scaled_input(image: torch.Tensor, scale: int) -> tuple[torch.Tensor, float]:
+    """A 0..255 RGB (3, H, W) image normalised and resized so its shorter side is ``scale``,
+    and the resize factor (boxes in image pixels times it are boxes in the resized image)."""
+    hw = tuple(image.shape[-2:])
+    size = scaled_size(hw, scale)
+    resized = F.interpolate(normalize_pixels(image)[None], size=size, mode="bilinear",
+                            align_corners=False)
+    return resized[0], size[0] / hw[0]
 
 
 class SPPNet(Pipeline):
@@ -33,11 +43,8 @@ class SPPNet(Pipeline):
 
     def feature_map(self, image: torch.Tensor) -> tuple[torch.Tensor, float]:
         """The last conv map of the resized image, and the resize factor."""
-        hw = tuple(image.shape[-2:])
-        size = scaled_size(hw, self.scale)
-        resized = F.interpolate(subtract_mean(image)[None], size=size, mode="bilinear",
-                                align_corners=False)
-        return self.trunk(resized)[0], size[0] / hw[0]
+        resized, factor = scaled_input(image, self.scale)
+        return self.trunk(resized[None])[0], factor
 
     def pooled(self, fmap: torch.Tensor, cells: torch.Tensor) -> torch.Tensor:
         """(K, C·Σn²): the pyramid over each inclusive window of cells (all windows at once)."""

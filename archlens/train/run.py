@@ -111,7 +111,8 @@ def _single(spec, task, data: TrainData, config, out: Path, options, device, wor
         write_atomic(out / "config.json", json.dumps(header, indent=2) + "\n")
     on_epoch = lambda history: write_metrics(out, {**header, "history": history,
                                                    "final": final_metrics(history, {})})
-    run = Run(model, task, data, config, config_dict, out, device, world,
+    trainee = task.training_module(model, config)     # shares the model's weights
+    run = Run(trainee, task, data, config, config_dict, out, device, world,
               resume=options.resume and (out / "checkpoint.pt").exists(),
               progress=options.progress, on_epoch=on_epoch)
     history = fit(run)

@@ -53,6 +53,11 @@ class Task:
     def data(self, spec, config, data_dir: Path | None) -> TrainData:
         raise NotImplementedError
 
+    def training_module(self, model, config) -> torch.nn.Module:
+        """The module the loop trains: ``model`` itself, or a wrapper around it that shares its
+        weights (SPPNet: windows pooled from one conv map per image)."""
+        return model
+
     def loss(self, model, batch) -> tuple[torch.Tensor, torch.Tensor]:
         raise NotImplementedError
 

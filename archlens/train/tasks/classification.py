@@ -28,8 +28,8 @@ class AccuracyMeter(Meter):
         self.correct, self.total = 0, 0
 
     def update(self, outputs, batch) -> None:
-        self.correct += int((outputs.argmax(1) == batch[1]).sum())
-        self.total += len(batch[1])
+        self.correct += int((outputs.argmax(1) == batch[1]).sum())   # (N, K) or (N, K, R) scores
+        self.total += batch[1].numel()
 
     def result(self) -> dict:
         return {"accuracy": self.correct / max(1, self.total)}

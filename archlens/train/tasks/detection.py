@@ -1,9 +1,12 @@
 """Detection, R-CNN style (Girshick et al., CVPR 2014, Sec. 2.3), for R-CNN and SPPNet specs.
 
-1. Fine-tune the spec's network as a region classifier: warped proposals with IoU >= 0.5 to a
+1. Fine-tune the spec's network as a region classifier: proposals with IoU >= 0.5 to a
    ground-truth box take its class, the rest are background (the ordinary loop, cross-entropy).
+   R-CNN warps each region to the network's input; SPPNet pools windows of one conv map per
+   image (``sppnet_finetune``).
 2. One linear hinge-loss SVM per class on ``feature_layer`` features: ground-truth boxes are
-   positives, proposals with IoU < 0.3 negatives (Sec. 2.3; no hard-negative mining here).
+   positives, proposals with IoU < 0.3 negatives (Sec. 2.3; a random sample of
+   ``svm_negatives`` per image instead of hard-negative mining).
 3. Class-specific ridge box regressors on ``bbox_features`` (Appendix C: IoU > 0.6, λ = 1000).
 4. Validation images through the spec's own pipeline (RCNN or SPPNet) -> VOC mAP@0.5.
 """
@@ -15,14 +18,18 @@ from pathlib import Path
 import torch
 
 from ...data import CLASS_NAMES, ShapesConfig, ShapeScenes, read_voc
+from ...detection.config import detection_config
 from ...errors import DataError
-from ...kinds.args import OptPosInt, PosInt
+from ...kinds.args import OptPosInt, PosInt, Prob
+from ...spec import load_spec
 from ..data import InMemory
 from ..metrics import ImageDetections, mean_ap
 from . import register_task
 from .base import Task, TrainData
 from .classification import AccuracyMeter, image_hw
-from .detection_stages import build_pipeline, fit_heads, region_samples, scene_boxes, warp_pad
+from .detection_stages import (build_pipeline, fit_heads, region_samples, scene_boxes, warp_pad,
+                               window_samples)
+from .sppnet_finetune import WindowClassifier
 
 FG_IOU = 0.5   # fine-tuning positives: IoU >= 0.5 with a ground-truth box (Sec. 2.3)
 
@@ -31,7 +38,9 @@ FG_IOU = 0.5   # fine-tuning positives: IoU >= 0.5 with a ground-truth box (Sec.
 class DetectionSettings:
     image_size: PosInt = 96          # synthetic scenes are image_size x image_size pixels
     proposals: PosInt = 200          # proposals per image (sliding windows, evenly capped)
-    regions_per_image: PosInt = 32   # fine-tuning regions sampled per image, 1/4 foreground
+    regions_per_image: PosInt = 32   # fine-tuning regions sampled per image
+    fg_fraction: Prob = 0.25         # of which foreground at most (R-CNN: 32 of 128, Sec. 2.3)
+    svm_negatives: PosInt = 32       # background proposals per image for the SVMs (random sample)
     scale: OptPosInt = None          # sppnet: shorter side before the trunk (default image_size)
 
 
@@ -60,16 +69,33 @@ class Detection(Task):
         train, val, classes = (synthetic_scenes(settings, config) if data_dir is None
                                else voc_scenes(Path(data_dir)))
         self.spec, self.settings_ = spec, settings
-        sets = [region_samples(scenes, settings.proposals, image_hw(spec, config), warp_pad(spec),
-                               settings.regions_per_image, FG_IOU, config.data.seed + i)
+        self.method = detection_config(spec).method
+        sets = [self._samples(spec, config, settings, scenes, config.data.seed + i)
                 for i, scenes in enumerate((train, val))]
         return TrainData(InMemory(sets[0]), InMemory(sets[1]), len(classes), tuple(classes),
                          str(data_dir) if data_dir else f"synthetic shapes scenes (seed {config.data.seed})",
                          extra={"train": train, "val": val})
 
+    def _samples(self, spec, config, settings, scenes, seed):
+        """R-CNN: warped regions and labels. SPPNet: whole images, labels, windows."""
+        if self.method == "sppnet":
+            return window_samples(scenes, settings.proposals, settings.scale or settings.image_size,
+                                  settings.regions_per_image, settings.fg_fraction, FG_IOU, seed)
+        return region_samples(scenes, settings.proposals, image_hw(spec, config), warp_pad(spec),
+                              settings.regions_per_image, settings.fg_fraction, FG_IOU, seed)
+
+    def training_module(self, model, config):
+        if self.method == "sppnet":
+            return WindowClassifier(load_spec(self.spec), detection_config(self.spec), model)
+        return model
+
     def loss(self, model, batch):
-        regions, labels = batch
-        logits = model(regions)
+        if self.method == "sppnet":
+            images, labels, windows = batch
+            logits = model(images, windows)             # (B, K, R)
+        else:
+            regions, labels = batch
+            logits = model(regions)                     # (N, K)
         return torch.nn.functional.cross_entropy(logits, labels), logits
 
     def meter(self, data):
@@ -77,7 +103,8 @@ class Detection(Task):
 
     def fit_after(self, model, data, config, device) -> dict:
         pipeline = build_pipeline(self.spec, config, self.settings_, data.num_classes, model)
-        fit_heads(pipeline, data.extra["train"], self.settings_.proposals, data.num_classes)
+        fit_heads(pipeline, data.extra["train"], self.settings_.proposals, data.num_classes,
+                  self.settings_.svm_negatives, config.data.seed)
         return evaluate_map(pipeline, data.extra["val"], self.settings_.proposals, data.num_classes)
 
 

@@ -13,7 +13,7 @@ import torch.nn.functional as F
 
 from ...data import CLASS_NAMES, IGNORE_LABEL, ShapesConfig, ShapeScenes, read_voc
 from ...data.datasets import SegmentationDataset
-from ...errors import TrainError
+from ...errors import DataError, TrainError
 from ..data import materialize
 from ..metrics import confusion, mean_iou, pixel_accuracy
 from . import register_task
@@ -33,9 +33,18 @@ class IoUMeter(Meter):
         return {"miou": mean_iou(self.conf), "pixel_accuracy": pixel_accuracy(self.conf)}
 
 
-def synthetic(config, hw) -> TrainData:
+def scene_config(config, hw, where: str) -> ShapesConfig:
     d = config.data
-    scenes = ShapesConfig(height=hw[0], width=hw[1], max_objects=d.max_objects)
+    sizes = {k: getattr(d, k) for k in ("min_size", "max_size") if getattr(d, k) is not None}
+    try:
+        return ShapesConfig(height=hw[0], width=hw[1], max_objects=d.max_objects, **sizes)
+    except DataError as exc:
+        raise DataError(f"{where}: {str(exc).removeprefix('ShapesConfig: ')}") from None
+
+
+def synthetic(config, hw, where: str) -> TrainData:
+    d = config.data
+    scenes = scene_config(config, hw, where)
     wrap = lambda n, seed: materialize(SegmentationDataset(ShapeScenes(n, seed, scenes),
                                                            normalize=NORMALIZE))
     return TrainData(wrap(d.n_train, d.seed), wrap(d.n_val, d.seed + 1), len(CLASS_NAMES),
@@ -56,7 +65,8 @@ class Segmentation(Task):
     def data(self, spec, config, data_dir) -> TrainData:
         self.settings(config, spec.path)
         hw = image_hw(spec, config)
-        return synthetic(config, hw) if data_dir is None else voc(Path(data_dir), hw)
+        where = f"{spec.path or spec.name}: train: data"
+        return synthetic(config, hw, where) if data_dir is None else voc(Path(data_dir), hw)
 
     def loss(self, model, batch):
         x, mask = batch
