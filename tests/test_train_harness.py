@@ -129,3 +129,32 @@ def test_cli_train_prints_final_metrics(tmp_path, cli):
 def test_cli_bad_settings_are_one_line_errors(tmp_path, cli, args, message):
     code, out, err = cli("train", "linear_regression", "--quick", "--out", tmp_path / "r", *args)
     assert code == 2 and message in err and err.count("\n") == 1 and "Traceback" not in err
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--set", "data.min_size=0.6"],
+     "specs/fcn32s.yaml: train: data: need 0 < min_size <= max_size <= 0.5"),
+    (["--set", "data.max_rotation=-5"],
+     "specs/fcn32s.yaml: train.quick.data.max_rotation must be a non-negative number, got -5"),
+])
+def test_cli_bad_scene_settings_name_the_spec(tmp_path, cli, args, message):
+    code, out, err = cli("train", "fcn32s", "--quick", "--out", tmp_path / "r", *args)
+    assert code == 2 and message in err and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_training_inits_keep_zero_skip_scores_and_frozen_upsampling():
+    # FCN-8s (Long et al. 2015, Sec. 4.2): score_pool4 and score_pool3 start at zero, so the
+    # net starts out as FCN-16s and FCN-32s; the fixed bilinear upscore8 keeps its filter.
+    from archlens.build import build_model
+    from archlens.spec import load_spec
+    from archlens.train.config import recipe
+    from archlens.train.model import training_model
+    spec = load_spec("fcn8s")
+    config = recipe(spec, "quick")
+    model = training_model(spec, config, 4, torch.randn(2, 3, 128, 128))
+    reference = build_model(spec, input=config.input, width=config.width)
+    for name in ("score_pool4", "score_pool3"):
+        layer = getattr(model, name)
+        assert not layer.weight.any() and not layer.bias.any()
+    assert torch.equal(model.upscore8.weight[:4, :4], reference.upscore8.weight[:4, :4])
+    assert model.fc6.weight.std() > 0

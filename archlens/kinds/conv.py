@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Annotated
 
 from ..errors import LayerProblem
 from ..geometry import (Calc, Params, conv_length, fmt_shape, product, require_spatial, rf_step,
                         window_rf_calcs, window_shape_calcs)
-from .args import Bool, NonNegPair, OptPosInt, PosInt, PosPair
+from .args import Bool, NonNegPair, OptPosInt, PosInt, PosPair, choice
 from .registry import Kind, register
 
 
@@ -20,6 +21,9 @@ class ConvArgs:
     groups: PosInt = 1               # C_in and C_out are split into this many groups
     bias: Bool = True                # one learnable bias per output channel
     in_channels: OptPosInt = None    # derived from the input; if given, must agree
+    # zeros: weights and bias start at zero and training inits leave them so (FCN's score_pool4
+    # and score_pool3, Long et al. 2015 Sec. 4.2: the skip net starts out as the coarser net).
+    init: Annotated[str, choice("default", "zeros")] = "default"
 
 
 def check_window(name: str, n: tuple, k: tuple, p: tuple, d: tuple) -> None:
@@ -53,6 +57,7 @@ class Conv(Kind):
         ({"out_channels": 6, "kernel_size": [3, 5], "stride": [2, 1], "padding": [1, 2],
           "dilation": [1, 2], "groups": 2, "bias": False}, [(4, 17, 19)]),
         ({"out_channels": 4, "kernel_size": 1, "stride": 2}, [(5, 9, 8)]),
+        ({"out_channels": 4, "kernel_size": 1, "init": "zeros"}, [(5, 9, 8)]),
     ]
     Args = ConvArgs
     width_arg = "out_channels"
@@ -90,8 +95,14 @@ class Conv(Kind):
 
     def build(self, a, ins):
         import torch.nn as nn
-        return nn.Conv2d(ins[0][0], a.out_channels, a.kernel_size, a.stride, a.padding,
-                         a.dilation, a.groups, a.bias)
+        module = nn.Conv2d(ins[0][0], a.out_channels, a.kernel_size, a.stride, a.padding,
+                           a.dilation, a.groups, a.bias)
+        if a.init == "zeros":
+            nn.init.zeros_(module.weight)
+            if module.bias is not None:
+                nn.init.zeros_(module.bias)
+            module.keep_init = True          # archlens.train.model's inits skip it
+        return module
 
     def torchinfo_macs(self, a, ins, out):
         p = self.params(a, ins)

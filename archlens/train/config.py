@@ -90,11 +90,13 @@ class DataConfig:
     val_fraction: Prob = 0.2                   # class-folder trees without train/val subfolders
     noise_std: NonNegFloat = 0.1   # regression noise
     max_objects: PosInt = 3                    # objects per scene (segmentation, detection)
-    # Segmentation scenes: circumradius range as a fraction of the shorter side (None: the
-    # shapes generator's 0.12..0.30). FCN-32s predicts on a 32-pixel grid, so its quick recipe
-    # needs objects a few cells wide.
+    # Segmentation scenes (None: the shapes generator's defaults): circumradius range as a
+    # fraction of the shorter side (0.12..0.30) and the turn of squares and triangles within
+    # +-max_rotation degrees of upright (180). FCN-32s predicts on a 32-pixel grid, so its quick
+    # recipe needs objects a few cells wide.
     min_size: Annotated[typing.Optional[float], _opt(_nonneg_float)] = None
     max_size: Annotated[typing.Optional[float], _opt(_nonneg_float)] = None
+    max_rotation: Annotated[typing.Optional[float], _opt(_nonneg_float)] = None
 
 
 @dataclass(frozen=True)

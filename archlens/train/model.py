@@ -11,14 +11,20 @@ from ..spec import load_spec, with_num_classes
 _WEIGHTED = (nn.Conv2d, nn.Linear)
 
 
+def _initialisable(model: nn.Module) -> list[nn.Module]:
+    """Trainable convolutions and linear layers whose spec does not fix their init (frozen
+    bilinear upsampling and ``init: zeros`` skip scores keep theirs)."""
+    return [m for m in model.modules() if isinstance(m, _WEIGHTED) and m.weight.requires_grad
+            and not getattr(m, "keep_init", False)]
+
+
 def kaiming_init(model: nn.Module) -> None:
     """He et al. (ICCV 2015) normal init, std = sqrt(2 / fan_in), zero biases, for trainable
     convolutions and linear layers; frozen layers (e.g. bilinear upsampling) keep theirs."""
-    for m in model.modules():
-        if isinstance(m, _WEIGHTED) and m.weight.requires_grad:
-            nn.init.kaiming_normal_(m.weight, nonlinearity="relu")
-            if m.bias is not None:
-                nn.init.zeros_(m.bias)
+    for m in _initialisable(model):
+        nn.init.kaiming_normal_(m.weight, nonlinearity="relu")
+        if m.bias is not None:
+            nn.init.zeros_(m.bias)
 
 
 @torch.no_grad()
@@ -26,7 +32,7 @@ def lsuv_init(model: nn.Module, sample: torch.Tensor, tol: float = 0.1, tries: i
     """Layer-sequential unit-variance init (Mishkin & Matas, ICLR 2016, Alg. 1), made for deep
     plain nets such as VGG without batch norm: orthonormal weights, then each trainable layer in
     turn rescaled until its output variance on ``sample`` is 1 within ``tol``."""
-    layers = [m for m in model.modules() if isinstance(m, _WEIGHTED) and m.weight.requires_grad]
+    layers = _initialisable(model)
     for m in layers:
         nn.init.orthogonal_(m.weight)
         if m.bias is not None:

@@ -33,11 +33,15 @@ class IoUMeter(Meter):
         return {"miou": mean_iou(self.conf), "pixel_accuracy": pixel_accuracy(self.conf)}
 
 
+SCENE_KEYS = ("min_size", "max_size", "max_rotation")   # data settings passed to ShapesConfig
+
+
 def scene_config(config, hw, where: str) -> ShapesConfig:
+    """The shapes generator's settings for the recipe's scenes; bad values name the spec."""
     d = config.data
-    sizes = {k: getattr(d, k) for k in ("min_size", "max_size") if getattr(d, k) is not None}
+    shapes = {k: getattr(d, k) for k in SCENE_KEYS if getattr(d, k) is not None}
     try:
-        return ShapesConfig(height=hw[0], width=hw[1], max_objects=d.max_objects, **sizes)
+        return ShapesConfig(height=hw[0], width=hw[1], max_objects=d.max_objects, **shapes)
     except DataError as exc:
         raise DataError(f"{where}: {str(exc).removeprefix('ShapesConfig: ')}") from None
 
