@@ -1,0 +1,57 @@
+"""Train bundled specs' quick recipes and record their metrics under docs/recorded/<slug>/.
+
+`make site` shows these recorded runs (the page says "recorded" and when) instead of retraining
+every spec on each build. Re-record after changing a recipe:
+
+    python scripts/record_quick_runs.py                # every bundled spec with a quick recipe
+    python scripts/record_quick_runs.py vgg16 fcn8s    # just these
+
+A run is written only once it finishes; a failed run leaves the previous record in place.
+"""
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from archlens.site.mdtext import slug  # noqa: E402
+from archlens.spec import bundled_specs, load_spec  # noqa: E402
+from archlens.train import TrainOptions, train  # noqa: E402
+from archlens.train.report import write_atomic  # noqa: E402
+
+RECORDED = ROOT / "docs" / "recorded"
+
+
+def record(name: str) -> dict:
+    with tempfile.TemporaryDirectory() as tmp:
+        started = time.perf_counter()
+        train(name, TrainOptions(quick=True, out=Path(tmp) / "run"))
+        seconds = time.perf_counter() - started
+        metrics = json.loads((Path(tmp) / "run" / "metrics.json").read_text(encoding="utf-8"))
+    when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    metrics["recorded"] = (f"{when} by 'archlens train {name} --quick' on {os.cpu_count()} CPU "
+                           f"cores in {seconds:.1f} s; make site reads this file and does not retrain")
+    out = RECORDED / slug(name) / "metrics.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(out, json.dumps(metrics, indent=1, sort_keys=True) + "\n")
+    return metrics
+
+
+def main(names: list[str]) -> int:
+    names = names or [n for n in bundled_specs() if (load_spec(n).train or {}).get("quick")]
+    for name in names:
+        final = record(name)["final"]
+        shown = {k: round(v, 4) for k, v in final.items() if not k.startswith("ap_")}
+        print(f"{name:<18} {shown}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
