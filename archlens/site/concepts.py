@@ -25,6 +25,13 @@ from archlens.site import plots_vision as pv
 from archlens.site.figures import DrawFn, write_figure, write_if_changed
 
 FIGURE_DIR = "figures"  # relative to the concept pages, so links survive moving them
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+HARNESS_RUN = "mlp"     # the recorded quick run the generalization page plots (docs/recorded/)
+
+
+def _harness_run() -> dict | None:
+    from archlens.site.results import recorded_run
+    return recorded_run(HARNESS_RUN, DOCS)
 
 
 @dataclass(frozen=True)
@@ -55,8 +62,11 @@ def _generalization_context() -> dict:
     _, rows = nx.degree_sweep(pl.DEGREES)
     best_cv = int(rows[np.argmin(rows[:, 3]), 0])
     best_val = int(rows[np.argmin(rows[:, 2]), 0])
+    run = _harness_run()
+    last = run["history"][-1] if run and run.get("history") else None
     return dict(rows=rows, best_cv=best_cv, best_val=best_val, noise=nx.NOISE_SD,
-                shown=pl.SHOWN, bv_max=pl.BV_DEGREES[-1])
+                shown=pl.SHOWN, bv_max=pl.BV_DEGREES[-1], run=run, last=last,
+                run_spec=HARNESS_RUN)
 
 
 def _segmentation_context() -> dict:
@@ -81,7 +91,8 @@ PAGES = [
     Page("generalization", "Overfitting and cross-validation",
          "Overfitting, k-fold cross-validation, bias and variance.",
          {"poly-fits": pl.poly_fits, "error-curves": pl.error_curves,
-          "kfold": pl.kfold_diagram, "bias-variance": pl.bias_variance_plot},
+          "kfold": pl.kfold_diagram, "bias-variance": pl.bias_variance_plot,
+          "harness-run": lambda theme: pl.harness_run(theme, _harness_run())},
          _generalization_context),
     Page("neural-networks", "Neural networks",
          "Linear layers, nonlinearities and backpropagation.",

@@ -165,3 +165,23 @@ def bias_variance_plot(theme: Theme):
     ax.set(xlabel="polynomial degree", ylabel="squared error (log scale)")
     ax.legend(fontsize=8)
     return fig
+
+
+def harness_run(theme: Theme, run: dict | None):
+    """Training and validation loss and accuracy per epoch of a recorded harness run."""
+    fig = new_figure(7.6, 2.8)
+    left, right = fig.subplots(1, 2)
+    if not run or not run.get("history"):
+        for ax in (left, right):
+            ax.text(0.5, 0.5, "no recorded run", ha="center", va="center")
+            ax.axis("off")
+        return fig
+    epochs = [h["epoch"] for h in run["history"]]
+    for ax, key, label in ((left, "loss", "cross-entropy loss"), (right, "accuracy", "accuracy")):
+        ax.plot(epochs, [h[f"train_{key}"] for h in run["history"]], marker="o", ms=3,
+                label="training")
+        ax.plot(epochs, [h[f"val_{key}"] for h in run["history"]], marker="o", ms=3,
+                label="validation (held out)")
+        ax.set(xlabel="epoch", ylabel=label)
+    left.legend(fontsize=8)
+    return fig
