@@ -5,6 +5,7 @@ every spec on each build. Re-record after changing a recipe:
 
     python scripts/record_quick_runs.py                # every bundled spec with a quick recipe
     python scripts/record_quick_runs.py vgg16 fcn8s    # just these
+    python scripts/record_quick_runs.py --folds 5 mlp  # k-fold run, in docs/recorded/mlp-folds5/
 
 A run is written only once it finishes; a failed run leaves the previous record in place.
 """
@@ -29,25 +30,29 @@ from archlens.train.report import write_atomic  # noqa: E402
 RECORDED = ROOT / "docs" / "recorded"
 
 
-def record(name: str) -> dict:
+def record(name: str, folds: int | None = None) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         started = time.perf_counter()
-        train(name, TrainOptions(quick=True, out=Path(tmp) / "run"))
+        train(name, TrainOptions(quick=True, out=Path(tmp) / "run", folds=folds))
         seconds = time.perf_counter() - started
         metrics = json.loads((Path(tmp) / "run" / "metrics.json").read_text(encoding="utf-8"))
     when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    metrics["recorded"] = (f"{when} by 'archlens train {name} --quick' on {os.cpu_count()} CPU "
-                           f"cores in {seconds:.1f} s; make site reads this file and does not retrain")
-    out = RECORDED / slug(name) / "metrics.json"
+    command = f"archlens train {name} --quick" + (f" --folds {folds}" if folds else "")
+    metrics["recorded"] = (f"{when} by '{command}' on {os.cpu_count()} CPU cores in "
+                           f"{seconds:.1f} s; make site reads this file and does not retrain")
+    out = RECORDED / (slug(name) + (f"-folds{folds}" if folds else "")) / "metrics.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     write_atomic(out, json.dumps(metrics, indent=1, sort_keys=True) + "\n")
     return metrics
 
 
-def main(names: list[str]) -> int:
-    names = names or [n for n in bundled_specs() if (load_spec(n).train or {}).get("quick")]
+def main(args: list[str]) -> int:
+    folds = None
+    if args[:1] == ["--folds"]:
+        folds, args = int(args[1]), args[2:]
+    names = args or [n for n in bundled_specs() if (load_spec(n).train or {}).get("quick")]
     for name in names:
-        final = record(name)["final"]
+        final = record(name, folds)["final"]
         shown = {k: round(v, 4) for k, v in final.items() if not k.startswith("ap_")}
         print(f"{name:<18} {shown}", flush=True)
     return 0

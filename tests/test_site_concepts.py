@@ -99,3 +99,19 @@ def test_gradient_descent_ends_near_least_squares():
     gd = nx.gradient_descent(x, y, pl.START, lr=pl.GD_LR, steps=pl.GD_STEPS)
     # The page says GD ends "next to" the optimum; hold it to that.
     np.testing.assert_allclose(gd[-1], nx.least_squares(x, y), atol=0.1)
+
+
+def test_generalization_page_quotes_the_recorded_harness_runs(generated):
+    # Oracle: the harness's own metrics.json files under docs/recorded/.
+    import json
+    from archlens.site.concepts import DOCS, HARNESS_FOLDS, HARNESS_RUN
+    text = (generated[0] / "generalization.md").read_text(encoding="utf-8")
+    run = json.loads((DOCS / "recorded" / HARNESS_RUN / "metrics.json").read_text())
+    last = run["history"][-1]
+    assert f"training accuracy is {100 * last['train_accuracy']:.1f}%" in text
+    assert f"the accuracy is\n{100 * last['val_accuracy']:.1f}%" in text
+    folds = json.loads((DOCS / "recorded" / f"{HARNESS_RUN}-folds{HARNESS_FOLDS}" /
+                        "metrics.json").read_text())
+    assert len(folds["per_fold"]) == HARNESS_FOLDS
+    assert f"validation accuracy of {100 * folds['final']['accuracy']:.1f}% ±" in text
+    assert "No recorded" not in text

@@ -10,6 +10,7 @@ Output is byte-reproducible and only rewritten when it changes.
 
 from __future__ import annotations
 
+import json
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,9 +30,17 @@ DOCS = Path(__file__).resolve().parents[2] / "docs"
 HARNESS_RUN = "mlp"     # the recorded quick run the generalization page plots (docs/recorded/)
 
 
-def _harness_run() -> dict | None:
+HARNESS_FOLDS = 5       # ... and its recorded k-fold run (docs/recorded/mlp-folds5/)
+
+
+def _harness_run(folds: int | None = None) -> dict | None:
     from archlens.site.results import recorded_run
-    return recorded_run(HARNESS_RUN, DOCS)
+    run = recorded_run(HARNESS_RUN + (f"-folds{folds}" if folds else ""), DOCS)
+    if run and folds:   # recorded_run keeps history and final; the folds view needs the rest
+        path = DOCS / "recorded" / f"{HARNESS_RUN}-folds{folds}" / "metrics.json"
+        run.update({k: v for k, v in json.loads(path.read_text(encoding="utf-8")).items()
+                    if k in ("per_fold", "final_std", "folds")})
+    return run
 
 
 @dataclass(frozen=True)
@@ -62,11 +71,11 @@ def _generalization_context() -> dict:
     _, rows = nx.degree_sweep(pl.DEGREES)
     best_cv = int(rows[np.argmin(rows[:, 3]), 0])
     best_val = int(rows[np.argmin(rows[:, 2]), 0])
-    run = _harness_run()
+    run, folds = _harness_run(), _harness_run(HARNESS_FOLDS)
     last = run["history"][-1] if run and run.get("history") else None
     return dict(rows=rows, best_cv=best_cv, best_val=best_val, noise=nx.NOISE_SD,
                 shown=pl.SHOWN, bv_max=pl.BV_DEGREES[-1], run=run, last=last,
-                run_spec=HARNESS_RUN)
+                run_spec=HARNESS_RUN, folds=folds, k=HARNESS_FOLDS)
 
 
 def _segmentation_context() -> dict:
@@ -92,7 +101,8 @@ PAGES = [
          "Overfitting, k-fold cross-validation, bias and variance.",
          {"poly-fits": pl.poly_fits, "error-curves": pl.error_curves,
           "kfold": pl.kfold_diagram, "bias-variance": pl.bias_variance_plot,
-          "harness-run": lambda theme: pl.harness_run(theme, _harness_run())},
+          "harness-run": lambda theme: pl.harness_run(theme, _harness_run()),
+          "harness-folds": lambda theme: pl.harness_folds(theme, _harness_run(HARNESS_FOLDS))},
          _generalization_context),
     Page("neural-networks", "Neural networks",
          "Linear layers, nonlinearities and backpropagation.",

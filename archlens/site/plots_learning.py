@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 from matplotlib.patches import Rectangle
+from matplotlib.ticker import MaxNLocator
 
 from archlens.site import numerics as nx
 from archlens.site.figures import Theme, new_figure
@@ -183,5 +184,28 @@ def harness_run(theme: Theme, run: dict | None):
         ax.plot(epochs, [h[f"val_{key}"] for h in run["history"]], marker="o", ms=3,
                 label="validation (held out)")
         ax.set(xlabel="epoch", ylabel=label)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     left.legend(fontsize=8)
+    return fig
+
+
+def harness_folds(theme: Theme, run: dict | None, metric: str = "accuracy"):
+    """Each fold's held-out metric of a recorded k-fold harness run, with mean and ± std."""
+    fig = new_figure(5.6, 2.8)
+    ax = fig.add_subplot()
+    if not run or not run.get("per_fold"):
+        ax.text(0.5, 0.5, "no recorded k-fold run", ha="center", va="center")
+        ax.axis("off")
+        return fig
+    values = [f[metric] for f in run["per_fold"]]
+    folds = range(1, len(values) + 1)
+    mean, std = run["final"][metric], run["final_std"][metric]
+    # points, not bars: the axis is zoomed to the spread, and bars would not start at zero
+    ax.plot(folds, values, "o", ms=7, color=theme.accent[0], label="validated on fold k")
+    ax.axhline(mean, color=theme.accent[1], label=f"mean {mean:.3f}")
+    ax.axhspan(mean - std, mean + std, color=theme.accent[1], alpha=0.2, label=f"± std {std:.3f}")
+    low = min(values) - 3 * max(std, 0.005)
+    ax.set(xlabel="fold k", ylabel=f"validation {metric}", xticks=list(folds),
+           ylim=(max(0.0, low), min(1.0, max(values) + 3 * max(std, 0.005))))
+    ax.legend(fontsize=8, loc="lower right")
     return fig
