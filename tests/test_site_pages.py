@@ -151,3 +151,19 @@ def test_feature_sections_render_only_where_they_apply(tmp_path, docs):
     assert "differ by at most" in fcn
     vgg = (models / "vgg11.md").read_text()
     assert "Detection pipeline" not in vgg and "Convolutionalization" not in vgg
+
+
+def test_training_curves_plot_metrics_not_bookkeeping_and_the_table_says_what_each_counts():
+    import json
+    from pathlib import Path
+    from archlens.site.charts import training_series
+    from archlens.site.spec_page import metric_meaning
+    run = json.loads((Path(__file__).resolve().parent.parent / "docs" / "recorded" / "sppnet_zf5" /
+                      "metrics.json").read_text())
+    xkey, keys = training_series(run["history"])
+    assert xkey == "epoch"
+    assert set(keys) == {"train_loss", "val_loss", "train_accuracy", "val_accuracy"}
+    for key in run["final"]:
+        assert metric_meaning(key, "detection"), key
+    assert "region" in metric_meaning("accuracy", "detection")
+    assert metric_meaning("ap_class2", "detection").endswith("class id 2")

@@ -97,11 +97,20 @@ def cost_vs_proposals(curves: dict[str, tuple[list[int], list[int]]], highlight:
     return draw
 
 
-def training_curves(history: list[dict]) -> DrawFn | None:
-    """Every numeric series of a training history against its epoch (or step)."""
+BOOKKEEPING = ("lr", "time_s")   # logged per epoch but not metrics: they would set the y scale
+
+
+def training_series(history: list[dict]) -> tuple[str | None, list[str]]:
+    """The x key (epoch, step) and the metric series of a training history."""
     xkey = next((k for k in ("epoch", "step", "iteration") if history and k in history[0]), None)
-    keys = [k for k in (history[0] if history else {}) if k != xkey
+    keys = [k for k in (history[0] if history else {}) if k != xkey and k not in BOOKKEEPING
             and all(isinstance(row.get(k), (int, float)) for row in history)]
+    return xkey, keys
+
+
+def training_curves(history: list[dict]) -> DrawFn | None:
+    """Losses (left) and other metrics (right) of a training history against its epoch."""
+    xkey, keys = training_series(history)
     if not keys:
         return None
     xs = [row[xkey] for row in history] if xkey else list(range(1, len(history) + 1))
@@ -115,6 +124,7 @@ def training_curves(history: list[dict]) -> DrawFn | None:
             for k in group:
                 ax.plot(xs, [row[k] for row in history], marker="o", markersize=3, label=k)
             ax.set_xlabel(xkey or "epoch")
+            ax.set_ylabel("loss" if group is losses else "metric")
             ax.grid(linewidth=0.5)
             ax.legend()
         return fig

@@ -189,17 +189,39 @@ def _demote(sheet: str) -> str:
     return "\n".join(out).strip()
 
 
+METRIC_MEANING = {   # what each final metric of a run counts (all on held-out validation data)
+    "val_loss": "loss on the validation data (MSE or cross-entropy, as trained)",
+    "accuracy": "fraction of validation samples classified right",
+    "miou": "mean over classes of intersection over union of the pixel labels",
+    "pixel_accuracy": "fraction of validation pixels labelled right",
+    "map50": "VOC mean average precision at IoU 0.5 (all-point interpolation)",
+    "slope": "fitted weight w of y = w x + b",
+    "intercept": "fitted bias b of y = w x + b",
+}
+DETECTION_ACCURACY = "fraction of validation regions the fine-tuned network classifies right"
+
+
+def metric_meaning(key: str, task: str) -> str:
+    if key.startswith("ap_class"):
+        return f"average precision at IoU 0.5 of class id {key.removeprefix('ap_class')}"
+    if key == "accuracy" and task == "detection":
+        return DETECTION_ACCURACY
+    return METRIC_MEANING.get(key, "")
+
+
 def training_section(d: PageData) -> str | None:
     tr = d.training
     if tr is None:
         return None
     origin = (f"Produced by `make site` ({tr.get('command', 'archlens train --quick')}) on {tr['when']}"
               if tr["origin"] == "built" else f"Read from a recorded run ({md.text(tr['file'])}, {md.text(tr['when'])})")
-    final = [[md.text(k), units.decimal(v) if isinstance(v, float) else md.text(v)]
+    final = [[md.text(k), units.decimal(v) if isinstance(v, float) else md.text(v),
+              md.text(metric_meaning(k, d.spec.task))]
              for k, v in sorted(tr["final"].items())]
     parts = ["## Training results (quick recipe)", "", origin + ".", ""]
     if final:
-        parts += [md.table(["final metric", "value"], final, "lr"), ""]
+        parts += [md.table(["final metric", "value", "what it counts (validation data)"], final,
+                           "lrl"), ""]
     curves = charts.training_curves(tr["history"])
     if curves is not None:
         parts.append(d.figure("training", curves, "training curves", "Metrics per epoch."))
