@@ -44,7 +44,8 @@ def normalize_pixels(image: torch.Tensor) -> torch.Tensor:
     R-CNN and SPPNet subtract Caffe's mean pixel only, for Caffe's pretrained weights. archlens
     trains its own weights, so it also divides by the std, as the classification task does: with
     pixels in grey levels the LSUV-initialised first layer gets ~58x smaller weights and Adam's
-    fixed-size steps wreck it (measured on rcnn_zf5's quick recipe: mAP 0.03 without, 0.19 with).
+    fixed-size steps wreck it (measured on rcnn_zf5 at 1/8 width, 120 scenes, 6 epochs: mAP@0.5
+    0.03 without, 0.19 with).
     """
     mean = torch.tensor(IMAGENET_MEAN, dtype=image.dtype)[:, None, None]
     std = torch.tensor(IMAGENET_STD, dtype=image.dtype)[:, None, None]
