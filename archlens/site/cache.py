@@ -21,14 +21,19 @@ CODE = ("spec.py", "shorthand.py", "yamlio.py", "graph.py", "geometry.py", "prof
         "nn*.py", "footprint.py", "verification.py", "kinds/*.py", "detection/*.py", "train/*.py")
 
 
-@lru_cache(maxsize=1)
-def code_fingerprint() -> str:
+def _fingerprint(patterns: tuple[str, ...]) -> str:
+    """SHA-256 over the names and bytes of the package files matching ``patterns``."""
     digest = hashlib.sha256()
-    for pattern in CODE:
+    for pattern in patterns:
         for path in sorted(PACKAGE.glob(pattern)):
             digest.update(path.relative_to(PACKAGE).as_posix().encode())
             digest.update(path.read_bytes())
     return digest.hexdigest()
+
+
+@lru_cache(maxsize=1)
+def code_fingerprint() -> str:
+    return _fingerprint(CODE)
 
 
 @lru_cache(maxsize=1)
@@ -85,12 +90,7 @@ SITE_CODE = ("*.py", "kinds/*.py", "site/*.py", "site/templates/*/*.j2", "site/t
 
 @lru_cache(maxsize=1)
 def site_fingerprint() -> str:
-    digest = hashlib.sha256()
-    for pattern in SITE_CODE:
-        for path in sorted(PACKAGE.glob(pattern)):
-            digest.update(path.relative_to(PACKAGE).as_posix().encode())
-            digest.update(path.read_bytes())
-    return digest.hexdigest()
+    return _fingerprint(SITE_CODE)
 
 
 def _sha(path: Path) -> str:
