@@ -64,7 +64,8 @@ def recorded_run(spec_slug: str, docs_dir: Path) -> dict | None:
 
 
 def _metrics(metrics: dict) -> dict:
-    return {"history": metrics.get("history", []), "final": metrics.get("final", {})}
+    return {"history": metrics.get("history", []), "final": metrics.get("final", {}),
+            "precision": metrics.get("precision", "fp32")}
 
 
 def trainer_available() -> bool:

@@ -218,6 +218,9 @@ def training_section(d: PageData) -> str | None:
     final = [[md.text(k), units.decimal(v) if isinstance(v, float) else md.text(v),
               md.text(metric_meaning(k, d.spec.task))]
              for k, v in sorted(tr["final"].items())]
+    if tr.get("precision") == "bf16":
+        origin += (". Forward passes ran under bfloat16 autocast (mixed precision: weights, "
+                   "gradients and optimizer state in float32; the recipe's `precision: auto`)")
     parts = ["## Training results (quick recipe)", "", origin + ".", ""]
     if final:
         parts += [md.table(["final metric", "value", "what it counts (validation data)"], final,

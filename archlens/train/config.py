@@ -111,6 +111,9 @@ class TrainConfig:
     seed: NonNegInt = 0
     grad_clip: Annotated[typing.Optional[float], _opt(_nonneg_float)] = None
     shuffle: Bool = True
+    # Forward-pass arithmetic (precision.py): 'auto' is bf16 autocast where the hardware has
+    # native bfloat16 (AMX CPUs, recent GPUs) and float32 elsewhere; the run records which.
+    precision: Annotated[str, choice("auto", "fp32", "bf16")] = "fp32"
     optimizer: OptimizerConfig = field(default_factory=OptimizerConfig)
     schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
     data: DataConfig = field(default_factory=DataConfig)

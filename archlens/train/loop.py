@@ -15,7 +15,7 @@ import torch
 from tqdm import tqdm
 
 from ..errors import TrainError
-from . import checkpoint, distributed
+from . import checkpoint, distributed, precision
 from .data import eval_loader, loader
 from .model import optimizer, schedule
 from .tasks.base import batch_size_of
@@ -34,6 +34,7 @@ class Run:
     config_dict: dict                  # its JSON form (stored in checkpoints, compared on resume)
     out: Path
     device: str = "cpu"
+    precision: str = "fp32"            # resolved: fp32 | bf16 (precision.py)
     world: distributed.World = field(default_factory=distributed.World)
     resume: bool = False
     progress: bool = False
@@ -65,7 +66,8 @@ def fit(run: Run) -> list[dict]:
                    leave=False, disable=not run.progress)
         for step, batch in enumerate(bar):
             batch = to_device(batch, run.device)
-            loss, outputs = task.loss(net, batch)
+            with precision.autocast(run.precision, run.device):
+                loss, outputs = task.loss(net, batch)
             value = loss.item()
             if not torch.isfinite(loss):
                 raise diverged(value, epoch, step, start, history)
@@ -76,7 +78,7 @@ def fit(run: Run) -> list[dict]:
             opt.step()
             n = batch_size_of(batch)
             loss_sum, count = loss_sum + value * n, count + n
-            meter.update(outputs.detach(), batch)
+            meter.update(outputs.detach().float(), batch)
             bar.set_postfix(loss=f"{value:.4g}", refresh=False)
             seen += 1
             if seen == kill_after:
@@ -84,7 +86,7 @@ def fit(run: Run) -> list[dict]:
         sched.step()
 
         train_loss = distributed.mean(loss_sum, count, world, run.device)
-        val = evaluate(task, model, val_batches, run.data, run.device)
+        val = evaluate(task, model, val_batches, run.data, run.device, run.precision)
         history.append({"epoch": epoch + 1, "lr": opt.param_groups[0]["lr"],
                         "train_loss": train_loss, **prefixed("train", meter.result()),
                         **prefixed("val", val), "time_s": round(time.perf_counter() - t0, 3)})
@@ -97,16 +99,17 @@ def fit(run: Run) -> list[dict]:
 
 
 @torch.no_grad()
-def evaluate(task, model, batches, data, device: str) -> dict:
+def evaluate(task, model, batches, data, device: str, arithmetic: str = "fp32") -> dict:
     """Mean loss and the task's metrics over the whole validation set (eval mode: no dropout)."""
     model.eval()
     meter, loss_sum, count = task.meter(data), 0.0, 0
     for batch in batches:
         batch = to_device(batch, device)
-        loss, outputs = task.loss(model, batch)
+        with precision.autocast(arithmetic, device):
+            loss, outputs = task.loss(model, batch)
         n = batch_size_of(batch)
         loss_sum, count = loss_sum + loss.item() * n, count + n
-        meter.update(outputs, batch)
+        meter.update(outputs.float(), batch)
     return {"loss": loss_sum / max(1, count), **meter.result()}
 
 

@@ -17,7 +17,7 @@ import torch
 
 from ..errors import TrainError
 from ..spec import load_spec
-from . import distributed
+from . import distributed, precision
 from .config import as_dict, recipe
 from .data import first_inputs, fold, join
 from .loop import Run, fit
@@ -103,16 +103,17 @@ def _single(spec, task, data: TrainData, config, out: Path, options, device, wor
             title: str = "") -> TrainResult:
     model = training_model(spec, config, data.num_classes, first_inputs(data.train, config.batch_size))
     config_dict = as_dict(config)
+    arithmetic = precision.resolve(config.precision, device)
     header = {"spec": spec.name, "task": task.name, "recipe": "quick" if options.quick else "full",
               "data": data.source, "num_classes": data.num_classes, "processes": world.size,
-              "config": config_dict}
+              "precision": arithmetic, "config": config_dict}
     if world.main:
         out.mkdir(parents=True, exist_ok=True)
         write_atomic(out / "config.json", json.dumps(header, indent=2) + "\n")
     on_epoch = lambda history: write_metrics(out, {**header, "history": history,
                                                    "final": final_metrics(history, {})})
     trainee = task.training_module(model, config)     # shares the model's weights
-    run = Run(trainee, task, data, config, config_dict, out, device, world,
+    run = Run(trainee, task, data, config, config_dict, out, device, arithmetic, world,
               resume=options.resume and (out / "checkpoint.pt").exists(),
               progress=options.progress, on_epoch=on_epoch)
     history = fit(run)
