@@ -6,6 +6,7 @@ every spec on each build. Re-record after changing a recipe:
     python scripts/record_quick_runs.py                # every bundled spec with a quick recipe
     python scripts/record_quick_runs.py vgg16 fcn8s    # just these
     python scripts/record_quick_runs.py --folds 5 mlp  # k-fold run, in docs/recorded/mlp-folds5/
+    python scripts/record_quick_runs.py --bias-variance mlp   # docs/recorded/mlp-bias-variance/
 
 A run is written only once it finishes; a failed run leaves the previous record in place.
 """
@@ -25,9 +26,15 @@ sys.path.insert(0, str(ROOT))
 from archlens.site.mdtext import slug  # noqa: E402
 from archlens.spec import bundled_specs, load_spec  # noqa: E402
 from archlens.train import TrainOptions, train  # noqa: E402
+from archlens.train.bias_variance import sweep  # noqa: E402
 from archlens.train.report import write_atomic  # noqa: E402
 
 RECORDED = ROOT / "docs" / "recorded"
+
+# The bias-variance sweep of the generalization concept page: the quick recipe on a small
+# training set, so that wide models can memorise it, at widths from 1/64 to 4x, five runs each.
+BIAS_VARIANCE = {"widths": [1 / 64, 1 / 32, 1 / 16, 1 / 8, 1 / 4, 1 / 2, 1, 2, 4], "repeats": 5,
+                 "overrides": {"data.n_train": 1000, "epochs": 30, "batch_size": 64}}
 
 
 def record(name: str, folds: int | None = None) -> dict:
@@ -46,7 +53,27 @@ def record(name: str, folds: int | None = None) -> dict:
     return metrics
 
 
+def record_bias_variance(name: str) -> list[dict]:
+    started = time.perf_counter()
+    rows = sweep(name, **BIAS_VARIANCE,
+                 progress=lambda w, r: print(f"  width {w:g} run {r + 1}", flush=True))
+    seconds = time.perf_counter() - started
+    when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    record = {"spec": name, **BIAS_VARIANCE, "rows": rows,
+              "recorded": (f"{when} by 'python scripts/record_quick_runs.py --bias-variance {name}' "
+                           f"on {os.cpu_count()} CPU cores in {seconds:.1f} s")}
+    out = RECORDED / f"{slug(name)}-bias-variance" / "metrics.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(out, json.dumps(record, indent=1, sort_keys=True) + "\n")
+    return rows
+
+
 def main(args: list[str]) -> int:
+    if args[:1] == ["--bias-variance"]:
+        for name in args[1:]:
+            for row in record_bias_variance(name):
+                print({k: round(v, 4) for k, v in row.items()}, flush=True)
+        return 0
     folds = None
     if args[:1] == ["--folds"]:
         folds, args = int(args[1]), args[2:]

@@ -115,3 +115,18 @@ def test_generalization_page_quotes_the_recorded_harness_runs(generated):
     assert len(folds["per_fold"]) == HARNESS_FOLDS
     assert f"validation accuracy of {100 * folds['final']['accuracy']:.1f}% ±" in text
     assert "No recorded" not in text
+
+
+def test_generalization_page_quotes_the_recorded_bias_variance_sweep(generated):
+    # Oracle: the sweep's own metrics.json (written by train/bias_variance.py via the recorder).
+    import json
+    from archlens.site.concepts import DOCS, HARNESS_SWEEP
+    text = " ".join((generated[0] / "generalization.md").read_text(encoding="utf-8").split())
+    sweep = json.loads((DOCS / "recorded" / HARNESS_SWEEP / "metrics.json").read_text())
+    first, last = sweep["rows"][0], sweep["rows"][-1]
+    best = min(sweep["rows"], key=lambda r: r["error"])
+    assert f"bias² is {first['bias2']:.3f} and variance only {first['variance']:.3f}" in text
+    assert f"variance has grown to {last['variance']:.3f}" in text
+    assert f"({best['error']:.3f})" in text
+    assert (generated[0] / "figures" / "harness-bias-variance.svg").is_file() or any(
+        p.name.startswith("harness-bias-variance") for p in (generated[0] / "figures").iterdir())

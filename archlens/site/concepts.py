@@ -31,6 +31,7 @@ HARNESS_RUN = "mlp"     # the recorded quick run the generalization page plots (
 
 
 HARNESS_FOLDS = 5       # ... and its recorded k-fold run (docs/recorded/mlp-folds5/)
+HARNESS_SWEEP = "mlp-bias-variance"   # ... and its bias-variance sweep (train/bias_variance.py)
 
 
 def _harness_run(folds: int | None = None) -> dict | None:
@@ -41,6 +42,11 @@ def _harness_run(folds: int | None = None) -> dict | None:
         run.update({k: v for k, v in json.loads(path.read_text(encoding="utf-8")).items()
                     if k in ("per_fold", "final_std", "folds")})
     return run
+
+
+def _harness_sweep() -> dict | None:
+    path = DOCS / "recorded" / HARNESS_SWEEP / "metrics.json"
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
 
 
 @dataclass(frozen=True)
@@ -75,7 +81,18 @@ def _generalization_context() -> dict:
     last = run["history"][-1] if run and run.get("history") else None
     return dict(rows=rows, best_cv=best_cv, best_val=best_val, noise=nx.NOISE_SD,
                 shown=pl.SHOWN, bv_max=pl.BV_DEGREES[-1], run=run, last=last,
-                run_spec=HARNESS_RUN, folds=folds, k=HARNESS_FOLDS)
+                run_spec=HARNESS_RUN, folds=folds, k=HARNESS_FOLDS, sweep=_sweep_facts())
+
+
+def _sweep_facts() -> dict | None:
+    """The recorded sweep plus the numbers the prose quotes (its extremes and best width)."""
+    record = _harness_sweep()
+    if not record:
+        return None
+    rows = record["rows"]
+    best = min(rows, key=lambda r: r["error"])
+    return dict(record, first=rows[0], last=rows[-1], best=best,
+                width_label=pl.width_label, when=record["recorded"].split(" by ")[0])
 
 
 def _segmentation_context() -> dict:
@@ -102,7 +119,8 @@ PAGES = [
          {"poly-fits": pl.poly_fits, "error-curves": pl.error_curves,
           "kfold": pl.kfold_diagram, "bias-variance": pl.bias_variance_plot,
           "harness-run": lambda theme: pl.harness_run(theme, _harness_run()),
-          "harness-folds": lambda theme: pl.harness_folds(theme, _harness_run(HARNESS_FOLDS))},
+          "harness-folds": lambda theme: pl.harness_folds(theme, _harness_run(HARNESS_FOLDS)),
+          "harness-bias-variance": lambda theme: pl.harness_bias_variance(theme, _harness_sweep())},
          _generalization_context),
     Page("neural-networks", "Neural networks",
          "Linear layers, nonlinearities and backpropagation.",

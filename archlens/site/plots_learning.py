@@ -209,3 +209,38 @@ def harness_folds(theme: Theme, run: dict | None, metric: str = "accuracy"):
            ylim=(max(0.0, low), min(1.0, max(values) + 3 * max(std, 0.005))))
     ax.legend(fontsize=8, loc="lower right")
     return fig
+
+
+def width_label(width: float) -> str:
+    return f"1/{round(1 / width)}" if width < 1 else f"{width:g}"
+
+
+def harness_bias_variance(theme: Theme, record: dict | None):
+    """Bias², variance and expected error (left) and training / validation accuracy (right)
+    against the width multiplier, from a recorded harness sweep (train/bias_variance.py)."""
+    fig = new_figure(7.6, 3.0)
+    left, right = fig.subplots(1, 2)
+    if not record or not record.get("rows"):
+        for ax in (left, right):
+            ax.text(0.5, 0.5, "no recorded sweep", ha="center", va="center")
+            ax.axis("off")
+        return fig
+    rows = record["rows"]
+    widths = [r["width"] for r in rows]
+    for key, label in (("bias2", "bias²"), ("variance", "variance")):
+        left.plot(widths, [r[key] for r in rows], marker="o", ms=3, label=label)
+    left.plot(widths, [r["error"] for r in rows], marker="o", ms=3, color=theme.fg,
+              label="expected error = bias² + variance")
+    left.set(ylabel="squared error of probabilities")
+    right.plot(widths, [r["train_accuracy"] for r in rows], marker="o", ms=3, label="training")
+    right.plot(widths, [r["test_accuracy"] for r in rows], marker="o", ms=3,
+               label="held out (test set)")
+    right.set(ylabel="accuracy")
+    for ax in (left, right):
+        ax.set_xscale("log", base=2)
+        ax.set_xticks(widths, [width_label(w) for w in widths], fontsize=7)
+        ax.minorticks_off()
+        ax.set(xlabel="width multiplier")
+    left.legend(fontsize=7)
+    right.legend(fontsize=7, loc="lower right")
+    return fig
