@@ -122,7 +122,7 @@ def _build_spec(doc: dict, path: Path) -> Spec:
         raise SpecError("the spec has no layers")
     layers = [_parse_layer(raw, num_classes) for raw in raw_layers]
     _check_unique(layers)
-    known = {k: doc[k] for k in ("detection",) if k in doc}
+    known = {k: doc[k] for k in ("detection", "notes") if k in doc}   # owned by detection, site
     spec = Spec(name=str(doc.get("name", path.stem)), input=_parse_input(doc.get("input")),
                 layers=tuple(layers), title=str(doc.get("title", "")),
                 source=str(doc.get("source", "")), description=str(doc.get("description", "")),

@@ -148,7 +148,7 @@ def test_in_process_renderer_keeps_labels():
 def test_feature_sections_render_only_where_they_apply(tmp_path, docs):
     """Detection pages get the stage diagram and the cost curve; FCN pages the
     convolutionalization table (same parameters, dense vs conv); a VGG page neither."""
-    _generate(["sppnet_zf5", "fcn32s", "vgg11"], docs, tmp_path)
+    _generate(["sppnet_zf5", "fcn32s", "fcn8s", "vgg11"], docs, tmp_path)
     models = docs / "generated" / "models"
     spp = (models / "sppnet_zf5.md").read_text()
     assert "## Detection pipeline, per image" in spp and "cost-vs-proposals-light.svg" in spp
@@ -162,6 +162,10 @@ def test_feature_sections_render_only_where_they_apply(tmp_path, docs):
     assert "differ by at most" in fcn
     vgg = (models / "vgg11.md").read_text()
     assert "Detection pipeline" not in vgg and "Convolutionalization" not in vgg
+    # a spec's `notes:` shows as a note box in the header (fcn8s: the at-once variant)
+    fcn8s = (models / "fcn8s.md").read_text()
+    assert '!!! note "Notes"' in fcn8s and "voc-fcn8s-atonce" in fcn8s
+    assert '!!! note "Notes"' not in vgg
 
 
 def test_training_curves_plot_metrics_not_bookkeeping_and_the_table_says_what_each_counts():
