@@ -130,3 +130,11 @@ def test_generalization_page_quotes_the_recorded_bias_variance_sweep(generated):
     assert f"({best['error']:.3f})" in text
     assert (generated[0] / "figures" / "harness-bias-variance.svg").is_file() or any(
         p.name.startswith("harness-bias-variance") for p in (generated[0] / "figures").iterdir())
+
+
+@pytest.mark.parametrize("draw", ["harness_run", "harness_folds", "harness_bias_variance"])
+def test_harness_figures_say_when_nothing_was_recorded(draw):
+    from archlens.site import plots_learning as pl
+    from archlens.site.figures import LIGHT, render_svg
+    svg = render_svg(lambda theme: getattr(pl, draw)(theme, None), LIGHT).decode()
+    assert "no recorded" in svg

@@ -168,15 +168,20 @@ def bias_variance_plot(theme: Theme):
     return fig
 
 
+def _nothing_recorded(fig, axes, message: str):
+    """The figure a page shows when its recorded run is missing: a message, no axes."""
+    for ax in axes:
+        ax.text(0.5, 0.5, message, ha="center", va="center")
+        ax.axis("off")
+    return fig
+
+
 def harness_run(theme: Theme, run: dict | None):
     """Training and validation loss and accuracy per epoch of a recorded harness run."""
     fig = new_figure(7.6, 2.8)
     left, right = fig.subplots(1, 2)
     if not run or not run.get("history"):
-        for ax in (left, right):
-            ax.text(0.5, 0.5, "no recorded run", ha="center", va="center")
-            ax.axis("off")
-        return fig
+        return _nothing_recorded(fig, (left, right), "no recorded run")
     epochs = [h["epoch"] for h in run["history"]]
     for ax, key, label in ((left, "loss", "cross-entropy loss"), (right, "accuracy", "accuracy")):
         ax.plot(epochs, [h[f"train_{key}"] for h in run["history"]], marker="o", ms=3,
@@ -194,9 +199,7 @@ def harness_folds(theme: Theme, run: dict | None, metric: str = "accuracy"):
     fig = new_figure(5.6, 2.8)
     ax = fig.add_subplot()
     if not run or not run.get("per_fold"):
-        ax.text(0.5, 0.5, "no recorded k-fold run", ha="center", va="center")
-        ax.axis("off")
-        return fig
+        return _nothing_recorded(fig, (ax,), "no recorded k-fold run")
     values = [f[metric] for f in run["per_fold"]]
     folds = range(1, len(values) + 1)
     mean, std = run["final"][metric], run["final_std"][metric]
@@ -221,10 +224,7 @@ def harness_bias_variance(theme: Theme, record: dict | None):
     fig = new_figure(7.6, 3.0)
     left, right = fig.subplots(1, 2)
     if not record or not record.get("rows"):
-        for ax in (left, right):
-            ax.text(0.5, 0.5, "no recorded sweep", ha="center", va="center")
-            ax.axis("off")
-        return fig
+        return _nothing_recorded(fig, (left, right), "no recorded sweep")
     rows = record["rows"]
     widths = [r["width"] for r in rows]
     for key, label in (("bias2", "bias²"), ("variance", "variance")):
