@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from html import unescape
 import re
 import shutil
@@ -182,3 +183,33 @@ def test_training_curves_plot_metrics_not_bookkeeping_and_the_table_says_what_ea
         assert metric_meaning(key, "detection"), key
     assert "region" in metric_meaning("accuracy", "detection")
     assert metric_meaning("ap_class2", "detection").endswith("class id 2")
+
+
+@pytest.mark.slow  # two tiny quick runs in subprocesses
+def test_site_trains_unrecorded_specs_side_by_side_once(tmp_path, docs):
+    """Specs with no recorded run are trained by `archlens site` (one run per core, one thread
+    each), the page says the run was produced by the build, and a rebuild reuses the cache."""
+    sys.path.insert(0, str(DOCS.parent / "tests"))
+    from train_helpers import TINY_CLASSIFIER, write_spec
+    from archlens.site.cache import is_cached
+    from archlens.spec import load_spec
+    specs = []
+    for name in ("tiny_a", "tiny_b"):
+        folder = tmp_path / name
+        folder.mkdir()
+        specs.append(write_spec(folder, {**TINY_CLASSIFIER, "name": name}))
+    messages = []
+    generate_site(specs, docs_dir=docs, cache_dir=tmp_path / "cache", train=True,
+                  crosscheck=False, log=messages.append)
+    cores = os.cpu_count() or 1
+    workers = min(2, cores)
+    assert (f"  training 2 quick recipes, {workers} at a time, {max(1, cores // workers)} "
+            f"thread(s) each") in messages
+    for spec in specs:
+        assert is_cached(tmp_path / "cache", load_spec(spec), "training")
+        page = (docs / "generated" / "models" / f"{load_spec(spec).name}.md").read_text()
+        assert "Produced by `make site`" in page and "| accuracy |" in page
+    messages.clear()
+    generate_site(specs, docs_dir=docs, cache_dir=tmp_path / "cache", train=True,
+                  crosscheck=False, log=messages.append)
+    assert not any("training" in m for m in messages)      # nothing retrained

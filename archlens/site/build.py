@@ -56,7 +56,7 @@ def _load_all(refs) -> list:
     return specs
 
 
-def _spec_pages(specs, docs_dir: Path, cache_dir: Path, train: bool, crosscheck: bool, log):
+def _spec_pages(specs, docs_dir: Path, cache_dir: Path, crosscheck: bool, log):
     models = docs_dir / GENERATED / "models"
     pages = []
     for s in specs:
@@ -64,7 +64,7 @@ def _spec_pages(specs, docs_dir: Path, cache_dir: Path, train: bool, crosscheck:
         d = PageData(s, profile(s), slug(s.name), models, cache_dir=cache_dir)
         run = crosscheck if isinstance(crosscheck, bool) else s.name in crosscheck
         d.crosscheck = results.crosscheck(s, cache_dir, run)
-        d.training = results.training(s, d.slug, docs_dir, cache_dir, train)
+        d.training = results.training(s, d.slug, docs_dir, cache_dir, run=False)   # see train_missing
         path = models / f"{d.slug}.md"
         # A page whose spec, results and site code are unchanged is not drawn again.
         key = cache.page_key(cache.spec_key(s, "page"), d.slug,
@@ -116,7 +116,9 @@ def generate_site(specs=None, docs_dir: Path = DOCS, cache_dir: Path = CACHE, tr
     docs_dir, generated = Path(docs_dir), Path(docs_dir) / GENERATED
     loaded = _load_all(bundled_specs() if specs is None else specs)
     written = _concept_pages(generated, docs_dir, Path(cache_dir))
-    pages = _spec_pages(loaded, docs_dir, Path(cache_dir), train, crosscheck, log)
+    if train:   # all quick runs first, several at a time; the pages then read them from the cache
+        results.train_missing(loaded, [slug(s.name) for s in loaded], docs_dir, Path(cache_dir), log)
+    pages = _spec_pages(loaded, docs_dir, Path(cache_dir), crosscheck, log)
     for d, path in pages:
         written += [path, *d.written]
     entries = [(d.profile, f"{d.slug}.md") for d, _ in pages]

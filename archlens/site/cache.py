@@ -68,9 +68,17 @@ def spec_key(spec: Spec, what: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:20]
 
 
+def _result_path(cache_dir: Path, spec: Spec, what: str) -> Path:
+    return Path(cache_dir) / what / f"{spec_key(spec, what)}.json"
+
+
+def is_cached(cache_dir: Path, spec: Spec, what: str) -> bool:
+    return _result_path(cache_dir, spec, what).is_file()
+
+
 def cached(cache_dir: Path, spec: Spec, what: str, compute: Callable[[], dict | None]) -> dict | None:
     """The cached result for (spec, what), computing and storing it on a miss."""
-    path = Path(cache_dir) / what / f"{spec_key(spec, what)}.json"
+    path = _result_path(cache_dir, spec, what)
     if path.is_file():
         try:
             return json.loads(path.read_text(encoding="utf-8"))
