@@ -22,6 +22,7 @@ import yaml
 
 from ..errors import TrainError
 from ..kinds.args import Bool, NonNegInt, PosFloat, PosInt, Prob, choice, suggest
+from .precision import PRECISIONS
 
 RECIPES = ("quick", "full")
 
@@ -113,7 +114,7 @@ class TrainConfig:
     shuffle: Bool = True
     # Forward-pass arithmetic (precision.py): 'auto' is bf16 autocast where the hardware has
     # native bfloat16 (AMX CPUs, recent GPUs) and float32 elsewhere; the run records which.
-    precision: Annotated[str, choice("auto", "fp32", "bf16")] = "fp32"
+    precision: Annotated[str, choice(*PRECISIONS)] = "fp32"
     optimizer: OptimizerConfig = field(default_factory=OptimizerConfig)
     schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
     data: DataConfig = field(default_factory=DataConfig)
