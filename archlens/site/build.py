@@ -64,7 +64,7 @@ def _spec_pages(specs, docs_dir: Path, cache_dir: Path, crosscheck: bool, log):
         d = PageData(s, profile(s), slug(s.name), models, cache_dir=cache_dir)
         run = crosscheck if isinstance(crosscheck, bool) else s.name in crosscheck
         d.crosscheck = results.crosscheck(s, cache_dir, run)
-        d.training = results.training(s, d.slug, docs_dir, cache_dir, run=False)   # see train_missing
+        d.training = results.training(s, docs_dir, cache_dir)
         path = models / f"{d.slug}.md"
         # A page whose spec, results and site code are unchanged is not drawn again.
         key = cache.page_key(cache.spec_key(s, "page"), d.slug,
@@ -117,7 +117,7 @@ def generate_site(specs=None, docs_dir: Path = DOCS, cache_dir: Path = CACHE, tr
     loaded = _load_all(bundled_specs() if specs is None else specs)
     written = _concept_pages(generated, docs_dir, Path(cache_dir))
     if train:   # all quick runs first, several at a time; the pages then read them from the cache
-        results.train_missing(loaded, [slug(s.name) for s in loaded], docs_dir, Path(cache_dir), log)
+        results.train_missing(loaded, docs_dir, Path(cache_dir), log)
     pages = _spec_pages(loaded, docs_dir, Path(cache_dir), crosscheck, log)
     for d, path in pages:
         written += [path, *d.written]

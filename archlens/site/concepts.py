@@ -28,20 +28,13 @@ from archlens.site.figures import DrawFn, write_figure, write_if_changed
 FIGURE_DIR = "figures"  # relative to the concept pages, so links survive moving them
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 HARNESS_RUN = "mlp"     # the recorded quick run the generalization page plots (docs/recorded/)
-
-
 HARNESS_FOLDS = 5       # ... and its recorded k-fold run (docs/recorded/mlp-folds5/)
 HARNESS_SWEEP = "mlp-bias-variance"   # ... and its bias-variance sweep (train/bias_variance.py)
 
 
 def _harness_run(folds: int | None = None) -> dict | None:
     from archlens.site.results import recorded_run
-    run = recorded_run(HARNESS_RUN + (f"-folds{folds}" if folds else ""), DOCS)
-    if run and folds:   # recorded_run keeps history and final; the folds view needs the rest
-        path = DOCS / "recorded" / f"{HARNESS_RUN}-folds{folds}" / "metrics.json"
-        run.update({k: v for k, v in json.loads(path.read_text(encoding="utf-8")).items()
-                    if k in ("per_fold", "final_std", "folds")})
-    return run
+    return recorded_run(HARNESS_RUN + (f"-folds{folds}" if folds else ""), DOCS)
 
 
 def _harness_sweep() -> dict | None:

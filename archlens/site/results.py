@@ -19,6 +19,7 @@ from pathlib import Path
 
 from archlens.spec import Spec
 from archlens.site.cache import cached, is_cached
+from archlens.site.mdtext import slug
 
 TORCH_QUANTITIES = ("params", "trainable", "shape", "macs", "rf")
 PEERS = {"torchinfo": "torchinfo mult-adds", "fvcore": "fvcore flops"}
@@ -65,9 +66,13 @@ def recorded_run(spec_slug: str, docs_dir: Path) -> dict | None:
     return {"origin": "recorded", "when": when, "file": shown.as_posix(), **_metrics(metrics)}
 
 
+KFOLD_KEYS = ("folds", "per_fold", "final_std")   # present in a --folds run's metrics.json
+
+
 def _metrics(metrics: dict) -> dict:
     return {"history": metrics.get("history", []), "final": metrics.get("final", {}),
-            "precision": metrics.get("precision", "fp32")}
+            "precision": metrics.get("precision", "fp32"),
+            **{k: metrics[k] for k in KFOLD_KEYS if k in metrics}}
 
 
 def trainer_available() -> bool:
@@ -94,12 +99,12 @@ def _quick_train(spec: Spec, threads: int | None = None) -> dict | None:
             "command": " ".join(["archlens", "train", spec.name, "--quick"]), **_metrics(data)}
 
 
-def _needs_training(spec: Spec, slug: str, docs_dir: Path, cache_dir: Path) -> bool:
-    return (recorded_run(slug, docs_dir) is None and bool(spec.train) and trainer_available()
-            and not is_cached(cache_dir, spec, "training"))
+def _needs_training(spec: Spec, docs_dir: Path, cache_dir: Path) -> bool:
+    return (recorded_run(slug(spec.name), docs_dir) is None and bool(spec.train)
+            and trainer_available() and not is_cached(cache_dir, spec, "training"))
 
 
-def train_missing(specs: list[Spec], slugs: list[str], docs_dir: Path, cache_dir: Path,
+def train_missing(specs: list[Spec], docs_dir: Path, cache_dir: Path,
                   log=lambda msg: None) -> None:
     """Run every quick recipe with no recorded or cached result, and cache what they give.
 
@@ -109,7 +114,7 @@ def train_missing(specs: list[Spec], slugs: list[str], docs_dir: Path, cache_dir
     every core. Thread count changes float summation order, so such a run's numbers differ in
     the last digits from an ``archlens train`` run of the same recipe.
     """
-    todo = [s for s, slug in zip(specs, slugs) if _needs_training(s, slug, docs_dir, cache_dir)]
+    todo = [s for s in specs if _needs_training(s, docs_dir, cache_dir)]
     if not todo:
         return
     cores = os.cpu_count() or 1
@@ -127,11 +132,9 @@ def train_missing(specs: list[Spec], slugs: list[str], docs_dir: Path, cache_dir
         list(pool.map(one, todo))
 
 
-def training(spec: Spec, slug: str, docs_dir: Path, cache_dir: Path, run: bool) -> dict | None:
-    """Training results: a recorded run wins; else a (cached) quick run when allowed."""
-    recorded = recorded_run(slug, docs_dir)
+def training(spec: Spec, docs_dir: Path, cache_dir: Path) -> dict | None:
+    """Training results: a recorded run wins; else a quick run cached by ``train_missing``."""
+    recorded = recorded_run(slug(spec.name), docs_dir)
     if recorded is not None or not spec.train or not trainer_available():
         return recorded
-    if not run:
-        return cached(cache_dir, spec, "training", lambda: None)
-    return cached(cache_dir, spec, "training", lambda: _quick_train(spec))
+    return cached(cache_dir, spec, "training", lambda: None)
