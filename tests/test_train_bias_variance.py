@@ -33,8 +33,9 @@ def test_reloaded_model_scores_its_validation_set_as_the_harness_did(tmp_path):
     # Oracle: the harness's own final validation accuracy for the same run.
     spec = load_spec(write_spec(tmp_path, TINY_CLASSIFIER))
     task = get_task(spec.task, spec.path)
-    model, result = _trained(spec, task, {"epochs": 2})
-    val = task.data(spec, recipe(spec, "quick", {"epochs": 2}), None).val
+    data = task.data(spec, recipe(spec, "quick", {"epochs": 2}), None)
+    model, result = _trained(spec, data.num_classes, {"epochs": 2})
+    val = data.val
     inputs, labels = val.tensors
     with torch.no_grad():
         accuracy = (model.eval()(inputs).argmax(1) == labels).double().mean().item()

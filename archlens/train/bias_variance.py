@@ -22,11 +22,10 @@ from pathlib import Path
 import torch
 from torch.utils.data import default_collate
 
-from ..spec import load_spec
+from ..build import build_model
+from ..spec import load_spec, with_num_classes
 from . import checkpoint
 from .config import as_dict, recipe
-from .data import first_inputs
-from .model import training_model
 from .run import TrainOptions, train
 from .tasks import get_task
 
@@ -59,15 +58,15 @@ def sweep(spec_name: str, widths: list[float], repeats: int, overrides: dict | N
     spec = load_spec(spec_name)
     task = get_task(spec.task, spec.path)
     test_config = recipe(spec, "quick", {**(overrides or {}), "data.seed": TEST_SEED,
-                                         "data.n_val": n_test})
-    test = task.data(spec, test_config, None).val
-    inputs, targets = default_collate([test[i] for i in range(len(test))])
+                                         "data.n_train": 1, "data.n_val": n_test})
+    test_data = task.data(spec, test_config, None)      # its validation set is the test set
+    inputs, targets = default_collate([test_data.val[i] for i in range(len(test_data.val))])
     rows = []
     for width in widths:
         probs, train_acc, val_acc = [], [], []
         for r in range(repeats):
             run_overrides = {**(overrides or {}), "width": width, "seed": r, "data.seed": 100 * r}
-            model, result = _trained(spec, task, run_overrides)
+            model, result = _trained(spec, test_data.num_classes, run_overrides)
             with torch.no_grad():
                 probs.append(torch.softmax(model.eval()(inputs).double(), -1))
             train_acc.append(result.history[-1]["train_accuracy"])
@@ -83,14 +82,14 @@ def sweep(spec_name: str, widths: list[float], repeats: int, overrides: dict | N
     return rows
 
 
-def _trained(spec, task, overrides: dict):
+def _trained(spec, num_classes: int, overrides: dict):
     """Train one quick run in a scratch folder; the model with its final weights, and the result."""
     config = recipe(spec, "quick", overrides)
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "run"
         result = train(spec, TrainOptions(quick=True, out=out, overrides=overrides))
         state = checkpoint.load(out / checkpoint.CHECKPOINT, as_dict(config))
-    data = task.data(spec, config, None)
-    model = training_model(spec, config, data.num_classes, first_inputs(data.train, config.batch_size))
+    # the architecture the run trained; its initial weights do not matter, the trained ones load
+    model = build_model(with_num_classes(spec, num_classes), input=config.input, width=config.width)
     model.load_state_dict(state["model"])
     return model, result
