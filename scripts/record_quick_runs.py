@@ -12,6 +12,7 @@ A run is written only once it finishes; a failed run leaves the previous record 
 """
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import sys
@@ -37,19 +38,27 @@ BIAS_VARIANCE = {"widths": [1 / 64, 1 / 32, 1 / 16, 1 / 8, 1 / 4, 1 / 2, 1, 2, 4
                  "overrides": {"data.n_train": 1000, "epochs": 30, "batch_size": 64}}
 
 
+def _now() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _write(folder: str, doc: dict) -> None:
+    """docs/recorded/<folder>/metrics.json, written whole or not at all."""
+    out = RECORDED / folder / "metrics.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(out, json.dumps(doc, indent=1, sort_keys=True) + "\n")
+
+
 def record(name: str, folds: int | None = None) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         started = time.perf_counter()
         train(name, TrainOptions(quick=True, out=Path(tmp) / "run", folds=folds))
         seconds = time.perf_counter() - started
         metrics = json.loads((Path(tmp) / "run" / "metrics.json").read_text(encoding="utf-8"))
-    when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     command = f"archlens train {name} --quick" + (f" --folds {folds}" if folds else "")
-    metrics["recorded"] = (f"{when} by '{command}' on {os.cpu_count()} CPU cores in "
+    metrics["recorded"] = (f"{_now()} by '{command}' on {os.cpu_count()} CPU cores in "
                            f"{seconds:.1f} s; make site reads this file and does not retrain")
-    out = RECORDED / (slug(name) + (f"-folds{folds}" if folds else "")) / "metrics.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    write_atomic(out, json.dumps(metrics, indent=1, sort_keys=True) + "\n")
+    _write(slug(name) + (f"-folds{folds}" if folds else ""), metrics)
     return metrics
 
 
@@ -58,28 +67,31 @@ def record_bias_variance(name: str) -> list[dict]:
     rows = sweep(name, **BIAS_VARIANCE,
                  progress=lambda w, r: print(f"  width {w:g} run {r + 1}", flush=True))
     seconds = time.perf_counter() - started
-    when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    record = {"spec": name, **BIAS_VARIANCE, "rows": rows,
-              "recorded": (f"{when} by 'python scripts/record_quick_runs.py --bias-variance {name}' "
-                           f"on {os.cpu_count()} CPU cores in {seconds:.1f} s")}
-    out = RECORDED / f"{slug(name)}-bias-variance" / "metrics.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    write_atomic(out, json.dumps(record, indent=1, sort_keys=True) + "\n")
+    command = f"python scripts/record_quick_runs.py --bias-variance {name}"
+    _write(f"{slug(name)}-bias-variance",
+           {"spec": name, **BIAS_VARIANCE, "rows": rows,
+            "recorded": f"{_now()} by '{command}' on {os.cpu_count()} CPU cores in {seconds:.1f} s"})
     return rows
 
 
-def main(args: list[str]) -> int:
-    if args[:1] == ["--bias-variance"]:
-        for name in args[1:]:
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("specs", nargs="*", metavar="SPEC",
+                        help="bundled specs (default: every one with a quick recipe)")
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--folds", type=int, metavar="K", help="record a K-fold run instead")
+    mode.add_argument("--bias-variance", action="store_true",
+                      help="record the bias-variance width sweep instead (about 4 min for mlp)")
+    args = parser.parse_args(argv)
+    if args.bias_variance and not args.specs:
+        parser.error("--bias-variance needs the classifier specs to sweep, e.g. mlp")
+    names = args.specs or [n for n in bundled_specs() if (load_spec(n).train or {}).get("quick")]
+    for name in names:
+        if args.bias_variance:
             for row in record_bias_variance(name):
                 print({k: round(v, 4) for k, v in row.items()}, flush=True)
-        return 0
-    folds = None
-    if args[:1] == ["--folds"]:
-        folds, args = int(args[1]), args[2:]
-    names = args or [n for n in bundled_specs() if (load_spec(n).train or {}).get("quick")]
-    for name in names:
-        final = record(name, folds)["final"]
+            continue
+        final = record(name, args.folds)["final"]
         shown = {k: round(v, 4) for k, v in final.items() if not k.startswith("ap_")}
         print(f"{name:<18} {shown}", flush=True)
     return 0
