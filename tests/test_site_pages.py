@@ -188,16 +188,20 @@ def test_training_curves_plot_metrics_not_bookkeeping_and_the_table_says_what_ea
 @pytest.mark.slow  # two tiny quick runs in subprocesses
 def test_site_trains_unrecorded_specs_side_by_side_once(tmp_path, docs):
     """Specs with no recorded run are trained by `archlens site` (one run per core, one thread
-    each), the page says the run was produced by the build, and a rebuild reuses the cache."""
+    each), the page says the run was produced by the build, and a rebuild reuses the cache.
+    A spec that differs from another only in its name shares that spec's run."""
     sys.path.insert(0, str(DOCS.parent / "tests"))
     from train_helpers import TINY_CLASSIFIER, write_spec
     from archlens.site.cache import is_cached
     from archlens.spec import load_spec
+    other_recipe = {"quick": {**TINY_CLASSIFIER["train"]["quick"], "epochs": 2}}
+    docs_by_name = {"tiny_a": TINY_CLASSIFIER, "tiny_b": {**TINY_CLASSIFIER, "train": other_recipe},
+                    "tiny_a_again": TINY_CLASSIFIER}
     specs = []
-    for name in ("tiny_a", "tiny_b"):
+    for name, doc in docs_by_name.items():
         folder = tmp_path / name
         folder.mkdir()
-        specs.append(write_spec(folder, {**TINY_CLASSIFIER, "name": name}))
+        specs.append(write_spec(folder, {**doc, "name": name}))
     messages = []
     generate_site(specs, docs_dir=docs, cache_dir=tmp_path / "cache", train=True,
                   crosscheck=False, log=messages.append)

@@ -13,6 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Callable
 
+from archlens.convolutionalize import write_atomically
 from archlens.spec import Spec
 
 PACKAGE = Path(__file__).resolve().parents[1]
@@ -85,11 +86,10 @@ def cached(cache_dir: Path, spec: Spec, what: str, compute: Callable[[], dict | 
         except (OSError, ValueError):
             pass
     result = compute()
-    if result is not None:
+    if result is not None:   # a unique temporary name: train_missing writes from several threads
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(result, indent=1, sort_keys=True), encoding="utf-8")
-        tmp.replace(path)
+        text = json.dumps(result, indent=1, sort_keys=True).encode("utf-8")
+        write_atomically(path, lambda f: f.write(text))
     return result
 
 

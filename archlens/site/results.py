@@ -18,7 +18,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from archlens.spec import Spec
-from archlens.site.cache import cached, is_cached
+from archlens.site.cache import cached, is_cached, spec_key
 from archlens.site.mdtext import slug
 
 TORCH_QUANTITIES = ("params", "trainable", "shape", "macs", "rf")
@@ -114,7 +114,9 @@ def train_missing(specs: list[Spec], docs_dir: Path, cache_dir: Path,
     every core. Thread count changes float summation order, so such a run's numbers differ in
     the last digits from an ``archlens train`` run of the same recipe.
     """
-    todo = [s for s in specs if _needs_training(s, docs_dir, cache_dir)]
+    # one run per cache entry: specs that differ only in name or prose share their quick run
+    todo = list({spec_key(s, "training"): s for s in reversed(specs)
+                 if _needs_training(s, docs_dir, cache_dir)}.values())[::-1]
     if not todo:
         return
     cores = os.cpu_count() or 1
