@@ -27,8 +27,9 @@ site: install
 	NO_MKDOCS_2_WARNING=1 $(PY) -m mkdocs build --strict
 	@echo "site built: open site/index.html (no server needed)"
 
+# Two xdist workers, one torch thread each (tests/conftest.py); the ten slowest tests are listed.
 test: install system-deps
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n 2 --dist loadgroup --durations=10
 
 bench: install
 	$(PY) benchmarks/profile_speed.py

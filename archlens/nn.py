@@ -20,3 +20,32 @@ class Concat(nn.Module):
 
     def forward(self, *xs: torch.Tensor) -> torch.Tensor:
         return torch.cat(xs, dim=1)
+
+
+class LocalResponseNorm(nn.Module):
+    """Across-channel LRN, the function ``torch.nn.LocalResponseNorm`` computes:
+
+        b_c = a_c / (k + alpha/n * sum_{c' = c - n//2}^{c + (n-1)//2} a_{c'}^2) ** beta
+
+    (Krizhevsky et al. 2012, Sec. 3.3; PyTorch, like Caffe, divides alpha by n). torch sums the
+    window with ``avg_pool3d``; a running sum over channels gives the same window sums for a
+    fraction of the work (``benchmarks/lrn.py``: forward and backward at ZF-5's conv1/conv2
+    sizes). Sums run in float32 under autocast, so bfloat16 inputs lose nothing in the
+    subtraction; the clamp keeps rounding from making a window of squares negative.
+    """
+
+    def __init__(self, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1.0):
+        super().__init__()
+        self.size, self.alpha, self.beta, self.k = size, alpha, beta, k
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        n, channels, x32 = self.size, x.shape[1], x.float()
+        pad = [0, 0] * (x.dim() - 2) + [n // 2, (n - 1) // 2]
+        squares = torch.nn.functional.pad(x32.square(), pad)
+        window = squares[:, :channels].clone()
+        for shift in range(1, n):
+            window += squares[:, shift:shift + channels]
+        return (x32 / (self.k + self.alpha / n * window).pow(self.beta)).to(x.dtype)
+
+    def extra_repr(self) -> str:
+        return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"

@@ -10,8 +10,11 @@ Works on copies (a temporary specs/, docs/ and cache), so the repository is unto
 2. from clean with the recorded runs (docs/recorded/): what `make site` does after installation;
 3. after one spec edit: the description of one spec changes, then the same two commands;
 4. after one layer edit: a dropout rate changes, so that spec is verified against torch again;
-5. bare `mkdocs build --strict` of the same generated pages, for comparison.
-Targets (2 cores): (1) under 5 minutes, (3) under 10 seconds.
+5. bare `mkdocs build --strict` of the same generated pages, for comparison;
+6. the concept pages alone (`write_concept_pages` into an empty folder: every figure drawn).
+Targets (2 cores): (1) under 8 minutes (issue 12; the 5 minutes first asked for cannot hold
+beside issue 5's recipe targets), (3) under 10 seconds, (6) under 20 seconds. These figures
+live here, not in tests: a loaded or slower machine must not fail the suite.
 """
 from __future__ import annotations
 
@@ -29,7 +32,8 @@ from archlens.site.build import build_html, config_for  # noqa: E402
 
 EDITED = "vgg11.yaml"
 TRAINED = "from clean, quick training included"
-TARGETS = {TRAINED: 300.0, "after one spec edit (generate + mkdocs)": 10.0}
+CONCEPTS = "concept pages alone (every figure drawn)"
+TARGETS = {TRAINED: 480.0, "after one spec edit (generate + mkdocs)": 10.0, CONCEPTS: 20.0}
 
 
 def generate(specs: list[Path], docs: Path, cache: Path) -> float:
@@ -61,6 +65,13 @@ def trained_from_clean(tmp: Path) -> tuple[float, float]:
     return gen, mkdocs(config, tmp / "site")
 
 
+def concept_pages(tmp: Path) -> float:
+    from archlens.site.concepts import write_concept_pages
+    start = time.perf_counter()
+    write_concept_pages(tmp / "concepts")
+    return time.perf_counter() - start
+
+
 def main(args: list[str]) -> None:
     rows = []
     if "--no-train" not in args:
@@ -84,6 +95,7 @@ def main(args: list[str]) -> None:
         gen = generate(specs, tmp / "docs", tmp / "cache")
         rows.append(("after one layer edit (re-verify + mkdocs)", gen, mkdocs(config, tmp / "site")))
         rows.append(("bare mkdocs build (same pages)", 0.0, mkdocs(config, tmp / "site")))
+        rows.append((CONCEPTS, concept_pages(tmp), 0.0))
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"site build, {len(specs)} specs, {os.cpu_count()} cores, load average {load:.1f}")
     print(f"{'case':<42}{'generate':>10}{'mkdocs':>10}{'total':>10}  target")

@@ -164,6 +164,7 @@ def test_profile_table_and_json_show_offsets(cli):
     assert json.loads(out)["totals"]["frozen_params"] == 32 * 32 * 21 * 21
 
 
+@pytest.mark.spread
 @pytest.mark.slow
 def test_verify_fcn8s_full_width():
     report = archlens.verify("fcn8s", input=(3, 40, 56))

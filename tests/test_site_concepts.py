@@ -1,9 +1,10 @@
-"""Concept pages: reproducible, fast, and their worked numbers agree with PyTorch."""
+"""Concept pages: reproducible, and their worked numbers agree with PyTorch.
+
+Their build time is measured in benchmarks/site_build.py, not asserted here."""
 
 from __future__ import annotations
 
 import re
-import time
 
 import numpy as np
 import pytest
@@ -17,17 +18,11 @@ from archlens.site.concepts import FIGURE_DIR, PAGES, write_concept_pages
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory):
     out = tmp_path_factory.mktemp("concepts")
-    start = time.perf_counter()
-    paths = write_concept_pages(out)
-    return out, paths, time.perf_counter() - start
-
-
-def test_generation_is_fast(generated):
-    assert generated[2] < 20.0, f"concept pages took {generated[2]:.1f}s"
+    return out, write_concept_pages(out)
 
 
 def test_second_run_changes_no_byte(generated, tmp_path):
-    out, paths, _ = generated
+    out, paths = generated
     again = write_concept_pages(tmp_path)
     assert [p.relative_to(tmp_path) for p in again] == [p.relative_to(out) for p in paths]
     for a, b in zip(paths, again):
@@ -35,7 +30,7 @@ def test_second_run_changes_no_byte(generated, tmp_path):
 
 
 def test_rerun_in_place_does_not_rewrite(generated):
-    out, paths, _ = generated
+    out, paths = generated
     before = {p: p.stat().st_mtime_ns for p in paths}
     write_concept_pages(out)  # mkdocs serve would loop if this touched files
     assert {p: p.stat().st_mtime_ns for p in paths} == before

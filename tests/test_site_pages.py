@@ -77,6 +77,7 @@ def test_spec_strings_are_escaped_in_the_built_site(tmp_path, docs):
     assert "<h1 id=" in html and "<img src=x onerror=alert(2)> title<a" in shown
 
 
+@pytest.mark.spread
 @pytest.mark.slow  # generates the site (concept figures included) into a temporary folder
 def test_second_run_changes_no_byte_and_stale_pages_go(tmp_path, docs):
     _generate(["mlp", "linear_regression"], docs, tmp_path)
@@ -145,6 +146,7 @@ def test_in_process_renderer_keeps_labels():
         assert f">{b.head.name} ({b.head.kind})" in svg
 
 
+@pytest.mark.spread
 @pytest.mark.slow  # generates the site (concept figures included) into a temporary folder
 def test_feature_sections_render_only_where_they_apply(tmp_path, docs):
     """Detection pages get the stage diagram and the cost curve; FCN pages the
@@ -185,6 +187,7 @@ def test_training_curves_plot_metrics_not_bookkeeping_and_the_table_says_what_ea
     assert metric_meaning("ap_class2", "detection").endswith("class id 2")
 
 
+@pytest.mark.spread
 @pytest.mark.slow  # two tiny quick runs in subprocesses
 def test_site_trains_unrecorded_specs_side_by_side_once(tmp_path, docs):
     """Specs with no recorded run are trained by `archlens site` (one run per core, one thread

@@ -49,6 +49,7 @@ def _val_masks(spec_path):
     return get_task("segmentation").data(spec, recipe(spec, "quick"), None).val.tensors[1]
 
 
+@pytest.mark.spread
 @pytest.mark.slow
 def test_tiny_segmenter_learns_on_generated_scenes(tmp_path):
     spec = write_spec(tmp_path, TINY_SEGMENTER)

@@ -33,6 +33,7 @@ def test_thresholds_cover_every_task():
 
 
 @pytest.mark.slow
+@pytest.mark.spread
 @pytest.mark.parametrize("name", QUICK)
 def test_quick_recipe_learns(name, tmp_path):
     spec = load_spec(name)
@@ -73,6 +74,7 @@ def _native_step(name: str):
 
 
 @pytest.mark.slow
+@pytest.mark.spread
 @pytest.mark.parametrize("name", bundled_specs())
 def test_one_step_at_native_size(name):
     loss, changed, trainable, no_grad = _native_step(name)
