@@ -39,7 +39,8 @@ class LocalResponseNorm(nn.Module):
         self.size, self.alpha, self.beta, self.k = size, alpha, beta, k
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        n, channels, x32 = self.size, x.shape[1], x.float()
+        n, channels = self.size, x.shape[1]
+        x32 = x.to(torch.promote_types(x.dtype, torch.float32))   # bf16 sums in float32
         pad = [0, 0] * (x.dim() - 2) + [n // 2, (n - 1) // 2]
         squares = torch.nn.functional.pad(x32.square(), pad)
         window = squares[:, :channels].clone()

@@ -1,0 +1,28 @@
+"""archlens' own torch modules against the torch modules they stand in for."""
+import pytest
+import torch
+import torch.nn as nn
+
+from archlens.nn import LocalResponseNorm
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 5, 6])
+@pytest.mark.parametrize("shape", [(2, 9, 7, 5), (3, 4, 2, 2), (2, 1, 3, 3)])
+def test_lrn_equals_torch_forward_and_backward(size, shape):
+    torch.manual_seed(size)
+    x = (3 * torch.randn(*shape, dtype=torch.float64)).requires_grad_()
+    ours, theirs = LocalResponseNorm(size, 0.01, 0.75, 2.0), nn.LocalResponseNorm(size, 0.01, 0.75, 2.0)
+    a, b = ours(x), theirs(x)
+    torch.testing.assert_close(a, b, rtol=1e-12, atol=1e-12)
+    weights = torch.randn_like(a)
+    (ga,), (gb,) = torch.autograd.grad(a, x, weights), torch.autograd.grad(b, x, weights)
+    torch.testing.assert_close(ga, gb, rtol=1e-10, atol=1e-12)
+
+
+def test_lrn_on_flat_features_and_bfloat16():
+    x = torch.randn(4, 10)
+    expected = nn.LocalResponseNorm(5, 1e-2, 0.75, 1.0)(x.unsqueeze(-1)).squeeze(-1)
+    torch.testing.assert_close(LocalResponseNorm(5, 1e-2, 0.75, 1.0)(x), expected)
+    half = LocalResponseNorm(5, 1e-2, 0.75, 1.0)(x.bfloat16())
+    assert half.dtype == torch.bfloat16
+    torch.testing.assert_close(half.float(), expected, rtol=2e-2, atol=2e-2)
