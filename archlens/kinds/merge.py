@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ..errors import LayerProblem
-from ..geometry import Calc, fmt_shape, numel
+from ..geometry import Calc, fmt_shape, numel, tex_number
 from .registry import Kind, register
 
 
@@ -48,7 +48,7 @@ class _Merge(Kind):
         """The merged field encloses every input's: max over inputs, per axis."""
         if out_rf is None:
             return []
-        return [Calc(r, r"\max_i r_i", r"\max(" + ", ".join(str(rf.size[ax]) for rf in in_rfs) + ")")
+        return [Calc(r, r"\max_i r_i", r"\max(" + ", ".join(tex_number(rf.size[ax]) for rf in in_rfs) + ")")
                 for ax, r in enumerate(out_rf.size)]
 
     def _same_spatial(self, ins):
@@ -70,7 +70,8 @@ class Add(_Merge):
 
     def flops(self, a, ins, out):
         n = numel(out)
-        return Calc(n * (len(ins) - 1), r"(\text{inputs} - 1) \cdot \text{elements}", f"{n * (len(ins) - 1):,}")
+        return Calc(n * (len(ins) - 1), r"(\text{inputs} - 1) \cdot \text{elements}",
+                    rf"({len(ins)} - 1) \cdot {tex_number(n)}")
 
     def build(self, a, ins):
         from ..nn import Add as AddModule

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..geometry import Calc, Params, numel
+from ..geometry import Calc, Params, numel, tex_number
 from .args import Bool, Float, Int, PosFloat, PosInt, Prob
 from .registry import Kind, register
 
@@ -14,7 +14,7 @@ from .registry import Kind, register
 
 def _per_element(out, ops: int, what: str) -> Calc:
     n = numel(out)
-    return Calc(n * ops, rf"{ops} \cdot \text{{{what}}}", f"{ops} \\cdot {n:,}".replace(",", "{,}"))
+    return Calc(n * ops, rf"{ops} \cdot \text{{{what}}}", rf"{ops} \cdot {tex_number(n)}")
 
 
 class _SameShape(Kind):

@@ -4,8 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..errors import LayerProblem
-from ..geometry import (ZERO, Calc, conv_length, product, require_spatial, rf_step, window_rf_calcs,
-                        window_shape_calcs)
+from ..geometry import (ZERO, Calc, conv_length, product, require_spatial, rf_step, tex_number,
+                        window_rf_calcs, window_shape_calcs)
 from .args import Bool, NonNegPair, OptPosPair, PosPair
 from .conv import check_window
 from .registry import Kind, register
@@ -135,25 +135,39 @@ def adaptive_windows(n: int, m: int) -> list[tuple[int, int]]:
     return [((i * n) // m, -(-((i + 1) * n) // m)) for i in range(m)]
 
 
-def _window_sum(n: int, m: int) -> int:
-    return sum(e - s for s, e in adaptive_windows(n, m))
+def bin_reads(c: int, hw: tuple, levels, bins_of, divide: bool) -> Calc:
+    """FLOPs of max (or, ``divide``, mean) bins: Σ over bins of (area − 1), + 1 per bin if mean.
+
+    Bins form a grid per level, so Σ area = (Σ row spans)·(Σ column spans) = R_h·R_w; ``bins_of``
+    gives the [start, end) spans of one axis of length a for a level of n bins.
+    """
+    terms, values = [], []
+    for n_h, n_w in levels:
+        r_h, r_w = (sum(e - s for s, e in bins_of(a, n)) for a, n in zip(hw, (n_h, n_w)))
+        if divide:
+            terms.append(rf"{tex_number(r_h)} \cdot {tex_number(r_w)}")
+            values.append(r_h * r_w)
+        else:
+            terms.append(rf"{tex_number(r_h)} \cdot {tex_number(r_w)} - {n_h} \cdot {n_w}")
+            values.append(r_h * r_w - n_h * n_w)
+    symbol = r"R_h R_w" if divide else r"(R_h R_w - H_{out} W_{out})"
+    formula = rf"C \sum_{{\text{{levels}}}} {symbol}" if len(levels) > 1 else rf"C \cdot {symbol}"
+    return Calc(c * sum(values), formula, rf"{c} \cdot \left( {' + '.join(terms)} \right)")
 
 
 class _Adaptive(Kind):
     Args = AdaptiveArgs
-    extra_per_window = 0  # avg adds a divide per output, max does not
+    divide = False  # avg adds a divide per output, max does not
 
     def shape(self, a, ins):
         c, _, _ = require_spatial(ins[0], "adaptive pooling")
         return (c, *a.output_size)
 
     def flops(self, a, ins, out):
-        """Sum over bins of (bin area - 1) comparisons/adds, plus one divide per output for avg."""
+        """Sum over bins of (bin area − 1) comparisons/adds, plus one divide per output for avg;
+        R_h, R_w: the bins' row and column spans summed (bins overlap where H is not a multiple)."""
         c, h, w = ins[0]
-        (oh, ow) = a.output_size
-        area = _window_sum(h, oh) * _window_sum(w, ow)
-        value = c * (area - oh * ow + self.extra_per_window * oh * ow)
-        return Calc(value, r"C \sum_{\text{bins}} (\text{bin area} - 1)", f"{value:,}")
+        return bin_reads(c, (h, w), [a.output_size], adaptive_windows, self.divide)
 
     def rf(self, a, in_rfs):
         """None: bin widths depend on the input size, so units have no common field."""
@@ -178,7 +192,7 @@ class AdaptiveAvgPool(_Adaptive):
         ({"output_size": 3}, [(2, 7, 8)]),
         ({"output_size": [2, 4]}, [(3, 6, 9)]),
     ]
-    extra_per_window = 1
+    divide = True
 
     def build(self, a, ins):
         import torch.nn as nn
