@@ -67,7 +67,7 @@ class ConvTranspose(Kind):
     shape: (n−1)s − 2p + d(k−1) + output_padding + 1 per axis.
     params: weight k_h·k_w·C_in·(C_out/g), bias C_out.
     MACs: every weight is used once per *input* position: H_in·W_in·C_in·(C_out/g)·k_h·k_w.
-    FLOPs: 2·MACs + H_out·W_out·C_out bias adds.
+    FLOPs: 2·MACs + H_out·W_out·C_out bias adds (none without a bias).
     RF: jump j/s (deconvolution divides the jump); start as Caffe's coord_map
     (centre of output 0 at input index (p − d(k−1)/2)/s); size r + d(k−1)·j/s, the smallest
     field centred there that encloses every output unit's true field. A unit's true field
@@ -81,6 +81,7 @@ class ConvTranspose(Kind):
           "bias": True}, [(4, 7, 6)]),
     ]
     Args = ConvTransposeArgs
+    flops_convention = "macs"
     width_arg = "out_channels"
 
     def shape(self, a, ins):

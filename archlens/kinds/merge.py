@@ -60,6 +60,7 @@ class _Merge(Kind):
 class Add(_Merge):
     """Elementwise sum of inputs of one shape. FLOPs: (inputs − 1) adds per element."""
     examples = [({}, [(3, 5, 5), (3, 5, 5)]), ({}, [(4, 2, 2), (4, 2, 2), (4, 2, 2)])]
+    flops_convention = "per_element"
 
     def shape(self, a, ins):
         if any(s[0] != ins[0][0] for s in ins):
@@ -68,9 +69,12 @@ class Add(_Merge):
         self._same_spatial(ins)
         return ins[0]
 
+    def ops_per_element(self, a, ins):
+        return len(ins) - 1
+
     def flops(self, a, ins, out):
         n = numel(out)
-        return Calc(n * (len(ins) - 1), r"(\text{inputs} - 1) \cdot \text{elements}",
+        return Calc(n * self.ops_per_element(a, ins), r"(\text{inputs} - 1) \cdot \text{elements}",
                     rf"({len(ins)} - 1) \cdot {tex_number(n)}")
 
     def build(self, a, ins):
@@ -82,6 +86,7 @@ class Add(_Merge):
 class Concat(_Merge):
     """Channel concatenation (``torch.cat`` on dim 1). No FLOPs (a copy)."""
     examples = [({}, [(3, 5, 5), (2, 5, 5)])]
+    flops_convention = "none"
 
     def shape(self, a, ins):
         self._same_spatial(ins)

@@ -1,4 +1,10 @@
-"""Pooling: max and average (ceil mode), adaptive max and average."""
+"""Pooling: max and average (ceil mode), adaptive max and average.
+
+FLOPs. Max and average pooling count the nominal window, k_h·k_w elements per output, also
+where a border window covers padding or (ceil mode) runs past the input: k_h·k_w − 1
+comparisons (max), k_h·k_w − 1 adds and a divide (average), per output element. Adaptive
+pooling counts each bin's real area r: r − 1 comparisons (max), r − 1 adds and a divide (avg).
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -49,27 +55,32 @@ def _pool_shape_calc(a, ins, dilation=(1, 1)):
                               a.padding, dilation, a.ceil_mode)
 
 
-def _window_flops(out, k, ops_per_window: str, per_window: int) -> Calc:
+def _window_flops(out, ops_formula: str, per_window: int) -> Calc:
     c, h, w = out
-    return product([r"C", r"H_{out}", r"W_{out}", ops_per_window], [c, h, w, per_window])
+    return product([r"C", r"H_{out}", r"W_{out}", ops_formula], [c, h, w, per_window])
 
 
 @register("maxpool")
 class MaxPool(Kind):
-    """Max pooling, ``torch.nn.MaxPool2d``. No MACs; FLOPs: k_h·k_w−1 comparisons per output."""
+    """Max pooling, ``torch.nn.MaxPool2d``. No MACs; FLOPs: k_h·k_w−1 comparisons per output
+    element (the nominal window: padding and ceil-mode overhang count as elements)."""
     examples = [
         ({"kernel_size": 2, "stride": 2}, [(3, 9, 8)]),
         ({"kernel_size": 3, "stride": 2, "ceil_mode": True}, [(2, 14, 13)]),
         ({"kernel_size": [3, 2], "stride": [2, 1], "padding": [1, 1], "dilation": [1, 2]}, [(2, 11, 10)]),
     ]
     Args = MaxPoolArgs
+    flops_convention = "per_element"
 
     def shape(self, a, ins):
         return _pool_shape(a, ins, a.dilation)
 
-    def flops(self, a, ins, out):
+    def ops_per_element(self, a, ins):
         kh, kw = a.kernel_size
-        return _window_flops(out, a.kernel_size, r"(k_h k_w - 1)", kh * kw - 1)
+        return kh * kw - 1
+
+    def flops(self, a, ins, out):
+        return _window_flops(out, r"(k_h k_w - 1)", self.ops_per_element(a, ins))
 
     def rf(self, a, in_rfs):
         rf = in_rfs[0]
@@ -92,19 +103,24 @@ class MaxPool(Kind):
 
 @register("avgpool")
 class AvgPool(Kind):
-    """Average pooling, ``torch.nn.AvgPool2d``. FLOPs: k_h·k_w−1 adds and 1 divide per output."""
+    """Average pooling, ``torch.nn.AvgPool2d``. FLOPs: k_h·k_w−1 adds and 1 divide per output
+    element (the nominal window, as for max pooling), k_h·k_w in all."""
     examples = [
         ({"kernel_size": 2}, [(3, 8, 8)]),
         ({"kernel_size": 3, "stride": 2, "padding": 1, "ceil_mode": True}, [(2, 10, 13)]),
     ]
     Args = AvgPoolArgs
+    flops_convention = "per_element"
 
     def shape(self, a, ins):
         return _pool_shape(a, ins)
 
-    def flops(self, a, ins, out):
+    def ops_per_element(self, a, ins):
         kh, kw = a.kernel_size
-        return _window_flops(out, a.kernel_size, r"k_h k_w", kh * kw)
+        return kh * kw
+
+    def flops(self, a, ins, out):
+        return _window_flops(out, r"k_h k_w", self.ops_per_element(a, ins))
 
     def rf(self, a, in_rfs):
         rf = in_rfs[0]
@@ -193,6 +209,7 @@ class AdaptiveAvgPool(_Adaptive):
         ({"output_size": [2, 4]}, [(3, 6, 9)]),
     ]
     divide = True
+    flops_convention = "window_mean"
 
     def build(self, a, ins):
         import torch.nn as nn
@@ -210,6 +227,7 @@ class AdaptiveMaxPool(_Adaptive):
     Receptive field: none (bins vary with the input size), said explicitly.
     """
     examples = [({"output_size": [3, 2]}, [(2, 7, 5)])]
+    flops_convention = "window_max"
 
     def build(self, a, ins):
         import torch.nn as nn

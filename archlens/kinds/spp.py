@@ -71,6 +71,7 @@ class SpatialPyramidPooling(Kind):
         ({"levels": [6, 2]}, [(3, 4, 9)]),        # a < n: adaptive bins, overlapping
     ]
     Args = SPPArgs
+    flops_convention = "window_max"
 
     def shape(self, a, ins):
         c, _, _ = require_spatial(ins[0], "spp")
