@@ -7,7 +7,8 @@ from hypothesis import strategies as st
 
 from latex_arith import evaluate
 
-from archlens.geometry import RF, conv_length, conv_length_calc, rf_step, rf_step_calc
+from archlens.geometry import (RF, conv_length, conv_length_calc, deconv_length, deconv_length_calc,
+                               rf_step, rf_step_calc)
 
 
 @settings(max_examples=200, deadline=None)
@@ -51,6 +52,14 @@ def test_conv_length_working_evaluates_to_its_value(n, k, s, p, d, ceil):
         return
     calc = conv_length_calc("H", n, k, s, p, d, ceil)
     assert evaluate(calc.working) == calc.value == conv_length(n, k, s, p, d, ceil)
+
+
+@settings(max_examples=200, deadline=None)
+@given(n=st.integers(1, 40), k=st.integers(1, 7), s=st.integers(1, 4), p=st.integers(0, 3),
+       d=st.integers(1, 3), op=st.integers(0, 3))
+def test_deconv_length_working_evaluates_to_its_value(n, k, s, p, d, op):
+    calc = deconv_length_calc("W", n, k, s, p, d, op)
+    assert evaluate(calc.working) == calc.value == deconv_length(n, k, s, p, d, op)
 
 
 @given(r=st.fractions(1, 50, max_denominator=64), k=st.integers(1, 7), d=st.integers(1, 3),
