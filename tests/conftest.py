@@ -1,5 +1,23 @@
 import pytest
 
+from archlens_testing import GOLDEN, check_golden
+
+
+def pytest_addoption(parser):
+    # Golden files (tests/golden/) hold rendered output (profile tables, worksheets, DOT) exactly;
+    # a mismatch fails with a unified diff. After an intended change to what is rendered,
+    # regenerate them and review the diff before committing:
+    #     pytest tests/test_golden.py --update-golden && git diff tests/golden/
+    parser.addoption("--update-golden", action="store_true",
+                     help="rewrite tests/golden/* from the current output instead of comparing")
+
+
+@pytest.fixture
+def golden(request):
+    """golden(name, text): text must equal tests/golden/<name> exactly (see pytest_addoption)."""
+    update = request.config.getoption("--update-golden")
+    return lambda name, text: check_golden(GOLDEN / name, text, update, request.node.nodeid)
+
 
 @pytest.fixture
 def cli(capsys):
