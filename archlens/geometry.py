@@ -158,6 +158,15 @@ def conv_length_calc(axis: str, n: int, k: int, s: int, p: int, d: int = 1,
     return Calc(value, formula, working)
 
 
+def deconv_length_calc(axis: str, n: int, k: int, s: int, p: int, d: int = 1, op: int = 0) -> Calc:
+    """``deconv_length`` as a ``Calc``; the dilation and output-padding terms only where used."""
+    taps, taps_n = ("k", f"{k}") if d == 1 else (r"d(k-1) + 1", f"{d}({k}-1) + 1")
+    extra, extra_n = (r" + p_{out}", f" + {op}") if op else ("", "")
+    formula = rf"({axis}_{{in}} - 1) \cdot s - 2p + {taps}{extra}"
+    working = rf"({tex_number(n)} - 1) \cdot {s} - 2 \cdot {p} + {taps_n}{extra_n}"
+    return Calc(deconv_length(n, k, s, p, d, op), formula, working)
+
+
 def rf_step_calc(r, k: int, d: int, j) -> Calc:
     """One axis of ``rf_step``'s size rule, r' = r + (k-1)·d·j, as a ``Calc``."""
     dil = "" if d == 1 else r" \cdot d"

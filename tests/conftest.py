@@ -10,6 +10,8 @@ import os
 
 import pytest
 
+from archlens_testing import GOLDEN, check_golden
+
 if os.environ.get("PYTEST_XDIST_WORKER"):
     os.environ["OMP_NUM_THREADS"] = "1"          # subprocesses the tests start inherit it
     import torch
@@ -23,6 +25,22 @@ def pytest_collection_modifyitems(config, items):
         if not item.get_closest_marker("spread"):
             item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
     items.sort(key=lambda item: not item.get_closest_marker("spread"))   # stable otherwise
+
+
+def pytest_addoption(parser):
+    # Golden files (tests/golden/) hold rendered output (profile tables, worksheets, DOT) exactly;
+    # a mismatch fails with a unified diff. After an intended change to what is rendered,
+    # regenerate them and review the diff before committing:
+    #     pytest tests/test_golden.py --update-golden && git diff tests/golden/
+    parser.addoption("--update-golden", action="store_true",
+                     help="rewrite tests/golden/* from the current output instead of comparing")
+
+
+@pytest.fixture
+def golden(request):
+    """golden(name, text): text must equal tests/golden/<name> exactly (see pytest_addoption)."""
+    update = request.config.getoption("--update-golden")
+    return lambda name, text: check_golden(GOLDEN / name, text, update, request.node.nodeid)
 
 
 @pytest.fixture

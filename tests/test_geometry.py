@@ -5,7 +5,10 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from archlens.geometry import RF, conv_length, rf_step
+from latex_arith import evaluate
+
+from archlens.geometry import (RF, conv_length, conv_length_calc, deconv_length, deconv_length_calc,
+                               rf_step, rf_step_calc)
 
 
 @settings(max_examples=200, deadline=None)
@@ -38,3 +41,29 @@ def test_rf_step_hand_calculation():
     assert rf.size == (5, 5)
     rf = rf_step(rf, (2, 2), (2, 2), (0, 0))
     assert rf.size == (6, 6) and rf.jump == (2, 2) and rf.start == (Fraction(1, 2),) * 2
+
+
+@settings(max_examples=200, deadline=None)
+@given(n=st.integers(1, 40), k=st.integers(1, 7), s=st.integers(1, 4), p=st.integers(0, 3),
+       d=st.integers(1, 3), ceil=st.booleans())
+def test_conv_length_working_evaluates_to_its_value(n, k, s, p, d, ceil):
+    """Including ceil mode's correction where the last window would start in the padding."""
+    if n + 2 * p < d * (k - 1) + 1:
+        return
+    calc = conv_length_calc("H", n, k, s, p, d, ceil)
+    assert evaluate(calc.working) == calc.value == conv_length(n, k, s, p, d, ceil)
+
+
+@settings(max_examples=200, deadline=None)
+@given(n=st.integers(1, 40), k=st.integers(1, 7), s=st.integers(1, 4), p=st.integers(0, 3),
+       d=st.integers(1, 3), op=st.integers(0, 3))
+def test_deconv_length_working_evaluates_to_its_value(n, k, s, p, d, op):
+    calc = deconv_length_calc("W", n, k, s, p, d, op)
+    assert evaluate(calc.working) == calc.value == deconv_length(n, k, s, p, d, op)
+
+
+@given(r=st.fractions(1, 50, max_denominator=64), k=st.integers(1, 7), d=st.integers(1, 3),
+       j=st.fractions(Fraction(1, 32), 32, max_denominator=64))
+def test_rf_step_working_evaluates_to_its_value(r, k, d, j):
+    calc = rf_step_calc(r, k, d, j)
+    assert evaluate(calc.working) == calc.value

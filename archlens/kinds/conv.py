@@ -50,7 +50,7 @@ class Conv(Kind):
 
     params: weight k_h·k_w·(C_in/g)·C_out, bias C_out.
     MACs: one per weight per output position, H_out·W_out·C_out·(C_in/g)·k_h·k_w.
-    FLOPs: 2·MACs + H_out·W_out·C_out bias adds.
+    FLOPs: 2·MACs + H_out·W_out·C_out bias adds (none without a bias).
     """
     examples = [  # (arguments, input shapes): the registry-wide tests run each
         ({"out_channels": 8, "kernel_size": 3, "padding": 1}, [(3, 12, 12)]),
@@ -60,6 +60,7 @@ class Conv(Kind):
         ({"out_channels": 4, "kernel_size": 1, "init": "zeros"}, [(5, 9, 8)]),
     ]
     Args = ConvArgs
+    flops_convention = "macs"
     width_arg = "out_channels"
 
     def shape(self, a, ins):

@@ -10,7 +10,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 from ..errors import LayerProblem
-from ..geometry import RF, require_spatial
+from ..geometry import RF, Calc, require_spatial
 from .merge import MisalignedInputs
 from .registry import Kind, register
 
@@ -47,6 +47,7 @@ class Crop(Kind):
     """
     examples = [({}, [(3, 6, 7), (2, 6, 7)])]
     arity = 2
+    flops_convention = "none"
 
     def shape(self, a, ins):
         c, h, w = require_spatial(ins[0], "crop")
@@ -55,6 +56,11 @@ class Crop(Kind):
             raise LayerProblem(f"the reference {rh}x{rw} is larger than the input to crop {h}x{w}; "
                                f"a crop can only shrink (inputs: [to_crop, reference])")
         return (c, rh, rw)
+
+    def shape_calc(self, a, ins, out):
+        """Channels of the cropped input, height and width of the reference."""
+        return [Calc(out[0], r"C_{in}", str(out[0])), Calc(out[1], r"H_{ref}", str(out[1])),
+                Calc(out[2], r"W_{ref}", str(out[2]))]
 
     def rf(self, a, in_rfs):
         rf_in, rf_ref = in_rfs

@@ -11,7 +11,8 @@ from fractions import Fraction
 from typing import Annotated
 
 from ..errors import LayerProblem
-from ..geometry import RF, Calc, Params, deconv_length, fmt_shape, product, require_spatial
+from ..geometry import (RF, Calc, Params, deconv_length, deconv_length_calc, fmt_shape, product,
+                        require_spatial, tex_number)
 from .args import Bool, NonNegPair, OptPosInt, PosInt, PosPair, choice
 from .conv import check_channels
 from .registry import Kind, register
@@ -60,6 +61,12 @@ def _phase_spans(k: int, s: int, d: int) -> list[int | None]:
     return spans
 
 
+def _rf_size_calc(r, k: int, d: int, j, s: int) -> Calc:
+    dil, dil_n = ("", "") if d == 1 else (r" \cdot d", rf" \cdot {d}")
+    return Calc(r + Fraction((k - 1) * d, s) * j, rf"r + (k - 1){dil} \cdot \frac{{j}}{{s}}",
+                rf"{tex_number(r)} + ({k} - 1){dil_n} \cdot \frac{{{tex_number(j)}}}{{{s}}}")
+
+
 @register("conv_transpose")
 class ConvTranspose(Kind):
     """Transposed 2-D convolution, ``torch.nn.ConvTranspose2d``.
@@ -67,7 +74,7 @@ class ConvTranspose(Kind):
     shape: (n−1)s − 2p + d(k−1) + output_padding + 1 per axis.
     params: weight k_h·k_w·C_in·(C_out/g), bias C_out.
     MACs: every weight is used once per *input* position: H_in·W_in·C_in·(C_out/g)·k_h·k_w.
-    FLOPs: 2·MACs + H_out·W_out·C_out bias adds.
+    FLOPs: 2·MACs + H_out·W_out·C_out bias adds (none without a bias).
     RF: jump j/s (deconvolution divides the jump); start as Caffe's coord_map
     (centre of output 0 at input index (p − d(k−1)/2)/s); size r + d(k−1)·j/s, the smallest
     field centred there that encloses every output unit's true field. A unit's true field
@@ -81,6 +88,7 @@ class ConvTranspose(Kind):
           "bias": True}, [(4, 7, 6)]),
     ]
     Args = ConvTransposeArgs
+    flops_convention = "macs"
     width_arg = "out_channels"
 
     def shape(self, a, ins):
@@ -117,6 +125,20 @@ class ConvTranspose(Kind):
         return RF(tuple(r + Fraction((k - 1) * d, s) * j for r, j, _, k, s, _, d in geo),
                   tuple(Fraction(j) / s for _, j, _, _, s, _, _ in geo),
                   tuple(st + (p - Fraction((k - 1) * d, 2)) * j / s for _, j, st, k, s, p, d in geo))
+
+    def shape_calc(self, a, ins, out):
+        c_out = Calc(a.out_channels, r"C_{out}", str(a.out_channels))
+        return [c_out] + [deconv_length_calc(ax, n, k, s, p, d, op) for ax, n, k, s, p, d, op in
+                          zip("HW", ins[0][1:], a.kernel_size, a.stride, a.padding, a.dilation,
+                              a.output_padding)]
+
+    def rf_calc(self, a, in_rfs, out_rf):
+        """Size per axis, r + (k−1)·d·j/s: the input field's step j divided by the stride."""
+        if out_rf is None:
+            return []
+        rf = in_rfs[0]
+        return [_rf_size_calc(r, k, d, j, s) for r, k, d, j, s in
+                zip(rf.size, a.kernel_size, a.dilation, rf.jump, a.stride)]
 
     def rf_encloses(self, a, in_rfs):
         """Exact per unit only at stride 1; strided, a unit's field depends on its phase."""

@@ -17,6 +17,7 @@ class Flatten(Kind):
     layers that follow mix all positions), said explicitly.
     """
     examples = [({}, [(3, 4, 5)])]
+    flops_convention = "none"
 
     def shape(self, a, ins):
         return (numel(ins[0]),)
@@ -44,10 +45,11 @@ class LinearArgs:
 class Linear(Kind):
     """Fully connected layer, ``torch.nn.Linear``: a matrix from n to m dimensions.
 
-    params: weight n·m, bias m.  MACs: n·m.  FLOPs: 2·n·m + m bias adds.
+    params: weight n·m, bias m.  MACs: n·m.  FLOPs: 2·n·m + m bias adds (none without a bias).
     """
     examples = [({"out_features": 7}, [(12,)]), ({"out_features": 3, "bias": False}, [(5,)])]
     Args = LinearArgs
+    flops_convention = "macs"
     width_arg = "out_features"
 
     def shape(self, a, ins):

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ..errors import LayerProblem
-from ..geometry import Calc, fmt_shape, numel
+from ..geometry import Calc, fmt_shape, numel, tex_number
 from .registry import Kind, register
 
 
@@ -48,7 +48,7 @@ class _Merge(Kind):
         """The merged field encloses every input's: max over inputs, per axis."""
         if out_rf is None:
             return []
-        return [Calc(r, r"\max_i r_i", r"\max(" + ", ".join(str(rf.size[ax]) for rf in in_rfs) + ")")
+        return [Calc(r, r"\max_i r_i", r"\max(" + ", ".join(tex_number(rf.size[ax]) for rf in in_rfs) + ")")
                 for ax, r in enumerate(out_rf.size)]
 
     def _same_spatial(self, ins):
@@ -60,6 +60,7 @@ class _Merge(Kind):
 class Add(_Merge):
     """Elementwise sum of inputs of one shape. FLOPs: (inputs − 1) adds per element."""
     examples = [({}, [(3, 5, 5), (3, 5, 5)]), ({}, [(4, 2, 2), (4, 2, 2), (4, 2, 2)])]
+    flops_convention = "per_element"
 
     def shape(self, a, ins):
         if any(s[0] != ins[0][0] for s in ins):
@@ -68,9 +69,13 @@ class Add(_Merge):
         self._same_spatial(ins)
         return ins[0]
 
+    def ops_per_element(self, a, ins):
+        return len(ins) - 1
+
     def flops(self, a, ins, out):
         n = numel(out)
-        return Calc(n * (len(ins) - 1), r"(\text{inputs} - 1) \cdot \text{elements}", f"{n * (len(ins) - 1):,}")
+        return Calc(n * self.ops_per_element(a, ins), r"(\text{inputs} - 1) \cdot \text{elements}",
+                    rf"({len(ins)} - 1) \cdot {tex_number(n)}")
 
     def build(self, a, ins):
         from ..nn import Add as AddModule
@@ -81,6 +86,7 @@ class Add(_Merge):
 class Concat(_Merge):
     """Channel concatenation (``torch.cat`` on dim 1). No FLOPs (a copy)."""
     examples = [({}, [(3, 5, 5), (2, 5, 5)])]
+    flops_convention = "none"
 
     def shape(self, a, ins):
         self._same_spatial(ins)

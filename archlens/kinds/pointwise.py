@@ -1,25 +1,34 @@
 """Pointwise and per-position kinds: relu, dropout, local response norm, batch norm, softmax.
 
-None of them changes the shape or the receptive field.
+None of them changes the shape or the receptive field. FLOPs: a fixed number of operations per
+output element (``ops_per_element``, stated in each docstring); dropout has none.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..geometry import Calc, Params, numel
+from ..geometry import ZERO, Calc, Params, numel, tex_number
 from .args import Bool, Float, Int, PosFloat, PosInt, Prob
 from .registry import Kind, register
 
 
 
-def _per_element(out, ops: int, what: str) -> Calc:
+def per_element(out, ops: int, ops_formula: str) -> Calc:
+    """``ops`` operations for each output element: ops · elements."""
     n = numel(out)
-    return Calc(n * ops, rf"{ops} \cdot \text{{{what}}}", f"{ops} \\cdot {n:,}".replace(",", "{,}"))
+    return Calc(n * ops, rf"{ops_formula} \cdot \text{{elements}}", rf"{ops} \cdot {tex_number(n)}")
 
 
 class _SameShape(Kind):
+    flops_convention = "per_element"
+    ops_formula = ""  # the per-element count in symbols where it depends on the arguments
+
     def shape(self, a, ins):
         return ins[0]
+
+    def flops(self, a, ins, out):
+        ops = self.ops_per_element(a, ins)
+        return per_element(out, ops, self.ops_formula or str(ops))
 
 
 def _identity():
@@ -32,8 +41,8 @@ class ReLU(_SameShape):
     """``torch.nn.ReLU`` (in place in Caffe; here out of place). FLOPs: 1 comparison per element."""
     examples = [({}, [(3, 5, 5)]), ({}, [(6,)])]
 
-    def flops(self, a, ins, out):
-        return _per_element(out, 1, "elements")
+    def ops_per_element(self, a, ins):
+        return 1
 
     def build(self, a, ins):
         import torch.nn as nn
@@ -50,9 +59,10 @@ class Dropout(_SameShape):
     """``torch.nn.Dropout``. FLOPs: 0 (identity at inference, where we count)."""
     examples = [({"p": 0.3}, [(3, 5, 5)])]
     Args = DropoutArgs
+    flops_convention = "none"
 
     def flops(self, a, ins, out):
-        return Calc(0, "0", "0")
+        return ZERO
 
     def build(self, a, ins):
         import torch.nn as nn
@@ -76,9 +86,10 @@ class LocalResponseNorm(_SameShape):
     """
     examples = [({"size": 5, "alpha": 0.0005, "k": 2.0}, [(8, 6, 6)])]
     Args = LRNArgs
+    ops_formula = "(2n + 3)"
 
-    def flops(self, a, ins, out):
-        return _per_element(out, 2 * a.size + 3, "elements")
+    def ops_per_element(self, a, ins):
+        return 2 * a.size + 3
 
     def footprint(self, a, ins, out):
         return _identity()  # per-position: the spatial field is its input's
@@ -111,8 +122,8 @@ class BatchNorm(_SameShape):
             return Params()
         return Params(Calc(c, "C", str(c)), Calc(c, "C", str(c)))
 
-    def flops(self, a, ins, out):
-        return _per_element(out, 2, "elements")
+    def ops_per_element(self, a, ins):
+        return 2
 
     def footprint(self, a, ins, out):
         return _identity()  # per-position: the spatial field is its input's
@@ -141,8 +152,8 @@ class Softmax(_SameShape):
     examples = [({}, [(10,)]), ({"dim": 1}, [(4, 3, 3)])]
     Args = SoftmaxArgs
 
-    def flops(self, a, ins, out):
-        return _per_element(out, 3, "elements")
+    def ops_per_element(self, a, ins):
+        return 3
 
     def footprint(self, a, ins, out):
         return _identity()  # outputs sum to 1, so the sum's gradient vanishes; field unchanged

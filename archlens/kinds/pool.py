@@ -1,11 +1,17 @@
-"""Pooling: max and average (ceil mode), adaptive max and average."""
+"""Pooling: max and average (ceil mode), adaptive max and average.
+
+FLOPs. Max and average pooling count the nominal window, k_h·k_w elements per output, also
+where a border window covers padding or (ceil mode) runs past the input: k_h·k_w − 1
+comparisons (max), k_h·k_w − 1 adds and a divide (average), per output element. Adaptive
+pooling counts each bin's real area r: r − 1 comparisons (max), r − 1 adds and a divide (avg).
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from ..errors import LayerProblem
-from ..geometry import (ZERO, Calc, conv_length, product, require_spatial, rf_step, window_rf_calcs,
-                        window_shape_calcs)
+from ..geometry import (ZERO, Calc, conv_length, product, require_spatial, rf_step, tex_number,
+                        window_rf_calcs, window_shape_calcs)
 from .args import Bool, NonNegPair, OptPosPair, PosPair
 from .conv import check_window
 from .registry import Kind, register
@@ -49,27 +55,32 @@ def _pool_shape_calc(a, ins, dilation=(1, 1)):
                               a.padding, dilation, a.ceil_mode)
 
 
-def _window_flops(out, k, ops_per_window: str, per_window: int) -> Calc:
+def _window_flops(out, ops_formula: str, per_window: int) -> Calc:
     c, h, w = out
-    return product([r"C", r"H_{out}", r"W_{out}", ops_per_window], [c, h, w, per_window])
+    return product([r"C", r"H_{out}", r"W_{out}", ops_formula], [c, h, w, per_window])
 
 
 @register("maxpool")
 class MaxPool(Kind):
-    """Max pooling, ``torch.nn.MaxPool2d``. No MACs; FLOPs: k_h·k_w−1 comparisons per output."""
+    """Max pooling, ``torch.nn.MaxPool2d``. No MACs; FLOPs: k_h·k_w−1 comparisons per output
+    element (the nominal window: padding and ceil-mode overhang count as elements)."""
     examples = [
         ({"kernel_size": 2, "stride": 2}, [(3, 9, 8)]),
         ({"kernel_size": 3, "stride": 2, "ceil_mode": True}, [(2, 14, 13)]),
         ({"kernel_size": [3, 2], "stride": [2, 1], "padding": [1, 1], "dilation": [1, 2]}, [(2, 11, 10)]),
     ]
     Args = MaxPoolArgs
+    flops_convention = "per_element"
 
     def shape(self, a, ins):
         return _pool_shape(a, ins, a.dilation)
 
-    def flops(self, a, ins, out):
+    def ops_per_element(self, a, ins):
         kh, kw = a.kernel_size
-        return _window_flops(out, a.kernel_size, r"(k_h k_w - 1)", kh * kw - 1)
+        return kh * kw - 1
+
+    def flops(self, a, ins, out):
+        return _window_flops(out, r"(k_h k_w - 1)", self.ops_per_element(a, ins))
 
     def rf(self, a, in_rfs):
         rf = in_rfs[0]
@@ -92,19 +103,24 @@ class MaxPool(Kind):
 
 @register("avgpool")
 class AvgPool(Kind):
-    """Average pooling, ``torch.nn.AvgPool2d``. FLOPs: k_h·k_w−1 adds and 1 divide per output."""
+    """Average pooling, ``torch.nn.AvgPool2d``. FLOPs: k_h·k_w−1 adds and 1 divide per output
+    element (the nominal window, as for max pooling), k_h·k_w in all."""
     examples = [
         ({"kernel_size": 2}, [(3, 8, 8)]),
         ({"kernel_size": 3, "stride": 2, "padding": 1, "ceil_mode": True}, [(2, 10, 13)]),
     ]
     Args = AvgPoolArgs
+    flops_convention = "per_element"
 
     def shape(self, a, ins):
         return _pool_shape(a, ins)
 
-    def flops(self, a, ins, out):
+    def ops_per_element(self, a, ins):
         kh, kw = a.kernel_size
-        return _window_flops(out, a.kernel_size, r"k_h k_w", kh * kw)
+        return kh * kw
+
+    def flops(self, a, ins, out):
+        return _window_flops(out, r"k_h k_w", self.ops_per_element(a, ins))
 
     def rf(self, a, in_rfs):
         rf = in_rfs[0]
@@ -135,25 +151,39 @@ def adaptive_windows(n: int, m: int) -> list[tuple[int, int]]:
     return [((i * n) // m, -(-((i + 1) * n) // m)) for i in range(m)]
 
 
-def _window_sum(n: int, m: int) -> int:
-    return sum(e - s for s, e in adaptive_windows(n, m))
+def bin_reads(c: int, hw: tuple, levels, bins_of, divide: bool) -> Calc:
+    """FLOPs of max (or, ``divide``, mean) bins: Σ over bins of (area − 1), + 1 per bin if mean.
+
+    Bins form a grid per level, so Σ area = (Σ row spans)·(Σ column spans) = R_h·R_w; ``bins_of``
+    gives the [start, end) spans of one axis of length a for a level of n bins.
+    """
+    terms, values = [], []
+    for n_h, n_w in levels:
+        r_h, r_w = (sum(e - s for s, e in bins_of(a, n)) for a, n in zip(hw, (n_h, n_w)))
+        if divide:
+            terms.append(rf"{tex_number(r_h)} \cdot {tex_number(r_w)}")
+            values.append(r_h * r_w)
+        else:
+            terms.append(rf"{tex_number(r_h)} \cdot {tex_number(r_w)} - {n_h} \cdot {n_w}")
+            values.append(r_h * r_w - n_h * n_w)
+    symbol = r"R_h R_w" if divide else r"(R_h R_w - H_{out} W_{out})"
+    formula = rf"C \sum_{{\text{{levels}}}} {symbol}" if len(levels) > 1 else rf"C \cdot {symbol}"
+    return Calc(c * sum(values), formula, rf"{c} \cdot \left( {' + '.join(terms)} \right)")
 
 
 class _Adaptive(Kind):
     Args = AdaptiveArgs
-    extra_per_window = 0  # avg adds a divide per output, max does not
+    divide = False  # avg adds a divide per output, max does not
 
     def shape(self, a, ins):
         c, _, _ = require_spatial(ins[0], "adaptive pooling")
         return (c, *a.output_size)
 
     def flops(self, a, ins, out):
-        """Sum over bins of (bin area - 1) comparisons/adds, plus one divide per output for avg."""
+        """Sum over bins of (bin area − 1) comparisons/adds, plus one divide per output for avg;
+        R_h, R_w: the bins' row and column spans summed (bins overlap where H is not a multiple)."""
         c, h, w = ins[0]
-        (oh, ow) = a.output_size
-        area = _window_sum(h, oh) * _window_sum(w, ow)
-        value = c * (area - oh * ow + self.extra_per_window * oh * ow)
-        return Calc(value, r"C \sum_{\text{bins}} (\text{bin area} - 1)", f"{value:,}")
+        return bin_reads(c, (h, w), [a.output_size], adaptive_windows, self.divide)
 
     def rf(self, a, in_rfs):
         """None: bin widths depend on the input size, so units have no common field."""
@@ -178,7 +208,8 @@ class AdaptiveAvgPool(_Adaptive):
         ({"output_size": 3}, [(2, 7, 8)]),
         ({"output_size": [2, 4]}, [(3, 6, 9)]),
     ]
-    extra_per_window = 1
+    divide = True
+    flops_convention = "window_mean"
 
     def build(self, a, ins):
         import torch.nn as nn
@@ -196,6 +227,7 @@ class AdaptiveMaxPool(_Adaptive):
     Receptive field: none (bins vary with the input size), said explicitly.
     """
     examples = [({"output_size": [3, 2]}, [(2, 7, 5)])]
+    flops_convention = "window_max"
 
     def build(self, a, ins):
         import torch.nn as nn

@@ -3,6 +3,7 @@
 Each kind is a class registered once with ``@register("name")``. It declares a typed
 argument record (``Args``) and supplies small pure rules — ``shape``, ``params``, ``macs``,
 ``flops``, ``rf`` — plus ``build``, the only rule that touches torch (imported inside it).
+Its ``flops_convention`` trait names how it counts FLOPs (``FLOPS_CONVENTIONS``).
 It also states how torchinfo and fvcore count it, so the cross-check can explain every
 difference by name. Duplicate registration and unknown kinds are errors.
 """
@@ -13,6 +14,20 @@ from ..geometry import RF, ZERO, Calc, Params, Shape, numel, tex_number
 from .args import NoArgs, suggest
 
 KINDS: dict[str, "Kind"] = {}
+
+# How a kind counts FLOPs: each kind names one (its ``flops_convention`` trait), and the
+# registry-wide tests hold its ``flops`` rule against an oracle of that name computed from what
+# torch runs (tests/test_kinds.py). Per sample, batch axis excluded.
+FLOPS_CONVENTIONS = {
+    "macs": "2 per MAC plus one add per output element where the layer has a bias "
+            "(torch's FlopCounterMode counts the 2 per MAC, and no bias adds)",
+    "per_element": "ops_per_element(args, inputs) operations per output element",
+    "window_max": "one comparison per input element each output's window reads, after the "
+                  "first: (r - 1) for a window of r elements",
+    "window_mean": "(r - 1) adds and one divide, r in all, per output whose window reads r "
+                   "input elements",
+    "none": "no FLOPs: a view, a copy, or the identity at inference",
+}
 
 
 class Kind:
@@ -25,6 +40,8 @@ class Kind:
     # (arguments, input shapes) the registry-wide tests build and check against torch;
     # every kind must give at least one, so a new kind is tested without editing tests/.
     examples: list = []
+    # one of FLOPS_CONVENTIONS; every kind states its own (None fails the registry-wide tests)
+    flops_convention: str | None = None
 
     def shape(self, a, ins: list[Shape]) -> Shape:
         raise NotImplementedError
@@ -40,6 +57,11 @@ class Kind:
     def flops(self, a, ins: list[Shape], out: Shape) -> Calc:
         """Floating-point operations; default 2 per MAC plus one add per bias element used."""
         return _two_macs_plus_bias(self.macs(a, ins, out), self.params(a, ins), out)
+
+    def ops_per_element(self, a, ins: list[Shape]) -> int:
+        """Operations per output element, for kinds whose ``flops_convention`` is per_element."""
+        raise NotImplementedError(f"{self.name}: flops_convention {self.flops_convention!r} "
+                                  f"has no per-element count")
 
     def rf(self, a, in_rfs: list[RF | None]) -> RF | None:
         """Receptive field of the output; default: unchanged (pointwise kinds)."""
@@ -94,11 +116,11 @@ class Kind:
 def _two_macs_plus_bias(macs: Calc, params: Params, out: Shape) -> Calc:
     if macs.value == 0:
         return ZERO
-    mult = Calc(2 * macs.value, r"2 \cdot \mathrm{MACs}", f"2 \\cdot {macs.value:,}".replace(",", "{,}"))
+    mult = Calc(2 * macs.value, r"2 \cdot \mathrm{MACs}", rf"2 \cdot {tex_number(macs.value)}")
     if params.bias.value == 0:
         return mult
     adds = numel(out)
-    return mult + Calc(adds, r"\mathrm{bias\ adds}", f"{adds:,}".replace(",", "{,}"))
+    return mult + Calc(adds, r"\mathrm{bias\ adds}", tex_number(adds))
 
 
 def _axis_names(shape: Shape) -> list[str]:

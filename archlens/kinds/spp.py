@@ -18,8 +18,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated
 
-from ..geometry import Calc, require_spatial
-from .pool import adaptive_windows
+from ..geometry import require_spatial
+from .pool import adaptive_windows, bin_reads
 from .registry import Kind, register
 
 PAPER_LEVELS = (6, 3, 2, 1)  # TPAMI Sec. 4.2 (detection): a 4-level pyramid, 50 bins
@@ -57,15 +57,6 @@ def spp_length(channels: int, levels) -> int:
     return channels * sum(n * n for n in levels)
 
 
-def comparisons(c: int, h: int, w: int, levels) -> int:
-    """Max comparisons: (bin area - 1) per bin and channel, summed over every level."""
-    total = 0
-    for n in levels:
-        rows, cols = bins(h, n)[0], bins(w, n)[0]
-        total += sum((e - s) * (f - t) - 1 for s, e in rows for t, f in cols)
-    return c * total
-
-
 @register("spp")
 class SpatialPyramidPooling(Kind):
     """Spatial pyramid pooling (max), any (C, H, W) -> (C·Σn²,): fixed length for any input size.
@@ -80,6 +71,7 @@ class SpatialPyramidPooling(Kind):
         ({"levels": [6, 2]}, [(3, 4, 9)]),        # a < n: adaptive bins, overlapping
     ]
     Args = SPPArgs
+    flops_convention = "window_max"
 
     def shape(self, a, ins):
         c, _, _ = require_spatial(ins[0], "spp")
@@ -87,9 +79,8 @@ class SpatialPyramidPooling(Kind):
 
     def flops(self, a, ins, out):
         c, h, w = ins[0]
-        value = comparisons(c, h, w, a.levels)
-        return Calc(value, r"C \sum_{\text{levels}} \sum_{\text{bins}} (\text{bin area} - 1)",
-                    f"{value:,}".replace(",", "{,}"))
+        return bin_reads(c, (h, w), [(n, n) for n in a.levels], lambda n_in, n: bins(n_in, n)[0],
+                         divide=False)
 
     def rf(self, a, in_rfs):
         """None: bins depend on the input size, so units share no common field."""

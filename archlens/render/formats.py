@@ -84,8 +84,9 @@ def to_table(p: ModelProfile) -> str:
     left = {0, 1, 2, len(COLUMNS)}
 
     def line(r):
-        return "  ".join(c.ljust(w) if i in left else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths)))
-    rule = "-" * len(line(rows[0]))
+        cells = (c.ljust(w) if i in left else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths)))
+        return "  ".join(cells).rstrip()  # the total row's empty RF cells leave no trailing blanks
+    rule = "-" * (sum(widths) + 2 * (len(widths) - 1))
     body = [line(rows[0]), rule] + [line(r) for r in rows[1:-1]] + [rule, line(rows[-1])]
     return "\n".join([_header(p), *body, _footer(p)])
 
