@@ -86,7 +86,7 @@ def load_spec(ref: "str | Path | Spec | dict") -> Spec:
     if isinstance(ref, dict):
         return spec_from_dict(ref)
     path = resolve_path(ref)
-    doc = yamlio.read_mapping(path)
+    doc = yamlio.read_mapping(path, display_path(path))
     try:
         return _build_spec(doc, path)
     except SpecError as exc:
@@ -168,7 +168,7 @@ def _backbone_layers(backbone, path: Path) -> list[dict]:
     _check_keys(backbone, ("spec", "until", "override"), "unknown backbone key")
     other = resolve_path(backbone["spec"]) if not str(backbone["spec"]).endswith(".yaml") \
         else (path.parent / backbone["spec"])
-    doc = yamlio.read_mapping(other)
+    doc = yamlio.read_mapping(other, display_path(other))
     layers = _backbone_layers(doc.get("backbone"), other) + _own_layers(doc, other)
     layers = _until(layers, backbone.get("until"), other)
     from .shorthand import apply_overrides
