@@ -10,6 +10,7 @@ import dataclasses
 import math
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -54,10 +55,12 @@ class Spec:
     path: str = ""                   # file it was loaded from, for messages
 
     def layer(self, name: str) -> LayerSpec:
-        for layer in self.layers:
-            if layer.name == name:
-                return layer
-        raise KeyError(name)
+        return self._by_name[name]
+
+    @cached_property
+    def _by_name(self) -> dict[str, LayerSpec]:
+        """Callers look up every layer by name; a scan each time would be quadratic."""
+        return {layer.name: layer for layer in self.layers}
 
 
 def bundled_specs() -> list[str]:
