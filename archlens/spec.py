@@ -15,9 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from . import yamlio
-from .errors import LayerProblem, SpecError
+from .errors import LayerProblem, SpecError, TrainError
 from .kinds import get_kind
 from .kinds.args import parse_args, suggest
+from .recipes import check_train_section
 from .shorthand import expand_item
 
 SPECS_DIR = Path(__file__).resolve().parent.parent / "specs"
@@ -130,12 +131,22 @@ def _build_spec(doc: dict, path: Path) -> Spec:
                 layers=tuple(layers), title=str(doc.get("title", "")),
                 source=str(doc.get("source", "")), description=str(doc.get("description", "")),
                 task=str(doc.get("task", "classification")), num_classes=num_classes,
-                expected=doc.get("expected") or {}, train=doc.get("train") or {},
+                expected=doc.get("expected") or {},
+                train=_checked_train(doc.get("train")),
                 extra=known, path=display_path(path))
     if "detection" in known:  # the section's owner validates it at the boundary
         from .detection.config import detection_config
         detection_config(spec)
     return spec
+
+
+def _checked_train(section) -> dict:
+    """The ``train:`` recipes, each checked against the harness's records now, not at training."""
+    try:
+        check_train_section(section)
+    except TrainError as exc:  # at load time it is a spec problem, located like the others
+        raise SpecError(str(exc)) from None
+    return section or {}
 
 
 def _check_keys(doc: dict, allowed, what: str, layer=None, kind=None) -> None:

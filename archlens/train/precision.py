@@ -17,8 +17,6 @@ import contextlib
 
 import torch
 
-PRECISIONS = ("auto", "fp32", "bf16")
-
 
 def resolve(name: str, device: str) -> str:
     """``fp32`` or ``bf16``: what ``name`` means on ``device``."""
