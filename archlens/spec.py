@@ -16,6 +16,7 @@ from typing import Any
 
 from . import yamlio
 from .errors import LayerProblem, SpecError, TrainError
+from .expected import check_expected
 from .kinds import get_kind
 from .kinds.args import parse_args, suggest
 from .recipes import check_train_section
@@ -131,7 +132,7 @@ def _build_spec(doc: dict, path: Path) -> Spec:
                 layers=tuple(layers), title=str(doc.get("title", "")),
                 source=str(doc.get("source", "")), description=str(doc.get("description", "")),
                 task=str(doc.get("task", "classification")), num_classes=num_classes,
-                expected=doc.get("expected") or {},
+                expected=check_expected(doc.get("expected"), [l.name for l in layers]),
                 train=_checked_train(doc.get("train")),
                 extra=known, path=display_path(path))
     if "detection" in known:  # the section's owner validates it at the boundary

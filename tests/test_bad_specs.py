@@ -13,7 +13,8 @@ def test_corpus_covers_the_required_cases():
     required = {"yaml_syntax", "empty", "unknown_kind", "misspelt_argument", "missing_argument",
                 "wrong_type", "zero_size", "negative_size", "kernel_too_large",
                 "channel_mismatch_merge", "duplicate_names", "unknown_input", "cycle", "python_tag",
-                "duplicate_argument", "duplicate_top_key"}
+                "duplicate_argument", "duplicate_top_key", "expected_typo_key", "expected_unknown_key",
+                "expected_not_a_mapping", "expected_wrong_type", "train_typo_key", "train_wrong_type"}
     assert required <= names
     assert all(p.with_suffix(".err").is_file() for p in CORPUS)
 
