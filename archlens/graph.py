@@ -6,6 +6,7 @@ order) and rejects cycles. Then ``walk_shapes`` infers every output shape once.
 """
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass
 
 from .errors import LayerProblem, SpecError
@@ -31,14 +32,14 @@ def _located(spec: Spec, layer: LayerSpec, problem: str) -> SpecError:
 
 
 def _wire(spec: Spec) -> list[Node]:
-    names = [layer.name for layer in spec.layers]
+    names = {layer.name for layer in spec.layers}  # a set: wiring stays linear in layers
     nodes, previous = [], INPUT
     for layer in spec.layers:
         inputs = layer.inputs if layer.inputs is not None else (previous,)
         for src in inputs:
             if src != INPUT and src not in names:
-                raise _located(spec, layer, f"input '{src}' names no layer"
-                                            f"{suggest(src, names + [INPUT])}")
+                known = [l.name for l in spec.layers] + [INPUT]  # spec order, for suggest
+                raise _located(spec, layer, f"input '{src}' names no layer{suggest(src, known)}")
             if src == layer.name:
                 raise _located(spec, layer, "a layer cannot be its own input (cycle)")
         kind = get_kind(layer.kind)
@@ -56,22 +57,55 @@ def _check_arity(spec: Spec, layer: LayerSpec, kind: Kind, inputs) -> None:
 
 
 def order(spec: Spec) -> list[Node]:
-    """Nodes in a topological order that keeps spec order wherever wiring allows."""
+    """Nodes in a topological order that keeps spec order wherever wiring allows.
+
+    Kahn's algorithm with a heap of spec positions: the next node is always the earliest
+    ready one in spec order, so a spec already in order comes back unchanged.
+    """
     nodes = _wire(spec)
-    done, ordered, pending = {INPUT}, [], list(nodes)
-    while pending:
-        ready = next((n for n in pending if all(s in done for s in n.inputs)), None)
-        if ready is None:
-            raise _cycle_error(spec, pending)
-        pending.remove(ready)
-        ordered.append(ready)
-        done.add(ready.name)
+    position = {node.name: i for i, node in enumerate(nodes)}
+    producers = [{position[s] for s in node.inputs if s != INPUT} for node in nodes]
+    consumers: list[list[int]] = [[] for _ in nodes]
+    for i, sources in enumerate(producers):
+        for src in sources:
+            consumers[src].append(i)
+    waiting = [len(sources) for sources in producers]
+    ready = [i for i, count in enumerate(waiting) if count == 0]  # ascending: already a heap
+    ordered: list[Node] = []
+    while ready:
+        i = heapq.heappop(ready)
+        ordered.append(nodes[i])
+        for j in consumers[i]:
+            waiting[j] -= 1
+            if waiting[j] == 0:
+                heapq.heappush(ready, j)
+    if len(ordered) < len(nodes):
+        raise _cycle_error(spec, nodes, producers, waiting)
     return ordered
 
 
-def _cycle_error(spec: Spec, pending: list[Node]) -> SpecError:
-    names = ", ".join(n.name for n in pending)
-    return _located(spec, pending[0].layer, f"inputs form a cycle among layers {names}")
+def _cycle_error(spec: Spec, nodes: list[Node], producers, waiting) -> SpecError:
+    """Name the layers of one cycle (in spec order), not the layers merely downstream of it."""
+    cycle = _find_cycle(producers, waiting)
+    names = ", ".join(nodes[i].name for i in cycle)
+    return _located(spec, nodes[cycle[0]].layer, f"inputs form a cycle among layers {names}")
+
+
+def _find_cycle(producers, waiting) -> list[int]:
+    """Walk back from the first blocked node through blocked producers until one repeats.
+
+    Every blocked node has a blocked producer, so the walk must close a loop.
+    """
+    step = {}  # blocked node -> the blocked producer the walk took from it
+    node = next(i for i, count in enumerate(waiting) if count > 0)
+    while node not in step:
+        step[node] = next(src for src in sorted(producers[node]) if waiting[src] > 0)
+        node = step[node]
+    cycle, member = [node], step[node]
+    while member != node:
+        cycle.append(member)
+        member = step[member]
+    return sorted(cycle)
 
 
 def walk_shapes(spec: Spec, nodes: list[Node] | None = None) -> dict[str, Shape]:

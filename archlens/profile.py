@@ -10,6 +10,7 @@ Counting conventions (the same everywhere a number is printed):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from .errors import LayerProblem, SpecError
 from .geometry import RF, Calc, Params, Shape, numel
@@ -62,7 +63,12 @@ class ModelProfile:
     totals: Totals
 
     def layer(self, name: str) -> LayerProfile:
-        return next(lp for lp in self.layers if lp.name == name)
+        return self._by_name[name]
+
+    @cached_property
+    def _by_name(self) -> dict[str, LayerProfile]:
+        """Callers look up every layer by name; a scan each time would be quadratic."""
+        return {lp.name: lp for lp in self.layers}
 
 
 def profile(spec, input=None, dtype: str = "float32", width: float = 1.0) -> ModelProfile:

@@ -10,13 +10,16 @@ import dataclasses
 import math
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from . import yamlio
-from .errors import LayerProblem, SpecError
+from .errors import LayerProblem, SpecError, TrainError
+from .expected import check_expected
 from .kinds import get_kind
 from .kinds.args import parse_args, suggest
+from .recipes import check_train_section
 from .shorthand import expand_item
 
 SPECS_DIR = Path(__file__).resolve().parent.parent / "specs"
@@ -54,10 +57,12 @@ class Spec:
     path: str = ""                   # file it was loaded from, for messages
 
     def layer(self, name: str) -> LayerSpec:
-        for layer in self.layers:
-            if layer.name == name:
-                return layer
-        raise KeyError(name)
+        return self._by_name[name]
+
+    @cached_property
+    def _by_name(self) -> dict[str, LayerSpec]:
+        """Callers look up every layer by name; a scan each time would be quadratic."""
+        return {layer.name: layer for layer in self.layers}
 
 
 def bundled_specs() -> list[str]:
@@ -86,7 +91,7 @@ def load_spec(ref: "str | Path | Spec | dict") -> Spec:
     if isinstance(ref, dict):
         return spec_from_dict(ref)
     path = resolve_path(ref)
-    doc = yamlio.read_mapping(path)
+    doc = yamlio.read_mapping(path, display_path(path))
     try:
         return _build_spec(doc, path)
     except SpecError as exc:
@@ -127,12 +132,22 @@ def _build_spec(doc: dict, path: Path) -> Spec:
                 layers=tuple(layers), title=str(doc.get("title", "")),
                 source=str(doc.get("source", "")), description=str(doc.get("description", "")),
                 task=str(doc.get("task", "classification")), num_classes=num_classes,
-                expected=doc.get("expected") or {}, train=doc.get("train") or {},
+                expected=check_expected(doc.get("expected"), [l.name for l in layers]),
+                train=_checked_train(doc.get("train")),
                 extra=known, path=display_path(path))
     if "detection" in known:  # the section's owner validates it at the boundary
         from .detection.config import detection_config
         detection_config(spec)
     return spec
+
+
+def _checked_train(section) -> dict:
+    """The ``train:`` recipes, each checked against the harness's records now, not at training."""
+    try:
+        check_train_section(section)
+    except TrainError as exc:  # at load time it is a spec problem, located like the others
+        raise SpecError(str(exc)) from None
+    return section or {}
 
 
 def _check_keys(doc: dict, allowed, what: str, layer=None, kind=None) -> None:
@@ -168,7 +183,7 @@ def _backbone_layers(backbone, path: Path) -> list[dict]:
     _check_keys(backbone, ("spec", "until", "override"), "unknown backbone key")
     other = resolve_path(backbone["spec"]) if not str(backbone["spec"]).endswith(".yaml") \
         else (path.parent / backbone["spec"])
-    doc = yamlio.read_mapping(other)
+    doc = yamlio.read_mapping(other, display_path(other))
     layers = _backbone_layers(doc.get("backbone"), other) + _own_layers(doc, other)
     layers = _until(layers, backbone.get("until"), other)
     from .shorthand import apply_overrides

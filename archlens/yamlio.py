@@ -1,6 +1,8 @@
 """Reading YAML as plain data, with every failure as a one-line located SpecError.
 
-Only the safe loader is used: tags that would construct Python objects are refused.
+One loader for every YAML file archlens reads (specs, their backbones, answer files): the safe
+loader, parsed by libyaml where it is installed, that refuses duplicate keys (PyYAML silently
+keeps the last) and tags that would construct Python objects.
 """
 from __future__ import annotations
 
@@ -13,29 +15,45 @@ from .errors import SpecError
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-def read_mapping(path: Path) -> dict:
-    """Parse ``path`` as a YAML mapping (a spec, an answers file, ...)."""
+def read_mapping(path: Path, shown: str | None = None) -> dict:
+    """Parse ``path`` as a YAML mapping (a spec, a backbone, ...); messages name ``shown``."""
+    file = shown or str(path)
     try:
         text = Path(path).read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise SpecError("no such file", file=str(path)) from None
+        raise SpecError("no such file", file=file) from None
     except IsADirectoryError:
-        raise SpecError("is a directory, not a YAML file", file=str(path)) from None
+        raise SpecError("is a directory, not a YAML file", file=file) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise SpecError(f"cannot read file ({exc.__class__.__name__})", file=str(path)) from None
-    doc = parse(text, str(path))
+        raise SpecError(f"cannot read file ({exc.__class__.__name__})", file=file) from None
+    doc = parse(text, file)
     if doc is None:
-        raise SpecError("file is empty", file=str(path))
+        raise SpecError("file is empty", file=file)
     if not isinstance(doc, dict):
-        raise SpecError(f"top level must be a mapping, got a {type(doc).__name__}", file=str(path))
+        raise SpecError(f"top level must be a mapping, got a {type(doc).__name__}", file=file)
     return doc
 
 
 def parse(text: str, file: str):
+    """The document as plain data; duplicate keys, syntax errors and tags raise a SpecError."""
+    return _construct(_compose(text, file), file)
+
+
+def _compose(text: str, file: str):
     try:
-        return yaml.load(text, Loader=_Loader)
+        return yaml.compose(text, Loader=UniqueKeyLoader)
+    except yaml.YAMLError as exc:
+        raise SpecError(_syntax_message(exc), file=file) from None
+
+
+def _construct(node, file: str):
+    try:
+        return None if node is None else UniqueKeyLoader("").construct_document(node)
+    except DuplicateKey as exc:
+        raise SpecError(str(exc), file=file) from None
     except yaml.constructor.ConstructorError as exc:
-        raise SpecError(_tag_message(exc), file=file) from None
+        message = _tag_message(exc) if "tag '" in str(exc.problem) else _syntax_message(exc)
+        raise SpecError(message, file=file) from None
     except yaml.YAMLError as exc:
         raise SpecError(_syntax_message(exc), file=file) from None
 
@@ -46,7 +64,7 @@ def _line(exc) -> str:
 
 
 def _tag_message(exc) -> str:
-    tag = str(exc.problem).split("tag '")[-1].rstrip("'") if "tag '" in str(exc.problem) else "?"
+    tag = str(exc.problem).split("tag '")[-1].rstrip("'")
     tag = tag.replace("tag:yaml.org,2002:", "!!")
     return f"{_line(exc)}YAML tag '{tag}' is not allowed (specs are plain data)"
 
@@ -61,20 +79,76 @@ def _syntax_message(exc) -> str:
     return f"{_line(exc)}YAML syntax error: {problem}{where}"
 
 
+_TAG = "tag:yaml.org,2002:"
+STR, SEQ, MAP, MERGE = (_TAG + t for t in ("str", "seq", "map", "merge"))
+PLAIN_SCALARS = {_TAG + t for t in ("int", "float", "bool", "null")}  # constructed directly
+
+
 class UniqueKeyLoader(_Loader):
-    """Safe loader that refuses duplicate mapping keys (PyYAML silently keeps the last)."""
+    """Safe loader that refuses duplicate mapping keys (PyYAML silently keeps the last).
+
+    ``construct_document`` builds plain strings, lists and dicts directly: PyYAML's generic
+    constructor (a generator per collection) cost more than libyaml's parse on long specs.
+    Every other tag goes through the safe constructor, which refuses Python tags.
+    """
+
+    def construct_document(self, node):
+        self._built: dict[int, object] = {}  # collections by node id: aliases share one object
+        return self._plain(node)
+
+    def _plain(self, node):
+        if isinstance(node, yaml.ScalarNode):
+            if node.tag == STR:
+                return node.value
+            if node.tag in PLAIN_SCALARS:
+                return self.yaml_constructors[node.tag](self, node)
+            return self.construct_object(node, deep=True)  # timestamps, ... and refused tags
+        if id(node) in self._built:
+            return self._built[id(node)]
+        if node.tag == SEQ:
+            return self._sequence(node)
+        if node.tag == MAP:
+            return self._mapping(node)
+        return self.construct_object(node, deep=True)  # !!set, !!omap, ... and refused tags
+
+    def _sequence(self, node) -> list:
+        out = self._built[id(node)] = []
+        out.extend(self._plain(item) for item in node.value)
+        return out
+
+    def _mapping(self, node) -> dict:
+        out = self._built[id(node)] = {}
+        self._refuse_duplicates(node)
+        if any(key.tag == MERGE for key, _ in node.value):
+            self.flatten_mapping(node)  # '<<: *anchor' merges; keys written here win
+        for key_node, value_node in node.value:
+            out[self._key(node, key_node)] = self._plain(value_node)
+        return out
+
+    def _refuse_duplicates(self, node) -> None:
+        first_line: dict = {}
+        for key_node, _ in node.value:
+            if key_node.tag == MERGE:
+                continue
+            key, line = self._key(node, key_node), key_node.start_mark.line + 1
+            if key in first_line:
+                raise DuplicateKey(f"line {line}: duplicate entry '{key}' "
+                                   f"(first given at line {first_line[key]})")
+            first_line[key] = line
+
+    def _key(self, node, key_node):
+        key = self._plain(key_node)
+        try:
+            hash(key)
+        except TypeError:
+            raise yaml.constructor.ConstructorError("while constructing a mapping", node.start_mark,
+                                                    "found unhashable key", key_node.start_mark)
+        return key
 
     def construct_mapping(self, node, deep=False):
-        seen: dict = {}
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=True)
-            if not isinstance(key, (str, int, float, bool)):
-                continue  # unhashable keys fail in PyYAML's own construct_mapping
-            line = key_node.start_mark.line + 1
-            if key in seen:
-                raise DuplicateKey(f"line {line}: duplicate entry '{key}' "
-                                   f"(first given at line {seen[key]})")
-            seen[key] = line
+        """Mappings inside other tags (``!!omap``, ``!!set``, ...) refuse duplicates too."""
+        if isinstance(node, yaml.MappingNode):  # else PyYAML says 'expected a mapping node'
+            self._refuse_duplicates(node)
         return super().construct_mapping(node, deep)
 
 
@@ -85,16 +159,8 @@ class DuplicateKey(yaml.YAMLError):
 def parse_with_lines(text: str, file: str):
     """(document, lines): ``lines`` maps each mapping key's path, e.g. ("layers", "conv1_1"),
     to its 1-based line. Duplicate keys, syntax errors and tags raise a located SpecError."""
-    try:
-        node = yaml.compose(text, Loader=UniqueKeyLoader)
-        loader = UniqueKeyLoader("")
-        doc = None if node is None else loader.construct_document(node)
-    except DuplicateKey as exc:
-        raise SpecError(str(exc), file=file) from None
-    except yaml.constructor.ConstructorError as exc:
-        raise SpecError(_tag_message(exc), file=file) from None
-    except yaml.YAMLError as exc:
-        raise SpecError(_syntax_message(exc), file=file) from None
+    node = _compose(text, file)
+    doc = _construct(node, file)
     lines: dict = {}
     _key_lines(node, (), lines)
     return doc, lines

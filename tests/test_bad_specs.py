@@ -12,7 +12,9 @@ def test_corpus_covers_the_required_cases():
     names = {p.stem for p in CORPUS}
     required = {"yaml_syntax", "empty", "unknown_kind", "misspelt_argument", "missing_argument",
                 "wrong_type", "zero_size", "negative_size", "kernel_too_large",
-                "channel_mismatch_merge", "duplicate_names", "unknown_input", "cycle", "python_tag"}
+                "channel_mismatch_merge", "duplicate_names", "unknown_input", "cycle", "python_tag",
+                "duplicate_argument", "duplicate_top_key", "expected_typo_key", "expected_unknown_key",
+                "expected_not_a_mapping", "expected_wrong_type", "train_typo_key", "train_wrong_type"}
     assert required <= names
     assert all(p.with_suffix(".err").is_file() for p in CORPUS)
 
@@ -26,6 +28,13 @@ def test_bad_spec_gives_its_exact_message(path, cli):
     assert err.strip() == f"archlens: {expected}"
     assert expected.startswith(rel + ": ")
     assert len(err.strip().splitlines()) == 1
+
+
+def test_a_duplicate_key_in_a_backbone_names_the_backbone_file_and_line(cli):
+    code, out, err = cli("profile", "tests/bad_specs/backbones/uses_duplicate_backbone.yaml")
+    assert code == 2 and out == ""
+    assert err.strip() == ("archlens: tests/bad_specs/backbones/duplicate_backbone.yaml: line 9: "
+                           "duplicate entry 'stride' (first given at line 8)")
 
 
 def test_no_traceback_in_a_real_process():

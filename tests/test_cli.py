@@ -27,6 +27,14 @@ def test_json_contract(cli):
     assert next(l for l in doc["layers"] if l["name"] == "fc6")["rf"] is None
 
 
+def test_json_is_the_profile_dict_with_one_layer_per_line(cli):
+    from archlens.render.formats import to_dict
+    _, out, _ = cli("profile", "fcn8s", "--format", "json")
+    assert json.loads(out) == to_dict(archlens.profile("fcn8s"))
+    rows = [line.strip().rstrip(",") for line in out.splitlines() if line.lstrip().startswith('{"name"')]
+    assert [json.loads(row)["name"] for row in rows] == [lp.name for lp in archlens.profile("fcn8s").layers]
+
+
 def test_input_override_changes_derived_sizes(cli):
     code, out, _ = cli("profile", "vgg16", "--input", "3x512x512", "--format", "json")
     doc = json.loads(out)

@@ -1,7 +1,7 @@
 """The train: recipe schema: typed values, unknown keys named with a suggestion, overrides."""
 import pytest
 
-from archlens.errors import TrainError
+from archlens.errors import SpecError, TrainError
 from archlens.spec import bundled_specs, load_spec, spec_from_dict
 from archlens.train.config import TrainConfig, parse_overrides, recipe
 
@@ -37,10 +37,15 @@ def test_values_are_typed_and_nested():
     ({"quick": {"epochs": 0}}, "line.yaml: train.quick.epochs must be positive, got 0"),
     ({"quick": {"optimizer": "adam"}}, "line.yaml: train.quick.optimizer: must be a mapping, got 'adam'"),
 ])
-def test_bad_recipes_name_file_key_and_fix(train, message):
-    with pytest.raises(TrainError) as err:
-        recipe(spec_with(train), "quick")
+def test_bad_recipes_fail_when_the_spec_loads_naming_file_key_and_fix(train, message):
+    with pytest.raises(SpecError) as err:
+        spec_with(train)
     assert str(err.value) == message
+
+
+def test_an_override_is_checked_when_the_recipe_is_read():
+    with pytest.raises(TrainError, match=r"^line\.yaml: train\.quick\.epochs must be positive, got 0$"):
+        recipe(spec_with({"quick": {"epochs": 3}}), "quick", {"epochs": 0})
 
 
 def test_overrides_parse_as_yaml_and_apply_by_dotted_key():

@@ -23,8 +23,10 @@ def mib(nbytes: int) -> str:
 
 def number(value: Fraction) -> int | float:
     """A Fraction as a JSON number: an int when whole, else a float."""
+    if isinstance(value, int):  # most receptive-field entries; Fraction() would copy them
+        return value
     value = Fraction(value)
-    return int(value) if value.denominator == 1 else float(value)
+    return value.numerator if value.denominator == 1 else float(value)
 
 
 def frac(value: Fraction) -> str:

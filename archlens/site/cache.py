@@ -18,10 +18,11 @@ from archlens.spec import Spec
 
 PACKAGE = Path(__file__).resolve().parents[1]
 # The code a cached result depends on: the core analysis, the layer kinds, detection, training
-# (its tasks and the data they generate: a cached quick run must change when they do).
-CODE = ("spec.py", "shorthand.py", "yamlio.py", "graph.py", "geometry.py", "profile.py", "build.py",
-        "nn*.py", "footprint.py", "verification.py", "kinds/*.py", "detection/*.py", "train/*.py",
-        "train/tasks/*.py", "data/*.py")
+# (its recipe records, its tasks and the data they generate: a cached quick run must change when
+# they do).
+CODE = ("spec.py", "shorthand.py", "yamlio.py", "recipes.py", "graph.py", "geometry.py", "profile.py",
+        "build.py", "nn*.py", "footprint.py", "verification.py", "kinds/*.py", "detection/*.py",
+        "train/*.py", "train/tasks/*.py", "data/*.py")
 
 
 def _fingerprint(patterns: tuple[str, ...]) -> str:

@@ -23,8 +23,8 @@ import os
 import torch
 
 from ..errors import TrainError
+from ..recipes import PRECISIONS  # noqa: F401  (the choices; recipes validate against them)
 
-PRECISIONS = ("auto", "fp32", "bf16")
 AUTO_OVERRIDE = "ARCHLENS_AUTO_PRECISION"   # environment variable: what ``auto`` resolves to
 
 

@@ -9,6 +9,7 @@ import torch
 from torch.utils.data import Dataset
 
 from ...errors import TrainError
+from ...recipes import parse_record
 
 
 @dataclass
@@ -47,7 +48,6 @@ class Task:
     Settings: type = NoSettings
 
     def settings(self, config, where: str):
-        from ..config import parse_record
         return parse_record(self.Settings, config.task, f"{where}.task")
 
     def data(self, spec, config, data_dir: Path | None) -> TrainData:
