@@ -33,6 +33,9 @@ DOCS = REPO / "docs"
 CACHE = REPO / "build" / "site-cache"
 GENERATED = "generated"
 NAV_FILE = "nav.yml"
+# Page names the site uses itself beside the spec pages (generated/models/): a spec whose page
+# slug is one of these would replace the model index or collide with the figures folder.
+RESERVED_PAGES = {"index": "the model index page", "figures": "the figures folder"}
 TASK_TITLES = {"classification": "Classification", "regression": "Regression",
                "segmentation": "Segmentation", "detection": "Detection"}
 
@@ -49,6 +52,9 @@ def _load_all(refs) -> list:
     seen: dict[str, str] = {}
     for s in specs:
         key = slug(s.name)
+        if key in RESERVED_PAGES:
+            raise SpecError(f"name '{s.name}' is reserved: its page '{key}.md' would replace "
+                            f"{RESERVED_PAGES[key]}; rename the spec", file=s.path or None)
         if key in seen:
             raise SpecError(f"specs '{seen[key]}' and '{s.name}' would share the page '{key}.md'",
                             file=s.path or None)

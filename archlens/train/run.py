@@ -16,6 +16,7 @@ from pathlib import Path
 import torch
 
 from ..errors import TrainError
+from ..names import folder_for
 from ..spec import load_spec
 from . import distributed, precision, runfolder
 from .config import as_dict, recipe
@@ -58,7 +59,7 @@ def train(spec, options: TrainOptions = TrainOptions()) -> TrainResult:
     device = _device(options.device)
     world = distributed.start(device)
     try:
-        out = options.out or Path("runs") / spec.name
+        out = options.out or folder_for(Path("runs"), spec.name)
         if world.main:
             runfolder.prepare(out, options.resume, options.force, options.folds)
         distributed.barrier(world)
