@@ -18,6 +18,7 @@ from pathlib import Path
 
 from . import yamlio
 from .errors import ArchlensError
+from .files import TooLarge, read_text_limited
 from .kinds.args import suggest
 from .profile import ModelProfile
 from .worksheet import FIELDS
@@ -145,7 +146,9 @@ def read_answers(path, profile: ModelProfile) -> Answers:
     """Read a YAML or CSV answers file (by suffix); malformed files raise ``AnswersError``."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_text_limited(path)
+    except TooLarge as exc:
+        raise AnswersError(str(path), str(exc)) from None
     except FileNotFoundError:
         raise AnswersError(str(path), "no such file") from None
     except (OSError, UnicodeDecodeError) as exc:

@@ -24,6 +24,25 @@ def _read_umask() -> int:
 _MODE = 0o666 & ~_read_umask()   # read once: os.umask is process-wide, writers run in threads
 
 
+MAX_INPUT_BYTES = 10 * 1024 * 1024   # a spec or answers file; 100,000 spec layers fit in 7 MB
+
+
+class TooLarge(ValueError):
+    """An input file past ``MAX_INPUT_BYTES``: one line, for the caller to locate."""
+
+
+def read_text_limited(path, limit: int = MAX_INPUT_BYTES) -> str:
+    """The file's UTF-8 text, reading at most ``limit`` bytes (``/dev/zero`` never ends).
+
+    Raises ``TooLarge``, or the ``OSError``/``UnicodeDecodeError`` of the read."""
+    with open(path, "rb") as f:
+        data = f.read(limit + 1)
+    if len(data) > limit:
+        raise TooLarge(f"larger than {limit // (1024 * 1024)} MB; archlens reads at most "
+                       f"{limit // (1024 * 1024)} MB of a spec or answers file")
+    return data.decode("utf-8")
+
+
 class OutputError(ArchlensError):
     """An output path that would replace an input or an existing file without --force."""
 

@@ -8,7 +8,9 @@ from pathlib import Path
 
 import yaml
 
+from . import yamlguard
 from .errors import SpecError
+from .files import TooLarge, read_text_limited
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -16,7 +18,9 @@ _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 def read_mapping(path: Path) -> dict:
     """Parse ``path`` as a YAML mapping (a spec, an answers file, ...)."""
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        text = read_text_limited(path)
+    except TooLarge as exc:
+        raise SpecError(str(exc), file=str(path)) from None
     except FileNotFoundError:
         raise SpecError("no such file", file=str(path)) from None
     except IsADirectoryError:
@@ -33,11 +37,21 @@ def read_mapping(path: Path) -> dict:
 
 def parse(text: str, file: str):
     try:
-        return yaml.load(text, Loader=_Loader)
+        node = yaml.compose(text, Loader=_Loader)
+        yamlguard.check(node)   # before anything expands an alias (construction's << included)
+        return None if node is None else _Loader("").construct_document(node)
+    except (yamlguard.TooLarge, RecursionError) as exc:
+        raise SpecError(_too_large(exc), file=file) from None
     except yaml.constructor.ConstructorError as exc:
         raise SpecError(_tag_message(exc), file=file) from None
     except yaml.YAMLError as exc:
         raise SpecError(_syntax_message(exc), file=file) from None
+
+
+def _too_large(exc) -> str:
+    if isinstance(exc, RecursionError):
+        return "YAML nested too deeply for archlens to read (thousands of levels)"
+    return str(exc)
 
 
 def _line(exc) -> str:
@@ -87,8 +101,11 @@ def parse_with_lines(text: str, file: str):
     to its 1-based line. Duplicate keys, syntax errors and tags raise a located SpecError."""
     try:
         node = yaml.compose(text, Loader=UniqueKeyLoader)
+        yamlguard.check(node)   # before anything expands an alias (construction's << included)
         loader = UniqueKeyLoader("")
         doc = None if node is None else loader.construct_document(node)
+    except (yamlguard.TooLarge, RecursionError) as exc:
+        raise SpecError(_too_large(exc), file=file) from None
     except DuplicateKey as exc:
         raise SpecError(str(exc), file=file) from None
     except yaml.constructor.ConstructorError as exc:
