@@ -23,7 +23,7 @@ name: evil_page
 title: "<img src=x onerror=alert(2)> title"
 description: "[click](javascript:alert(3)) $x$ \\\\(y\\\\) <b>bold</b> | pipe"
 source: "{EVIL}"
-notes: "<iframe src=https://example.com></iframe>"
+notes: '<iframe src=https://example.com></iframe> [x](javascript:alert(4)) <a href="javascript:alert(5)">y</a> <javascript:alert(6)> ![i](javascript:alert(7)) {{ onclick="alert(8)" }}'
 task: regression
 input: [4]
 layers:
@@ -66,6 +66,11 @@ def test_spec_strings_are_escaped_in_the_built_site(tmp_path, docs):
     run = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-f",
                           str(config), "-d", str(tmp_path / "site")], capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
+    sys.path.insert(0, str(DOCS.parent / "tests"))
+    from archlens_testing import script_urls
+    built = sorted((tmp_path / "site").rglob("*.html")) + sorted((tmp_path / "site").rglob("*.svg"))
+    assert {p.name: script_urls(p.read_text(encoding="utf-8")) for p in built if
+            script_urls(p.read_text(encoding="utf-8"))} == {}
     for html_file in [tmp_path / "site/generated/models/evil_page.html",
                       tmp_path / "site/index.html", tmp_path / "site/generated/models/index.html"]:
         html = html_file.read_text(encoding="utf-8")
