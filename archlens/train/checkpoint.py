@@ -12,7 +12,6 @@ keys, another architecture) is a one-line ``TrainError``.
 """
 from __future__ import annotations
 
-import os
 import pickle
 import random
 from pathlib import Path
@@ -21,6 +20,7 @@ import numpy as np
 import torch
 
 from ..errors import TrainError
+from ..files import write_atomically
 
 CHECKPOINT = "checkpoint.pt"
 
@@ -67,12 +67,7 @@ def save(path: Path, model, opt, sched, epoch: int, history: list, config: dict)
     state = {"model": model.state_dict(), "optimizer": opt.state_dict(),
              "scheduler": sched.state_dict(), "next_epoch": epoch + 1, "history": _plain(history),
              "config": _plain(config), "rng": rng_state()}
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "wb") as f:
-        torch.save(state, f)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    write_atomically(path, lambda f: torch.save(state, f))
 
 
 def load(path: Path, config: dict) -> dict:

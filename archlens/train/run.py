@@ -23,7 +23,8 @@ from .config import as_dict, recipe
 from .data import first_inputs, fold, join
 from .loop import Run, fit
 from .model import training_model
-from .report import final_metrics, plot_curves, write_atomic, write_metrics
+from ..files import write_text_atomically
+from .report import final_metrics, plot_curves, write_metrics
 from .tasks import get_task
 from .tasks.base import TrainData
 
@@ -96,7 +97,7 @@ def _single(spec, task, data: TrainData, config, out: Path, options, device, wor
     if world.main:
         out.mkdir(parents=True, exist_ok=True)
         runfolder.claim(out)
-        write_atomic(out / "config.json", json.dumps(header, indent=2) + "\n")
+        write_text_atomically(out / "config.json", json.dumps(header, indent=2) + "\n")
     on_epoch = lambda history: write_metrics(out, {**header, "history": history,
                                                    "final": final_metrics(history, {})})
     trainee = task.training_module(model, config)     # shares the model's weights
