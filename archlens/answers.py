@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import re
-import tempfile
 from pathlib import Path
 
 from . import yamlio
 from .errors import ArchlensError
+from .files import TooLarge, check_output, read_text_limited, write_text_atomically
 from .kinds.args import suggest
 from .profile import ModelProfile
 from .worksheet import FIELDS
@@ -145,7 +144,9 @@ def read_answers(path, profile: ModelProfile) -> Answers:
     """Read a YAML or CSV answers file (by suffix); malformed files raise ``AnswersError``."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_text_limited(path)
+    except TooLarge as exc:
+        raise AnswersError(str(path), str(exc)) from None
     except FileNotFoundError:
         raise AnswersError(str(path), "no such file") from None
     except (OSError, UnicodeDecodeError) as exc:
@@ -216,17 +217,8 @@ def template(profile: ModelProfile) -> str:
     return "\n".join(head + body) + "\n"
 
 
-def write_template(profile: ModelProfile, path, force: bool = False) -> Path:
-    """Write ``template`` atomically (temp file + os.replace); refuse to overwrite unless forced."""
-    path = Path(path)
-    if path.exists() and not force:
-        raise AnswersError(str(path), "file exists; pass --force to overwrite it")
-    fd, tmp = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(template(profile))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+def write_template(profile: ModelProfile, path, force: bool = False, inputs=()) -> Path:
+    """Write ``template`` atomically (temp file + os.replace); refuse to overwrite unless forced,
+    and refuse ``inputs`` (the spec file) even then."""
+    path = check_output(path, inputs, force, "--template")
+    return write_text_atomically(path, template(profile))

@@ -28,7 +28,8 @@ def _parser() -> argparse.ArgumentParser:
     d.add_argument("spec", metavar="SPEC", help="a detection spec, e.g. sppnet_zf5")
     d.add_argument("image", metavar="IMAGE", help="an image file (PNG, JPEG, ...)")
     d.add_argument("--proposals", metavar="N", type=int, help="proposal cap (default: the spec's)")
-    d.add_argument("--out", metavar="PNG", help="write the image with the boxes drawn")
+    d.add_argument("--out", metavar="PNG", help="write the image with the boxes drawn (never onto IMAGE)")
+    d.add_argument("--force", action="store_true", help="replace an existing --out file")
     d.add_argument("--weights", metavar="CKPT", help="trained weights (default: freshly initialised)")
     d.add_argument("--score-threshold", metavar="T", type=float, default=0.0,
                    help="keep detections whose SVM score exceeds T (default 0)")
@@ -37,6 +38,7 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--weights", metavar="IN.pt", help="the classifier's state_dict to reshape")
     c.add_argument("--out-spec", metavar="OUT.yaml", help="write the spec here (default: stdout)")
     c.add_argument("--out-weights", metavar="OUT.pt", help="write the reshaped state_dict here")
+    c.add_argument("--force", action="store_true", help="replace existing --out-spec/--out-weights files")
     _site_parser(sub)
     _train_parser(sub)
     return parser
@@ -52,6 +54,8 @@ def _site_parser(sub) -> None:
     s.add_argument("--cache", default=None, help="cache of cross-checks and training runs "
                    "(default: build/site-cache)")
     s.add_argument("--build", action="store_true", help="then run mkdocs build --strict into site/")
+    s.add_argument("--force", action="store_true", help="replace or delete files in DOCS/index.md and "
+                   "DOCS/generated/ that archlens site did not write (or that were edited since)")
 
 
 def _train_parser(sub) -> None:
@@ -133,7 +137,9 @@ def _profile_stages(args) -> int:
 
 
 def cmd_detect(args) -> int:
-    from .detection.detect import detect, draw, format_result
+    from .detection.detect import check_out, detect, draw, format_result
+    if args.out:   # before the work: never onto an input, an existing file only with --force
+        check_out(args.out, args.spec, args.image, args.weights, args.force)
     result = detect(args.spec, args.image, args.proposals, args.weights, args.score_threshold)
     drawn = draw(args.image, result.detections, args.out) if args.out else None
     print(format_result(result, args.spec))
@@ -158,7 +164,9 @@ def cmd_worksheet(args) -> int:
     fields = parse_fields(args.fields)
     p = profile(args.spec, _input(args))
     if args.template:
-        print(f"wrote {write_template(p, args.template, force=args.force)}", file=sys.stderr)
+        from .spec import resolve_path
+        written = write_template(p, args.template, force=args.force, inputs=[resolve_path(args.spec)])
+        print(f"wrote {written}", file=sys.stderr)
         return 0
     render = worksheet_html if args.format == "html" else worksheet_markdown
     sys.stdout.write(render(p, answers=args.answers, fields=fields))
@@ -181,7 +189,7 @@ def cmd_site(args) -> int:
     docs = Path(args.docs) if args.docs else DOCS
     result = generate_site(args.specs or None, docs_dir=docs, train=not args.no_train,
                            crosscheck=not args.no_crosscheck, log=print,
-                           cache_dir=Path(args.cache) if args.cache else CACHE)
+                           cache_dir=Path(args.cache) if args.cache else CACHE, force=args.force)
     print(f"wrote {result.pages} pages under {docs} in {result.seconds:.1f} s")
     if args.build:
         build_html()
@@ -215,7 +223,7 @@ def cmd_train(args) -> int:
 
 def cmd_convolutionalize(args) -> int:
     from .convolutionalize import run_command
-    text = run_command(args.spec, args.weights, args.out_spec, args.out_weights)
+    text = run_command(args.spec, args.weights, args.out_spec, args.out_weights, args.force)
     if text:
         print(text, end="")
     return 0

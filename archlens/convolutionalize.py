@@ -11,16 +11,14 @@ equals the classifier's logits.
 from __future__ import annotations
 
 import dataclasses
-import os
-import tempfile
-from pathlib import Path
 
 import yaml
 
 from .errors import DataError, SpecError
+from .files import check_output, write_atomically
 from .graph import order, walk_shapes
 from .kinds import get_kind
-from .spec import INPUT, LayerSpec, Spec, load_spec, spec_from_dict
+from .spec import INPUT, LayerSpec, Spec, load_spec, resolve_path, spec_from_dict
 
 
 def convolutionalize(spec, state_dict: dict | None = None) -> tuple[Spec, dict | None]:
@@ -147,20 +145,6 @@ def spec_yaml(doc: dict) -> str:
     return yaml.dump(doc, Dumper=_Dumper, sort_keys=False, width=120)
 
 
-def write_atomically(path, write) -> None:
-    """Call ``write(file_object)`` on a temporary file beside ``path``, then rename it over."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent if str(path.parent) else ".", prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the usual file mode
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def load_weights(path) -> dict:
     """A state_dict from ``path`` (tensors only: ``weights_only``), or a one-line DataError."""
     import torch
@@ -175,11 +159,19 @@ def load_weights(path) -> dict:
     return state
 
 
-def run_command(ref, weights=None, out_spec=None, out_weights=None) -> str:
-    """The CLI's work: convolutionalize, write files atomically; returns YAML for stdout or ''."""
+def run_command(ref, weights=None, out_spec=None, out_weights=None, force: bool = False) -> str:
+    """The CLI's work: convolutionalize, write files atomically; returns YAML for stdout or ''.
+
+    An output that is an input (the spec, the weights) or the other output is refused, and an
+    existing file is replaced only with ``force``; both are checked before anything is written."""
     if out_weights and not weights:
         raise DataError("--out-weights needs --weights (the classifier's trained state_dict)")
     spec = load_spec(ref)
+    inputs = [resolve_path(ref) if not isinstance(ref, (Spec, dict)) else None, weights]
+    if out_spec:
+        check_output(out_spec, inputs, force, "--out-spec")
+    if out_weights:
+        check_output(out_weights, [*inputs, out_spec], force, "--out-weights")
     doc, _ = convolutionalized_doc(spec)
     _, state = convolutionalize(spec, load_weights(weights) if weights else None)
     text = spec_yaml(doc)
@@ -190,9 +182,3 @@ def run_command(ref, weights=None, out_spec=None, out_weights=None) -> str:
         write_atomically(out_spec, lambda f: f.write(text.encode("utf-8")))
         return ""
     return text
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask

@@ -19,6 +19,7 @@ from .errors import LayerProblem, SpecError, TrainError
 from .expected import check_expected
 from .kinds import get_kind
 from .kinds.args import parse_args, suggest
+from .names import spec_name
 from .recipes import check_train_section
 from .shorthand import expand_item
 
@@ -128,7 +129,7 @@ def _build_spec(doc: dict, path: Path) -> Spec:
     layers = [_parse_layer(raw, num_classes) for raw in raw_layers]
     _check_unique(layers)
     known = {k: doc[k] for k in ("detection", "notes") if k in doc}   # owned by detection, site
-    spec = Spec(name=str(doc.get("name", path.stem)), input=_parse_input(doc.get("input")),
+    spec = Spec(name=spec_name(doc, path), input=_parse_input(doc.get("input")),
                 layers=tuple(layers), title=str(doc.get("title", "")),
                 source=str(doc.get("source", "")), description=str(doc.get("description", "")),
                 task=str(doc.get("task", "classification")), num_classes=num_classes,

@@ -10,7 +10,9 @@ from pathlib import Path
 
 import yaml
 
+from . import yamlguard
 from .errors import SpecError
+from .files import TooLarge, read_text_limited
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -19,7 +21,9 @@ def read_mapping(path: Path, shown: str | None = None) -> dict:
     """Parse ``path`` as a YAML mapping (a spec, a backbone, ...); messages name ``shown``."""
     file = shown or str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        text = read_text_limited(path)
+    except TooLarge as exc:
+        raise SpecError(str(exc), file=file) from None
     except FileNotFoundError:
         raise SpecError("no such file", file=file) from None
     except IsADirectoryError:
@@ -40,10 +44,22 @@ def parse(text: str, file: str):
 
 
 def _compose(text: str, file: str):
+    """The node graph, refused if its aliases would expand past a sane size (``yamlguard``)
+    before anything (construction's ``<<`` merges included) expands them."""
     try:
-        return yaml.compose(text, Loader=UniqueKeyLoader)
+        node = yaml.compose(text, Loader=UniqueKeyLoader)
+        yamlguard.check(node)
+        return node
+    except (yamlguard.TooLarge, RecursionError) as exc:
+        raise SpecError(_too_large(exc), file=file) from None
     except yaml.YAMLError as exc:
         raise SpecError(_syntax_message(exc), file=file) from None
+
+
+def _too_large(exc) -> str:
+    if isinstance(exc, RecursionError):
+        return "YAML nested too deeply for archlens to read (thousands of levels)"
+    return str(exc)
 
 
 def _construct(node, file: str):

@@ -28,7 +28,7 @@ from archlens.site.mdtext import slug  # noqa: E402
 from archlens.spec import bundled_specs, load_spec  # noqa: E402
 from archlens.train import TrainOptions, train  # noqa: E402
 from archlens.train.bias_variance import sweep  # noqa: E402
-from archlens.train.report import write_atomic  # noqa: E402
+from archlens.files import write_text_atomically  # noqa: E402
 
 RECORDED = ROOT / "docs" / "recorded"
 
@@ -46,7 +46,7 @@ def _write(folder: str, doc: dict) -> None:
     """docs/recorded/<folder>/metrics.json, written whole or not at all."""
     out = RECORDED / folder / "metrics.json"
     out.parent.mkdir(parents=True, exist_ok=True)
-    write_atomic(out, json.dumps(doc, indent=1, sort_keys=True) + "\n")
+    write_text_atomically(out, json.dumps(doc, indent=1, sort_keys=True) + "\n")
 
 
 def record(name: str, folds: int | None = None) -> dict:

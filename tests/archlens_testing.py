@@ -33,3 +33,31 @@ def check_golden(path: Path, text: str, update: bool, test_id: str = "tests/test
                                             f"golden/{path.name}", f"{path.name} (now)"))
         pytest.fail(f"output differs from golden/{path.name}:\n{diff}\nIf the change is intended, "
                     f"{rerun} and review git diff tests/golden/", pytrace=False)
+
+
+URL_ATTRIBUTES = {"href", "src", "action", "formaction", "xlink:href", "data", "poster", "srcset"}
+
+
+def script_urls(html: str) -> list[str]:
+    """Every ``javascript:`` (or ``vbscript:``/``data:text/html``) URL in an attribute of ``html``,
+    as a browser reads it: entities decoded, whitespace and control characters ignored, any case;
+    and every event-handler attribute (``onclick=...``). Used on pages built from hostile specs
+    and on the whole built site."""
+    from html.parser import HTMLParser
+
+    found: list[str] = []
+
+    class Scan(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            for name, value in attrs:
+                plain = "".join(ch for ch in (value or "") if ch > " ").lower()
+                if name.startswith("on"):
+                    found.append(f"<{tag} {name}={value!r}>")
+                elif name in URL_ATTRIBUTES and plain.startswith(
+                        ("javascript:", "vbscript:", "data:text/html")):
+                    found.append(f"<{tag} {name}={value!r}>")
+
+        handle_startendtag = handle_starttag
+
+    Scan(convert_charrefs=True).feed(html)
+    return found

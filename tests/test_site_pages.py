@@ -19,10 +19,11 @@ from archlens.site.build import DOCS, config_for, generate_site, read_nav
 
 EVIL = "<script>alert(1)</script>"
 EVIL_SPEC = f"""
-name: "{EVIL}"
+name: evil_page
 title: "<img src=x onerror=alert(2)> title"
 description: "[click](javascript:alert(3)) $x$ \\\\(y\\\\) <b>bold</b> | pipe"
-source: "<iframe src=https://example.com></iframe>"
+source: "{EVIL}"
+notes: '<iframe src=https://example.com></iframe> [x](javascript:alert(4)) <a href="javascript:alert(5)">y</a> <javascript:alert(6)> ![i](javascript:alert(7)) {{ onclick="alert(8)" }}'
 task: regression
 input: [4]
 layers:
@@ -59,21 +60,26 @@ def test_spec_strings_are_escaped_in_the_built_site(tmp_path, docs):
     spec = tmp_path / "evil.yaml"
     spec.write_text(EVIL_SPEC, encoding="utf-8")
     _generate([spec], docs, tmp_path)
-    page = docs / "generated" / "models" / "script-alert-1-script.md"
+    page = docs / "generated" / "models" / "evil_page.md"
     assert page.is_file()
     config = config_for(docs, tmp_path / "mkdocs.yml")
     run = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-f",
                           str(config), "-d", str(tmp_path / "site")], capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
-    for html_file in [tmp_path / "site/generated/models/script-alert-1-script.html",
+    sys.path.insert(0, str(DOCS.parent / "tests"))
+    from archlens_testing import script_urls
+    built = sorted((tmp_path / "site").rglob("*.html")) + sorted((tmp_path / "site").rglob("*.svg"))
+    assert {p.name: script_urls(p.read_text(encoding="utf-8")) for p in built if
+            script_urls(p.read_text(encoding="utf-8"))} == {}
+    for html_file in [tmp_path / "site/generated/models/evil_page.html",
                       tmp_path / "site/index.html", tmp_path / "site/generated/models/index.html"]:
         html = html_file.read_text(encoding="utf-8")
         assert "<script>alert" not in html, html_file
         assert "<img src=x" not in html and "<iframe" not in html and "<b>bold" not in html
         assert 'href="javascript:' not in html
-    html = (tmp_path / "site/generated/models/script-alert-1-script.html").read_text()
+    html = (tmp_path / "site/generated/models/evil_page.html").read_text()
     shown = re.sub(r"&(lt|#60);", "<", re.sub(r"&(gt|#62);", ">", html))
-    assert f"<td>{EVIL}</td>" in shown  # the name is shown, as text
+    assert f"<td>{EVIL}</td>" in shown  # the source is shown, as text
     assert "<h1 id=" in html and "<img src=x onerror=alert(2)> title<a" in shown
 
 

@@ -28,8 +28,8 @@ def test_two_gloo_processes_agree_with_one(tmp_path):
            *args, "--out", str(tmp_path / "two")]
     proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-2000:]
-    one = torch.load(tmp_path / "one/checkpoint.pt", weights_only=False)["model"]
-    two = torch.load(tmp_path / "two/checkpoint.pt", weights_only=False)["model"]
+    one = torch.load(tmp_path / "one/checkpoint.pt", weights_only=True)["model"]
+    two = torch.load(tmp_path / "two/checkpoint.pt", weights_only=True)["model"]
     for key in one:   # the same global batches, gradients averaged: equal up to float rounding
         assert torch.allclose(one[key], two[key], rtol=1e-5, atol=1e-6), key
     doc1, doc2 = (json.loads((tmp_path / f"{run}/metrics.json").read_text()) for run in ("one", "two"))

@@ -53,7 +53,7 @@ def test_tiny_classifier_learns_and_reports_accuracy(tmp_path):
 
 
 def _weights(path):
-    return torch.load(path, weights_only=False)["model"]
+    return torch.load(path, weights_only=True)["model"]
 
 
 def test_resume_after_sigkill_mid_epoch_gives_identical_weights(tmp_path):

@@ -66,9 +66,24 @@ def format_result(result: DetectResult, spec_name: str) -> str:
     return "\n".join(lines)
 
 
+def check_out(out, spec, image, weights=None, force: bool = False) -> Path:
+    """Refuse an ``--out`` that is the image, the spec or the weights (even with ``force``),
+    or an existing file without ``force``."""
+    from ..errors import SpecError
+    from ..files import check_output
+    from ..spec import resolve_path
+    try:
+        spec_file = resolve_path(spec)
+    except SpecError:   # an unknown spec is reported by detect itself
+        spec_file = None
+    return check_output(out, [image, spec_file, weights], force, "--out")
+
+
 def draw(image_path, detections: Detections, out: str | Path) -> Path:
-    """A PNG of the image with each box outlined and labelled with its class and score."""
+    """A PNG of the image with each box outlined and labelled with its class and score, written
+    atomically (a kill leaves the old file or the new one, never half of one)."""
     from PIL import Image, ImageDraw
+    from ..files import write_atomically
     out = Path(out)
     with Image.open(image_path) as im:
         canvas = im.convert("RGB")
@@ -78,7 +93,7 @@ def draw(image_path, detections: Detections, out: str | Path) -> Path:
         pen.rectangle(box, outline=colour, width=2)
         pen.text((box[0] + 3, box[1] + 2), f"{int(label)}:{float(score):.2f}", fill=colour)
     try:
-        canvas.save(out, format="PNG")
+        write_atomically(out, lambda f: canvas.save(f, format="PNG"))
     except OSError as exc:
         raise DataError(f"{out}: cannot write the PNG ({exc.strerror or exc})") from None
     return out

@@ -9,7 +9,7 @@ import io
 import json
 
 from ..profile import LayerProfile, ModelProfile
-from . import units
+from . import mdsafe, units
 
 CONVENTIONS = ("params = weights + biases; MACs = multiply-accumulates of conv/linear layers; "
                "FLOPs = 2 x MACs + bias adds + elementwise work; activations = output elements "
@@ -139,7 +139,7 @@ def to_markdown(p: ModelProfile) -> str:
 
 
 def _md(text: str) -> str:
-    return text.replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
+    return mdsafe.text(text)
 
 
 FORMATS = {"table": to_table, "json": to_json, "csv": to_csv, "markdown": to_markdown}

@@ -12,7 +12,7 @@ import csv
 import io
 import json
 
-from . import units
+from . import mdsafe, units
 from .formats import layer_json
 
 COLUMNS = ("stage", "runs", "input/run", "MACs/run", "MACs total", "params", "act MiB/run",
@@ -79,9 +79,9 @@ def to_table(p) -> str:
 def to_markdown(p) -> str:
     head = "| " + " | ".join(COLUMNS) + " |"
     rule = "|" + "|".join("---" if i in (0, 2, 8) else "---:" for i in range(len(COLUMNS))) + "|"
-    rows = ["| " + " | ".join(c.replace("|", "\\|") for c in _row(s)) + " |" for s in p.stages]
+    rows = ["| " + " | ".join(mdsafe.text(c) for c in _row(s)) + " |" for s in p.stages]
     total = "| " + " | ".join(f"**{c}**" if c else "" for c in _total_row(p)) + " |"
-    return "\n".join([_header(p), "", head, rule, *rows, total, "",
+    return "\n".join([mdsafe.text(_header(p)), "", head, rule, *rows, total, "",
                       "conventions: " + CONVENTIONS.format(dtype=p.dtype)]) + "\n"
 
 

@@ -16,7 +16,7 @@ from markupsafe import Markup, escape
 from ..checker import CONVENTIONS, key_payload
 from ..profile import ModelProfile
 from ..worksheet import FIELDS, QUANTITY, Item, SheetLayer, build_worksheet
-from . import units
+from . import mdsafe, units
 
 HERE = Path(__file__).resolve().parent
 BLANK = "____"
@@ -81,7 +81,7 @@ def checker_fragment(p: ModelProfile, fields=FIELDS, convention: str = "default"
 
 
 def _md(text: str) -> str:
-    return str(escape(text)).replace("|", "\\|").replace("*", "\\*").replace("_", "\\_")
+    return mdsafe.text(text)
 
 
 def _code(text: str) -> str:

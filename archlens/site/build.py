@@ -3,7 +3,9 @@
 ``generate_site`` writes, under ``docs_dir``: ``index.md`` (home), ``generated/concepts/``,
 ``generated/models/`` (index + one page per spec, figures) and ``generated/nav.yml``, which
 ``archlens/site/mkdocs_hooks.py`` hands to MkDocs. Files are only rewritten when their bytes
-change and stale generated files are removed, so a second run changes nothing. Expensive
+change and stale generated files are removed, so a second run changes nothing; a file there
+that the generator did not write is neither replaced nor deleted without ``force``
+(``outputs.py`` keeps the manifest ``.archlens-site.json``). Expensive
 results (cross-checks, quick training) are cached by spec content under ``cache_dir``.
 ``build_html`` then runs ``mkdocs build --strict``.
 """
@@ -21,8 +23,9 @@ from typing import Collection
 import yaml
 
 from archlens.errors import ArchlensError, SpecError
+from archlens.files import write_text_atomically
 from archlens.profile import profile
-from archlens.site import cache, results
+from archlens.site import cache, outputs, results
 from archlens.site.figures import write_if_changed
 from archlens.site.mdtext import label, slug
 from archlens.site.spec_page import PageData, render_page
@@ -33,6 +36,9 @@ DOCS = REPO / "docs"
 CACHE = REPO / "build" / "site-cache"
 GENERATED = "generated"
 NAV_FILE = "nav.yml"
+# Page names the site uses itself beside the spec pages (generated/models/): a spec whose page
+# slug is one of these would replace the model index or collide with the figures folder.
+RESERVED_PAGES = {"index": "the model index page", "figures": "the figures folder"}
 TASK_TITLES = {"classification": "Classification", "regression": "Regression",
                "segmentation": "Segmentation", "detection": "Detection"}
 
@@ -49,6 +55,9 @@ def _load_all(refs) -> list:
     seen: dict[str, str] = {}
     for s in specs:
         key = slug(s.name)
+        if key in RESERVED_PAGES:
+            raise SpecError(f"name '{s.name}' is reserved: its page '{key}.md' would replace "
+                            f"{RESERVED_PAGES[key]}; rename the spec", file=s.path or None)
         if key in seen:
             raise SpecError(f"specs '{seen[key]}' and '{s.name}' would share the page '{key}.md'",
                             file=s.path or None)
@@ -104,17 +113,21 @@ def _nav(pages, concept_pages) -> list:
 
 
 def generate_site(specs=None, docs_dir: Path = DOCS, cache_dir: Path = CACHE, train: bool = True,
-                  crosscheck: bool | Collection[str] = True, log=lambda msg: None) -> SiteResult:
+                  crosscheck: bool | Collection[str] = True, log=lambda msg: None,
+                  force: bool = False) -> SiteResult:
     """Write every page of the site for ``specs`` (names or paths; default: the bundled ones).
 
     ``train``: run the quick recipe where no result is cached or recorded. ``crosscheck``:
     verify every spec, none, or the named ones; a cached result is shown either way.
+    Files in ``docs_dir`` the generator did not write are never replaced or deleted unless
+    ``force`` (``outputs.py``).
     """
     from archlens.site.concepts import PAGES
     from archlens.site.index import home_page, models_page
     start = time.perf_counter()
     docs_dir, generated = Path(docs_dir), Path(docs_dir) / GENERATED
     loaded = _load_all(bundled_specs() if specs is None else specs)
+    outputs.check_owned(docs_dir, GENERATED, force)   # before anything is written
     written = _concept_pages(generated, docs_dir, Path(cache_dir))
     if train:   # all quick runs first, several at a time; the pages then read them from the cache
         results.train_missing(loaded, docs_dir, Path(cache_dir), log)
@@ -130,6 +143,7 @@ def generate_site(specs=None, docs_dir: Path = DOCS, cache_dir: Path = CACHE, tr
     nav = yaml.safe_dump(_nav(pages, PAGES), sort_keys=False, allow_unicode=True)
     written += _write(generated / NAV_FILE, nav)
     _remove_stale(generated, set(written))
+    outputs.record(docs_dir, written)
     return SiteResult(sum(1 for p in written if p.suffix == ".md"), written,
                       time.perf_counter() - start)
 
@@ -176,5 +190,4 @@ def config_for(docs_dir: Path, path: Path, base: Path = REPO / "mkdocs.yml") -> 
     text = text.replace("  - archlens/site/mkdocs_hooks.py",
                         f"  - {(REPO / 'archlens/site/mkdocs_hooks.py').resolve()}")
     text = text.replace("  - specs\n", f"  - {(REPO / 'specs').resolve()}\n")
-    Path(path).write_text(text, encoding="utf-8")
-    return Path(path)
+    return write_text_atomically(path, text)

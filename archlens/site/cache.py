@@ -13,7 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Callable
 
-from archlens.convolutionalize import write_atomically
+from archlens.files import write_atomically, write_text_atomically
 from archlens.spec import Spec
 
 PACKAGE = Path(__file__).resolve().parents[1]
@@ -125,7 +125,7 @@ def remember(cache_dir: Path, key: str, root: Path, paths: list[Path]) -> None:
     manifest = Path(cache_dir) / "pages" / f"{key}.json"
     manifest.parent.mkdir(parents=True, exist_ok=True)
     files = {p.relative_to(root).as_posix(): _sha(p) for p in paths}
-    manifest.write_text(json.dumps(files, indent=1, sort_keys=True), encoding="utf-8")
+    write_text_atomically(manifest, json.dumps(files, indent=1, sort_keys=True))
 
 
 def page_key(*parts: str) -> str:

@@ -16,6 +16,8 @@ from typing import Callable
 import matplotlib
 from matplotlib.figure import Figure
 
+from archlens.files import write_bytes_atomically
+
 # Fixed settings that make SVG output byte-identical from run to run:
 # text stays text (no glyph paths whose ids depend on a hash), and element ids
 # are derived from a fixed salt instead of a random one.
@@ -78,7 +80,7 @@ def write_if_changed(path: Path, data: bytes) -> None:
     if path.exists() and path.read_bytes() == data:
         return
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
+    write_bytes_atomically(path, data)
 
 
 def write_figure(draw: DrawFn, out_dir: Path, stem: str) -> list[Path]:

@@ -1,7 +1,8 @@
 """Text from specs made safe for a Markdown page: HTML-escaped, Markdown-inert.
 
 Every string a spec supplies (name, title, description, source, notes, layer names) goes
-through ``text`` before it reaches a page, so a spec named ``<script>`` renders as text.
+through ``text`` (``archlens.render.mdsafe``, shared with the worksheets and the profile's
+Markdown) before it reaches a page, so a title ``<script>`` renders as text.
 """
 from __future__ import annotations
 
@@ -9,15 +10,7 @@ import re
 
 from markupsafe import escape
 
-# HTML and Markdown/math marks, written as numeric character references rather than
-# backslash escapes: arithmatex reads "\(" and "\[" as math, and "[x](javascript:...)" is a link.
-# One pass, so the references it writes are never escaped again.
-_SPECIAL = re.compile(r"[<>&\"'\\`*_{}\[\]#+|~$]")
-
-
-def text(value) -> str:
-    """Plain text for Markdown: HTML-escaped, every Markdown and math mark inert."""
-    return _SPECIAL.sub(lambda m: f"&#{ord(m.group())};", " ".join(str(value).split()))
+from archlens.render.mdsafe import text  # noqa: F401  (the one escaping of spec text)
 
 
 def attr(value) -> str:

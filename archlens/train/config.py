@@ -18,7 +18,8 @@ import dataclasses
 
 import yaml
 
-from ..errors import TrainError
+from .. import yamlio
+from ..errors import SpecError, TrainError
 from ..recipes import TrainConfig, parse_record, recipe_section
 
 
@@ -53,10 +54,11 @@ def parse_overrides(items: list[str] | None) -> dict:
         key, sep, text = item.partition("=")
         if not sep or not key.strip():
             raise TrainError(f"--set {item!r}: expected KEY=VALUE, e.g. --set optimizer.lr=0.01")
-        try:
-            out[key.strip()] = yaml.safe_load(text)
-        except yaml.YAMLError:
-            raise TrainError(f"--set {item!r}: the value is not valid YAML") from None
+        try:   # the guarded loader: a value of nested aliases is refused before it expands
+            out[key.strip()] = yamlio.parse(text, f"--set {key.strip()}")
+        except SpecError as exc:
+            raise TrainError(f"--set {item[:80]!r}: the value is not valid YAML "
+                             f"({exc.problem})") from None
     return out
 
 

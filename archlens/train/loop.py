@@ -53,7 +53,8 @@ def fit(run: Run) -> list[dict]:
     ckpt = run.out / checkpoint.CHECKPOINT
     start, history = 0, []
     if run.resume:
-        start, history = checkpoint.restore(checkpoint.load(ckpt, run.config_dict), model, opt, sched)
+        start, history = checkpoint.restore(checkpoint.load(ckpt, run.config_dict), model, opt,
+                                            sched, ckpt)
     kill_after, seen = int(os.environ.get(KILL_HOOK, "0")), 0
 
     for epoch in tqdm(range(start, c.epochs), desc=model.spec_name, unit="epoch",

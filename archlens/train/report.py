@@ -10,7 +10,6 @@ import csv
 import io
 import json
 import math
-import os
 from pathlib import Path
 
 import matplotlib
@@ -18,15 +17,10 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
+from ..files import write_bytes_atomically, write_text_atomically  # noqa: E402
+
 # Byte-reproducible SVG (DESIGN.md, "Plots"): text stays text, fixed ids, no timestamp.
 _RC = {"svg.fonttype": "none", "svg.hashsalt": "archlens", "font.size": 9}
-
-
-def write_atomic(path: Path, data: bytes | str) -> None:
-    """Write next to ``path`` then rename: a reader never sees half a file."""
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(data.encode() if isinstance(data, str) else data)
-    os.replace(tmp, path)
 
 
 def final_metrics(history: list[dict], extra: dict) -> dict:
@@ -38,8 +32,8 @@ def final_metrics(history: list[dict], extra: dict) -> dict:
 
 
 def write_metrics(out: Path, summary: dict) -> None:
-    write_atomic(out / "metrics.json", json.dumps(_finite(summary), indent=2) + "\n")
-    write_atomic(out / "metrics.csv", history_csv(summary["history"]))
+    write_text_atomically(out / "metrics.json", json.dumps(_finite(summary), indent=2) + "\n")
+    write_text_atomically(out / "metrics.csv", history_csv(summary["history"]))
 
 
 def _finite(value):
@@ -73,7 +67,7 @@ def plot_curves(out: Path, history: list[dict], metric: str | None, title: str) 
         for path in paths:
             buf = io.BytesIO()
             fig.savefig(buf, format=path.suffix[1:], metadata=_metadata(path), dpi=120)
-            write_atomic(path, buf.getvalue())
+            write_bytes_atomically(path, buf.getvalue())
         plt.close(fig)
     return paths
 

@@ -1,13 +1,13 @@
 """``archlens train``: pick the recipe, get the data, build the model, fit, write the report.
 
 One run writes into its own folder (default ``runs/<spec>/``): ``checkpoint.pt``,
-``config.json``, ``metrics.json``, ``metrics.csv``, ``curves.svg``/``.png``. With ``folds=K``
+``config.json``, ``metrics.json``, ``metrics.csv``, ``curves.svg``/``.png`` and the marker
+``archlens-run.json`` (``runfolder.py``: what ``--force`` may remove). With ``folds=K``
 each fold trains in ``fold-<k>/`` and the top folder reports mean and standard deviation.
 """
 from __future__ import annotations
 
 import json
-import shutil
 import statistics
 import time
 from dataclasses import dataclass, field
@@ -16,17 +16,17 @@ from pathlib import Path
 import torch
 
 from ..errors import TrainError
+from ..names import folder_for
 from ..spec import load_spec
-from . import distributed, precision
+from . import distributed, precision, runfolder
 from .config import as_dict, recipe
 from .data import first_inputs, fold, join
 from .loop import Run, fit
 from .model import training_model
-from .report import final_metrics, plot_curves, write_atomic, write_metrics
+from ..files import write_text_atomically
+from .report import final_metrics, plot_curves, write_metrics
 from .tasks import get_task
 from .tasks.base import TrainData
-
-RUN_FILES = ("checkpoint.pt", "metrics.json", "config.json")
 
 
 @dataclass(frozen=True)
@@ -35,7 +35,7 @@ class TrainOptions:
     out: Path | None = None             # default runs/<spec>/
     device: str = "cpu"                 # cpu | cuda
     resume: bool = False                # continue from out/checkpoint.pt
-    force: bool = False                 # replace a previous run in out
+    force: bool = False                 # replace a previous run in out (its own files only)
     folds: int | None = None            # k-fold cross-validation
     data: Path | None = None            # a user's dataset folder (VOC root or class folders)
     overrides: dict = field(default_factory=dict)   # dotted recipe keys -> values
@@ -60,9 +60,9 @@ def train(spec, options: TrainOptions = TrainOptions()) -> TrainResult:
     device = _device(options.device)
     world = distributed.start(device)
     try:
-        out = options.out or Path("runs") / spec.name
+        out = options.out or folder_for(Path("runs"), spec.name)
         if world.main:
-            _prepare_out(out, options)
+            runfolder.prepare(out, options.resume, options.force, options.folds)
         distributed.barrier(world)
         torch.use_deterministic_algorithms(True, warn_only=True)
         torch.set_flush_denormal(True)   # tiny early activations otherwise run 10-100x slower on CPU
@@ -86,19 +86,6 @@ def _device(name: str) -> str:
     return name
 
 
-def _prepare_out(out: Path, options: TrainOptions) -> None:
-    """Refuse to mix a new run into an old one unless told to resume or replace it."""
-    previous = out.is_dir() and any((out / name).exists() for name in RUN_FILES)
-    if previous and not (options.resume or options.force):
-        raise TrainError(f"{out}: holds a previous run; pass --resume to continue it, --force to "
-                         f"replace it, or choose another --out")
-    if options.resume and not previous:
-        raise TrainError(f"{out}: no previous run to resume; run without --resume")
-    if previous and options.force and not options.resume:
-        shutil.rmtree(out)
-    out.mkdir(parents=True, exist_ok=True)
-
-
 def _single(spec, task, data: TrainData, config, out: Path, options, device, world,
             title: str = "") -> TrainResult:
     model = training_model(spec, config, data.num_classes, first_inputs(data.train, config.batch_size))
@@ -109,7 +96,8 @@ def _single(spec, task, data: TrainData, config, out: Path, options, device, wor
               "precision": arithmetic, "config": config_dict}
     if world.main:
         out.mkdir(parents=True, exist_ok=True)
-        write_atomic(out / "config.json", json.dumps(header, indent=2) + "\n")
+        runfolder.claim(out)
+        write_text_atomically(out / "config.json", json.dumps(header, indent=2) + "\n")
     on_epoch = lambda history: write_metrics(out, {**header, "history": history,
                                                    "final": final_metrics(history, {})})
     trainee = task.training_module(model, config)     # shares the model's weights

@@ -8,6 +8,7 @@ key pages (home, vgg16, fcn8s, sppnet_zf5) under their own names."""
 from __future__ import annotations
 
 import re
+import sys
 
 import pytest
 
@@ -66,6 +67,22 @@ def assert_clean(tab, what: str) -> None:
 def test_nav_covers_every_built_page(site_dir):
     built = {p.relative_to(site_dir).as_posix() for p in site_dir.rglob("*.html")}
     assert built - {"404.html"} == set(PAGES), "a page was built that the nav (and so this test) misses"
+
+
+def test_no_built_file_has_a_script_url(site_dir):
+    """A static scan of every built page and figure: no href/src (any case, entities decoded)
+    is a javascript: URL and no element carries an event handler (issue 13, item 5)."""
+    from site_harness import REPO
+    sys.path.insert(0, str(REPO / "tests"))
+    from archlens_testing import script_urls
+    files = sorted(site_dir.rglob("*.html")) + sorted(site_dir.rglob("*.svg"))
+    assert len(files) > len(PAGES)
+    found = {}
+    for path in files:
+        urls = script_urls(path.read_text(encoding="utf-8", errors="replace"))
+        if urls:
+            found[path.relative_to(site_dir).as_posix()] = urls[:3]
+    assert found == {}, f"script URLs or event handlers in the built site: {found}"
 
 
 @pytest.mark.parametrize("scheme", SCHEMES)

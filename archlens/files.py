@@ -1,0 +1,100 @@
+"""Writing the user's files: atomically, never onto an input, never over a file without --force.
+
+Every file archlens writes for a user goes through ``write_atomically``: the bytes go to a
+temporary file beside the target (``.NAME.XXXX.tmp``), are flushed to disk, then renamed over
+the target, so a reader (or a kill) never leaves half a file, and nothing the user had is
+replaced until the new file is complete.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Callable, Iterable
+
+from .errors import ArchlensError
+
+
+def _read_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+_MODE = 0o666 & ~_read_umask()   # read once: os.umask is process-wide, writers run in threads
+
+
+MAX_INPUT_BYTES = 10 * 1024 * 1024   # a spec or answers file; 100,000 spec layers fit in 7 MB
+
+
+class TooLarge(ValueError):
+    """An input file past ``MAX_INPUT_BYTES``: one line, for the caller to locate."""
+
+
+def read_text_limited(path, limit: int = MAX_INPUT_BYTES) -> str:
+    """The file's UTF-8 text, reading at most ``limit`` bytes (``/dev/zero`` never ends).
+
+    Raises ``TooLarge``, or the ``OSError``/``UnicodeDecodeError`` of the read."""
+    with open(path, "rb") as f:
+        data = f.read(limit + 1)
+    if len(data) > limit:
+        raise TooLarge(f"larger than {limit // (1024 * 1024)} MB; archlens reads at most "
+                       f"{limit // (1024 * 1024)} MB of a spec or answers file")
+    return data.decode("utf-8")
+
+
+class OutputError(ArchlensError):
+    """An output path that would replace an input or an existing file without --force."""
+
+
+def write_atomically(path, write: Callable) -> Path:
+    """Call ``write(binary_file)`` on a temporary file beside ``path``, then rename it over."""
+    path = Path(path)
+    folder = path.parent if str(path.parent) else Path(".")
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, _MODE)   # mkstemp makes 0600; give the usual file mode
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def write_bytes_atomically(path, data: bytes) -> Path:
+    return write_atomically(path, lambda f: f.write(data))
+
+
+def write_text_atomically(path, text: str) -> Path:
+    return write_bytes_atomically(path, text.encode("utf-8"))
+
+
+def same_file(a, b) -> bool:
+    """Whether two paths name one file (through links, ``..`` or another spelling)."""
+    a, b = Path(a), Path(b)
+    try:
+        return a.exists() and b.exists() and os.path.samefile(a, b)
+    except OSError:
+        return a.resolve() == b.resolve()
+
+
+def check_output(path, inputs: Iterable = (), force: bool = False, flag: str = "--out") -> Path:
+    """Refuse an output that is one of ``inputs`` (even with --force), a folder, or an existing
+    file without ``force``."""
+    path = Path(path)
+    for given in inputs:
+        if given is not None and (same_file(path, given) or Path(path).resolve() == Path(given).resolve()):
+            raise OutputError(f"{path}: {flag} names an input of this command ({given}); "
+                              f"archlens never writes onto its input: choose another file")
+    if path.is_dir():
+        raise OutputError(f"{path}: {flag} is a folder; give a file name")
+    if path.exists() and not force:
+        raise OutputError(f"{path}: file exists; pass --force to replace it, or choose another "
+                          f"{flag} file")
+    if not path.parent.is_dir() and str(path.parent):
+        raise OutputError(f"{path}: {flag}: no folder {path.parent}; create it first")
+    return path

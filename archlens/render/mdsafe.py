@@ -1,0 +1,21 @@
+"""The one escaping of spec text for Markdown: HTML-escaped, every Markdown and math mark inert.
+
+Every string a spec supplies (name, title, description, source, notes, layer names and kinds)
+goes through ``text`` before it reaches Markdown: worksheets, ``profile --format markdown``
+and every site page. So ``<script>`` renders as text and ``[x](javascript:alert(1))``,
+``<javascript:...>`` or ``{ onclick=... }`` (attr_list) never become a link or an attribute.
+"""
+from __future__ import annotations
+
+import re
+
+# HTML and Markdown/math marks, written as numeric character references rather than
+# backslash escapes: arithmatex reads "\(" and "\[" as math, and "[x](javascript:...)" is a link.
+# One pass, so the references it writes are never escaped again. An underscore inside a word
+# (conv1_1) is left as it is: Markdown never reads it as emphasis.
+_SPECIAL = re.compile(r"[<>&\"'\\`*{}\[\]#+|~$]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
+
+
+def text(value) -> str:
+    """Plain text for Markdown, on one line: HTML-escaped, every Markdown and math mark inert."""
+    return _SPECIAL.sub(lambda m: f"&#{ord(m.group())};", " ".join(str(value).split()))
