@@ -2,15 +2,18 @@
 
 `make test` runs pytest with pytest-xdist on two workers (`-n 2 --dist loadgroup`), one torch
 thread each: two training runs side by side finish sooner than one after the other with two
-threads (two vgg11 quick runs: 33 s against 52 s on 2 cores). Each test file stays on one worker,
-so its module- and session-scoped fixtures (a generated site, concept figures) are built once,
-except the tests marked ``spread``, which go wherever a worker is free.
+threads (two vgg11 quick runs: 33 s against 52 s on 2 cores). Each test file (and tests/browser/
+as a whole) stays on one worker, so its module- and session-scoped fixtures (a generated site,
+concept figures) are built once; tests marked ``spread`` go wherever a worker is free.
 """
 import os
+from pathlib import Path
 
 import pytest
 
 from archlens_testing import GOLDEN, check_golden
+
+TESTS = Path(__file__).resolve().parent
 
 if os.environ.get("PYTEST_XDIST_WORKER"):
     os.environ["OMP_NUM_THREADS"] = "1"          # subprocesses the tests start inherit it
@@ -23,8 +26,15 @@ def pytest_collection_modifyitems(config, items):
     """Group each file's tests on one worker (xdist's loadgroup), slowest-spread tests first."""
     for item in items:
         if not item.get_closest_marker("spread"):
-            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
+            item.add_marker(pytest.mark.xdist_group(_group(item)))
     items.sort(key=lambda item: not item.get_closest_marker("spread"))   # stable otherwise
+
+
+def _group(item) -> str:
+    """A file's tests share a worker; a subfolder's (tests/browser/) all share one, since its
+    conftest's session fixtures (the built site) must be built once, in one place."""
+    folder = item.path.parent
+    return folder.name if folder != TESTS else item.nodeid.split("::")[0]
 
 
 def pytest_addoption(parser):

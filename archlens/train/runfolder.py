@@ -56,8 +56,9 @@ def _made_by_archlens(folder: Path) -> bool:
 
 
 def is_run(folder: Path) -> bool:
-    return folder.is_dir() and ((folder / MARKER).exists()
-                                or any((folder / name).exists() for name in EVIDENCE))
+    """A folder a run has written results into. A marker alone is a run that failed before
+    writing anything (bad data, say): the folder is reused as if new."""
+    return folder.is_dir() and any((folder / name).exists() for name in EVIDENCE)
 
 
 def _names(names: list[str]) -> str:
@@ -76,7 +77,7 @@ def prepare(out: Path, resume: bool, force: bool, folds: int | None = None) -> N
                          f"replace it, or choose another --out")
     if resume and not previous:
         raise TrainError(f"{out}: no previous run to resume; run without --resume")
-    if not previous and out.is_dir() and any(out.iterdir()):
+    if not previous and out.is_dir() and any(e.name != MARKER for e in out.iterdir()):
         raise TrainError(f"{out}: not empty and not an archlens run (it holds "
                          f"{_names(foreign(out))}); archlens writes a run only into a new or "
                          f"empty folder: choose another --out")
