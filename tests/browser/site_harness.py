@@ -40,10 +40,19 @@ def _walk_nav(items):
 
 
 def generate_docs() -> None:
-    """Write every generated page, as `archlens site --no-train` does (idempotent, cached)."""
+    """Write every generated page, as `archlens site --no-train` does (idempotent, cached).
+
+    Every xdist worker collects this module, and collecting generates the pages (the nav names
+    the tests), so generation holds a lock: one worker writes, the other then finds them done."""
+    import fcntl
+
     from archlens.site.build import generate_site
 
-    generate_site(train=False, crosscheck=CROSSCHECKED)
+    lock_path = REPO / "build" / ".browser-docs.lock"    # build/ is gitignored
+    lock_path.parent.mkdir(exist_ok=True)
+    with open(lock_path, "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        generate_site(train=False, crosscheck=CROSSCHECKED)
 
 
 def nav_pages() -> list[str]:
