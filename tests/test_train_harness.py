@@ -159,3 +159,13 @@ def test_training_inits_keep_zero_skip_scores_and_frozen_upsampling():
         assert not layer.weight.any() and not layer.bias.any()
     assert torch.equal(model.upscore8.weight[:4, :4], reference.upscore8.weight[:4, :4])
     assert model.fc6.weight.std() > 0
+
+
+def test_training_leaves_the_process_arithmetic_as_it_found_it(tmp_path):
+    # Oracle: IEEE subnormals. A float32 subnormal survives arithmetic unless denormals are flushed.
+    spec = write_spec(tmp_path, TINY_CLASSIFIER)
+    tiny = torch.tensor([1e-40])
+    assert (tiny * 1.0).item() != 0.0 and not torch.are_deterministic_algorithms_enabled()
+    train(spec, TrainOptions(quick=True, out=tmp_path / "run", overrides={"epochs": 1}))
+    assert (tiny * 1.0).item() != 0.0
+    assert not torch.are_deterministic_algorithms_enabled()

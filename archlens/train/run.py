@@ -7,6 +7,7 @@ each fold trains in ``fold-<k>/`` and the top folder reports mean and standard d
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import statistics
 import time
@@ -64,18 +65,40 @@ def train(spec, options: TrainOptions = TrainOptions()) -> TrainResult:
         if world.main:
             runfolder.prepare(out, options.resume, options.force, options.folds)
         distributed.barrier(world)
-        torch.use_deterministic_algorithms(True, warn_only=True)
-        torch.set_flush_denormal(True)   # tiny early activations otherwise run 10-100x slower on CPU
-        started = time.perf_counter()
-        data = task.data(spec, config, options.data)
-        if options.folds:
-            result = _cross_validate(spec, task, data, config, out, options, device, world)
-        else:
-            result = _single(spec, task, data, config, out, options, device, world)
-        result.seconds = time.perf_counter() - started
+        with _run_arithmetic():
+            started = time.perf_counter()
+            data = task.data(spec, config, options.data)
+            if options.folds:
+                result = _cross_validate(spec, task, data, config, out, options, device, world)
+            else:
+                result = _single(spec, task, data, config, out, options, device, world)
+            result.seconds = time.perf_counter() - started
         return result
     finally:
         distributed.stop(world)
+
+
+@contextlib.contextmanager
+def _run_arithmetic():
+    """Deterministic algorithms and flushed denormals for the run, and the caller's process
+    settings back afterwards: both are process-wide, and a library call must not leave them
+    changed (with denormals flushed, Python code run later in the same process, e.g. a
+    hypothesis test, cannot represent subnormal floats)."""
+    deterministic = torch.are_deterministic_algorithms_enabled()
+    warn_only = torch.is_deterministic_algorithms_warn_only_enabled()
+    flushing = _flushes_denormals()
+    torch.use_deterministic_algorithms(True, warn_only=True)
+    torch.set_flush_denormal(True)   # tiny early activations otherwise run 10-100x slower on CPU
+    try:
+        yield
+    finally:
+        torch.use_deterministic_algorithms(deterministic, warn_only=warn_only)
+        torch.set_flush_denormal(flushing)
+
+
+def _flushes_denormals() -> bool:
+    tiny = torch.tensor([1e-40], dtype=torch.float32)   # a float32 subnormal
+    return bool((tiny * 1.0).item() == 0.0)
 
 
 def _device(name: str) -> str:
