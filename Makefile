@@ -27,10 +27,9 @@ site: install
 	NO_MKDOCS_2_WARNING=1 $(PY) -m mkdocs build --strict
 	@echo "site built: open site/index.html (no server needed)"
 
-# One process, two torch threads: two xdist workers with one thread each took longer on the full
-# suite (17 min 56 s against 16 min 37 s; tests/conftest.py). The ten slowest tests are listed.
+# Two xdist workers, one torch thread each (tests/conftest.py); the ten slowest tests are listed.
 test: install system-deps
-	$(PY) -m pytest -q --durations=10
+	$(PY) -m pytest -q -n 2 --dist loadgroup --durations=10
 
 bench: install
 	$(PY) benchmarks/profile_speed.py

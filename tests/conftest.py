@@ -1,12 +1,11 @@
-"""Shared fixtures, and how the suite can run on two workers.
+"""Shared fixtures, and how the suite runs on two cores.
 
-`make test` runs the suite in one process. `pytest -n 2 --dist loadgroup` (pytest-xdist, in the
-dev extra) runs it on two workers with one torch thread each: each test file (and tests/browser/
-as a whole) stays on one worker, so its module- and session-scoped fixtures (a generated site,
-concept figures) are built once; tests marked ``spread`` go first, wherever a worker is free.
-That halves `-m "not slow"` (86 s on 2 cores), but not the full suite: the quick recipes take
-two threads well (fcn32s 131 s on one thread beside another recipe, about 75 s alone on two),
-so the full run took 17 min 56 s on two workers against 16 min 37 s in one process.
+`make test` runs pytest with pytest-xdist on two workers (`-n 2 --dist loadgroup`), one torch
+thread each. Each test file (and tests/browser/ as a whole) stays on one worker, so its module-
+and session-scoped fixtures (a generated site, concept figures) are built once; tests marked
+``spread`` (the quick recipes, chiefly) go first, each wherever a worker is free. Measured on
+one 2-core machine on one day: the 15 quick recipes took about 11.5 minutes on two workers,
+against more than 16 minutes one after the other in one process with two threads.
 """
 import os
 from pathlib import Path
