@@ -38,12 +38,17 @@ def _rf(value: Any, where: str, layers: list[str]) -> None:
         if not isinstance(rf, dict) or "size" not in rf:
             raise SpecError(f"{where}.{layer} must be a mapping with 'size' (and optional 'jump'), "
                             f"got {rf!r}")
+        _refuse_unknown(rf, RF_KEYS, f"{where}.{layer}: ")
         for key, number in rf.items():
-            if key not in RF_KEYS:
-                raise SpecError(f"{where}.{layer}: unknown key '{key}'{suggest(str(key), RF_KEYS)} "
-                                f"(known: {', '.join(RF_KEYS)})")
             if isinstance(number, bool) or not isinstance(number, (int, float)) or number <= 0:
                 raise SpecError(f"{where}.{layer}.{key} must be a positive number, got {number!r}")
+
+
+def _refuse_unknown(mapping: dict, known, where: str) -> None:
+    for key in mapping:
+        if key not in known:
+            raise SpecError(f"{where}unknown key '{key}'{suggest(str(key), known)} "
+                            f"(known: {', '.join(known)})")
 
 
 def _per_layer(value: Any, where: str, layers: list[str], form: str):
@@ -73,9 +78,7 @@ def check_expected(section: Any, layers: list[str]) -> dict:
     if not isinstance(section, dict):
         raise SpecError(f"expected must be a mapping of published numbers "
                         f"({', '.join(FIELDS)}), got {section!r}")
+    _refuse_unknown(section, FIELDS, "expected: ")
     for key, value in section.items():
-        if key not in FIELDS:
-            raise SpecError(f"expected: unknown key '{key}'{suggest(str(key), FIELDS)} "
-                            f"(known: {', '.join(FIELDS)})")
         FIELDS[key][0](value, f"expected.{key}", layers)
     return section
