@@ -46,14 +46,22 @@ def _parser() -> argparse.ArgumentParser:
 
 def _site_parser(sub) -> None:
     s = sub.add_parser("site", help="generate the documentation site's pages (and build it)")
-    s.add_argument("specs", nargs="*", metavar="SPEC", help="specs to document (default: all bundled)")
-    s.add_argument("--docs", default=None, help="docs folder to write into (default: the repo's docs/)")
+    s.add_argument("specs", nargs="*", metavar="SPEC",
+                   help="spec files, folders of them, or bundled names (default: all bundled)")
+    s.add_argument("--out", default=None, metavar="DIR", help="build a complete static site into "
+                   "DIR (no mkdocs.yml needed; DIR is replaced only by a finished build)")
+    s.add_argument("--with-bundled", action="store_true",
+                   help="document the bundled specs beside the ones given")
+    s.add_argument("--title", default="archlens", help="the site's name (with --out)")
+    s.add_argument("--docs", default=None, help="without --out: the docs folder to write the pages "
+                   "into (default: docs/ in the current folder)")
     s.add_argument("--no-train", action="store_true",
                    help="run no training (cached or recorded results are still shown)")
     s.add_argument("--no-crosscheck", action="store_true", help="run no new torch/torchinfo/fvcore cross-check (cached ones are still shown)")
     s.add_argument("--cache", default=None, help="cache of cross-checks and training runs "
                    "(default: build/site-cache)")
-    s.add_argument("--build", action="store_true", help="then run mkdocs build --strict into site/")
+    s.add_argument("--build", action="store_true", help="without --out: then run mkdocs build "
+                   "--strict with ./mkdocs.yml")
     s.add_argument("--force", action="store_true", help="replace or delete files in DOCS/index.md and "
                    "DOCS/generated/ that archlens site did not write (or that were edited since)")
 
@@ -186,10 +194,22 @@ def cmd_check(args) -> int:
 def cmd_site(args) -> int:
     from pathlib import Path
     from .site.build import CACHE, DOCS, build_html, generate_site
+    from .site.standalone import build_site, spec_refs
+    cache = Path(args.cache) if args.cache else CACHE
+    common = dict(train=not args.no_train, crosscheck=not args.no_crosscheck, log=print,
+                  cache_dir=cache, force=args.force)
+    if args.out:
+        if not args.specs and not args.with_bundled:
+            raise ArchlensError("archlens site --out: name the specs (files, folders or bundled "
+                                "names), or pass --with-bundled")
+        result = build_site(args.specs, Path(args.out), site_name=args.title,
+                            with_bundled=args.with_bundled, **common)
+        print(f"built the site of {result.pages} pages into {args.out} in {result.seconds:.1f} s: "
+              f"open {Path(args.out) / 'index.html'}")
+        return 0
+    refs = spec_refs(args.specs, with_bundled=args.with_bundled) if args.specs else None
     docs = Path(args.docs) if args.docs else DOCS
-    result = generate_site(args.specs or None, docs_dir=docs, train=not args.no_train,
-                           crosscheck=not args.no_crosscheck, log=print,
-                           cache_dir=Path(args.cache) if args.cache else CACHE, force=args.force)
+    result = generate_site(refs, docs_dir=docs, **common)
     print(f"wrote {result.pages} pages under {docs} in {result.seconds:.1f} s")
     if args.build:
         build_html()

@@ -11,6 +11,7 @@ import math
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,8 @@ from .names import spec_name
 from .recipes import check_train_section
 from .shorthand import expand_item
 
-SPECS_DIR = Path(__file__).resolve().parent.parent / "specs"
+# Package data: present in a wheel or an editable install alike (pyproject's package-data).
+SPECS_DIR = Path(str(resources.files("archlens") / "specs"))
 INPUT = "input"  # the name by which layers refer to the network input
 NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 TOP_KEYS = ("name", "title", "description", "source", "task", "input", "num_classes",
@@ -55,7 +57,8 @@ class Spec:
     expected: dict = field(default_factory=dict)  # published numbers tests check
     train: dict = field(default_factory=dict)     # training recipe (validated by the harness)
     extra: dict = field(default_factory=dict)     # sections owned by other modules (detection)
-    path: str = ""                   # file it was loaded from, for messages
+    path: str = ""                   # file it was loaded from, as messages show it
+    file: Path | None = None         # the same file, resolved (None for an in-memory spec)
 
     def layer(self, name: str) -> LayerSpec:
         return self._by_name[name]
@@ -67,8 +70,13 @@ class Spec:
 
 
 def bundled_specs() -> list[str]:
-    """Names of the specs shipped in ``specs/``."""
+    """Names of the specs shipped with the package (``archlens/specs/``)."""
     return sorted(p.stem for p in SPECS_DIR.glob("*.yaml"))
+
+
+def is_bundled(spec: "Spec") -> bool:
+    """Whether ``spec`` was loaded from the package's own file (a user's copy of ``vgg16`` is not)."""
+    return spec.file is not None and spec.file.parent == SPECS_DIR.resolve()
 
 
 def resolve_path(ref: str | Path) -> Path:
@@ -135,7 +143,8 @@ def _build_spec(doc: dict, path: Path) -> Spec:
                 task=str(doc.get("task", "classification")), num_classes=num_classes,
                 expected=check_expected(doc.get("expected"), [l.name for l in layers]),
                 train=_checked_train(doc.get("train")),
-                extra=known, path=display_path(path))
+                extra=known, path=display_path(path),
+                file=path.resolve() if path.is_file() else None)
     if "detection" in known:  # the section's owner validates it at the boundary
         from .detection.config import detection_config
         detection_config(spec)

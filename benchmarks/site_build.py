@@ -3,12 +3,14 @@
     python benchmarks/site_build.py            # all cases
     python benchmarks/site_build.py --no-train # skip case 1 (it trains every spec: minutes)
 
-Works on copies (a temporary specs/, docs/ and cache), so the repository is untouched:
-1. from clean, quick training included: `archlens site` with an empty cache and no recorded
-   runs, so it cross-checks every spec and trains every quick recipe, then
-   `mkdocs build --strict`;
-2. from clean with the recorded runs (docs/recorded/): what `make site` does after installation;
-3. after one spec edit: the description of one spec changes, then the same two commands;
+Works in temporary folders (docs/, cache and copies of specs), so the repository is untouched:
+1. from clean, quick training included: `archlens site` on copies of the bundled specs (a copy
+   is a user's spec: no recorded run applies) with an empty cache, so it cross-checks every
+   spec and trains every quick recipe, then `mkdocs build --strict`;
+2. from clean with the recorded runs (archlens/specs/recorded/): what `make site` does after
+   installation;
+3. after one spec edit: the description of one spec (a copy, beside the other bundled ones)
+   changes, then the same two commands (no training: the prose is not part of the recipe);
 4. after one layer edit: a dropout rate changes, so that spec is verified against torch again;
 5. bare `mkdocs build --strict` of the same generated pages, for comparison;
 6. the concept pages alone (`write_concept_pages` into an empty folder: every figure drawn).
@@ -28,18 +30,20 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
-from archlens.site.build import build_html, config_for  # noqa: E402
+from archlens.site.build import build_html, site_config  # noqa: E402
+from archlens.spec import SPECS_DIR, bundled_specs  # noqa: E402
 
-EDITED = "vgg11.yaml"
+EDITED = "vgg11.yaml"   # a copy of the bundled file, edited
 TRAINED = "from clean, quick training included"
 CONCEPTS = "concept pages alone (every figure drawn)"
 TARGETS = {TRAINED: 480.0, "after one spec edit (generate + mkdocs)": 10.0, CONCEPTS: 20.0}
 
 
-def generate(specs: list[Path], docs: Path, cache: Path) -> float:
+def generate(specs: list, docs: Path, cache: Path, train: bool = True) -> float:
     start = time.perf_counter()
     subprocess.run([sys.executable, "-m", "archlens", "site", *map(str, specs), "--docs", str(docs),
-                    "--cache", str(cache)], cwd=REPO, check=True, stdout=subprocess.DEVNULL)
+                    "--cache", str(cache), *([] if train else ["--no-train"])],
+                   cwd=REPO, check=True, stdout=subprocess.DEVNULL)
     return time.perf_counter() - start
 
 
@@ -57,10 +61,9 @@ def edit(spec: Path, old: str, new: str) -> None:
 
 def trained_from_clean(tmp: Path) -> tuple[float, float]:
     """Case 1 in its own copy: no recorded runs, so every quick recipe trains."""
-    shutil.copytree(REPO / "specs", tmp / "specs")
-    shutil.copytree(REPO / "docs" / "assets", tmp / "docs" / "assets")
+    shutil.copytree(SPECS_DIR, tmp / "specs", ignore=shutil.ignore_patterns("recorded"))
     specs = sorted((tmp / "specs").glob("*.yaml"))
-    config = config_for(tmp / "docs", tmp / "mkdocs.yml")
+    config = site_config(tmp / "docs", tmp / "mkdocs.yml")
     gen = generate(specs, tmp / "docs", tmp / "cache")
     return gen, mkdocs(config, tmp / "site")
 
@@ -79,20 +82,18 @@ def main(args: list[str]) -> None:
             rows.append((TRAINED, *trained_from_clean(Path(tmp))))
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        shutil.copytree(REPO / "specs", tmp / "specs")
-        shutil.copytree(REPO / "docs" / "assets", tmp / "docs" / "assets")
-        for recorded in (REPO / "docs" / "recorded",):
-            if recorded.is_dir():
-                shutil.copytree(recorded, tmp / "docs" / "recorded")
-        specs = sorted((tmp / "specs").glob("*.yaml"))
-        config = config_for(tmp / "docs", tmp / "mkdocs.yml")
-        gen = generate(specs, tmp / "docs", tmp / "cache")
+        config = site_config(tmp / "docs", tmp / "mkdocs.yml")
+        gen = generate(bundled_specs(), tmp / "docs", tmp / "cache")
         rows.append(("from clean, recorded runs (make site)", gen, mkdocs(config, tmp / "site")))
-        edit(tmp / "specs" / EDITED, "description: >\n", "description: >\n  (edited for the benchmark)\n")
-        gen = generate(specs, tmp / "docs", tmp / "cache")
+        edited = tmp / EDITED
+        shutil.copy(SPECS_DIR / EDITED, edited)
+        specs = [edited if s == edited.stem else s for s in bundled_specs()]
+        generate(specs, tmp / "docs", tmp / "cache", train=False)   # the copy's first pages
+        edit(edited, "description: >\n", "description: >\n  (edited for the benchmark)\n")
+        gen = generate(specs, tmp / "docs", tmp / "cache", train=False)
         rows.append(("after one spec edit (generate + mkdocs)", gen, mkdocs(config, tmp / "site")))
-        edit(tmp / "specs" / EDITED, "p: 0.5", "p: 0.4")
-        gen = generate(specs, tmp / "docs", tmp / "cache")
+        edit(edited, "p: 0.5", "p: 0.4")
+        gen = generate(specs, tmp / "docs", tmp / "cache", train=False)
         rows.append(("after one layer edit (re-verify + mkdocs)", gen, mkdocs(config, tmp / "site")))
         rows.append(("bare mkdocs build (same pages)", 0.0, mkdocs(config, tmp / "site")))
         rows.append((CONCEPTS, concept_pages(tmp), 0.0))

@@ -1,12 +1,12 @@
-"""Train bundled specs' quick recipes and record their metrics under docs/recorded/<slug>/.
+"""Train bundled specs' quick recipes and record their metrics under archlens/specs/recorded/<slug>/.
 
 `make site` shows these recorded runs (the page says "recorded" and when) instead of retraining
 every spec on each build. Re-record after changing a recipe:
 
     python scripts/record_quick_runs.py                # every bundled spec with a quick recipe
     python scripts/record_quick_runs.py vgg16 fcn8s    # just these
-    python scripts/record_quick_runs.py --folds 5 mlp  # k-fold run, in docs/recorded/mlp-folds5/
-    python scripts/record_quick_runs.py --bias-variance mlp   # docs/recorded/mlp-bias-variance/
+    python scripts/record_quick_runs.py --folds 5 mlp  # k-fold run, in archlens/specs/recorded/mlp-folds5/
+    python scripts/record_quick_runs.py --bias-variance mlp   # archlens/specs/recorded/mlp-bias-variance/
 
 A run is written only once it finishes; a failed run leaves the previous record in place.
 """
@@ -30,7 +30,7 @@ from archlens.train import TrainOptions, train  # noqa: E402
 from archlens.train.bias_variance import sweep  # noqa: E402
 from archlens.files import write_text_atomically  # noqa: E402
 
-RECORDED = ROOT / "docs" / "recorded"
+RECORDED = ROOT / "archlens" / "specs" / "recorded"
 
 # The bias-variance sweep of the generalization concept page: the quick recipe on a small
 # training set, so that wide models can memorise it, at widths from 1/64 to 4x, five runs each.
@@ -43,7 +43,7 @@ def _now() -> str:
 
 
 def _write(folder: str, doc: dict) -> None:
-    """docs/recorded/<folder>/metrics.json, written whole or not at all."""
+    """archlens/specs/recorded/<folder>/metrics.json, written whole or not at all."""
     out = RECORDED / folder / "metrics.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     write_text_atomically(out, json.dumps(doc, indent=1, sort_keys=True) + "\n")

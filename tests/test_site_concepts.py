@@ -97,15 +97,16 @@ def test_gradient_descent_ends_near_least_squares():
 
 
 def test_generalization_page_quotes_the_recorded_harness_runs(generated):
-    # Oracle: the harness's own metrics.json files under docs/recorded/.
+    # Oracle: the harness's own metrics.json files under archlens/specs/recorded/.
     import json
-    from archlens.site.concepts import DOCS, HARNESS_FOLDS, HARNESS_RUN
+    from archlens.site.concepts import HARNESS_FOLDS, HARNESS_RUN
+    from archlens.site.results import RECORDED
     text = (generated[0] / "generalization.md").read_text(encoding="utf-8")
-    run = json.loads((DOCS / "recorded" / HARNESS_RUN / "metrics.json").read_text())
+    run = json.loads((RECORDED / HARNESS_RUN / "metrics.json").read_text())
     last = run["history"][-1]
     assert f"training accuracy is {100 * last['train_accuracy']:.1f}%" in text
     assert f"the accuracy is\n{100 * last['val_accuracy']:.1f}%" in text
-    folds = json.loads((DOCS / "recorded" / f"{HARNESS_RUN}-folds{HARNESS_FOLDS}" /
+    folds = json.loads((RECORDED / f"{HARNESS_RUN}-folds{HARNESS_FOLDS}" /
                         "metrics.json").read_text())
     assert len(folds["per_fold"]) == HARNESS_FOLDS
     assert f"validation accuracy of {100 * folds['final']['accuracy']:.1f}% ±" in text
@@ -115,9 +116,10 @@ def test_generalization_page_quotes_the_recorded_harness_runs(generated):
 def test_generalization_page_quotes_the_recorded_bias_variance_sweep(generated):
     # Oracle: the sweep's own metrics.json (written by train/bias_variance.py via the recorder).
     import json
-    from archlens.site.concepts import DOCS, HARNESS_SWEEP
+    from archlens.site.concepts import HARNESS_SWEEP
+    from archlens.site.results import RECORDED
     text = " ".join((generated[0] / "generalization.md").read_text(encoding="utf-8").split())
-    sweep = json.loads((DOCS / "recorded" / HARNESS_SWEEP / "metrics.json").read_text())
+    sweep = json.loads((RECORDED / HARNESS_SWEEP / "metrics.json").read_text())
     first, last = sweep["rows"][0], sweep["rows"][-1]
     best = min(sweep["rows"], key=lambda r: r["error"])
     assert f"bias² is {first['bias2']:.3f} and variance only {first['variance']:.3f}" in text

@@ -8,6 +8,7 @@ import re
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import markdown
 import pytest
@@ -15,7 +16,9 @@ import pytest
 from archlens.profile import profile
 from archlens.render.diagram import boxes, layer_diagram, render_svg
 from archlens.site import mdtext
-from archlens.site.build import DOCS, config_for, generate_site, read_nav
+from archlens.site.build import generate_site, read_nav, site_config
+
+TESTS = Path(__file__).resolve().parent
 
 EVIL = "<script>alert(1)</script>"
 EVIL_SPEC = f"""
@@ -38,9 +41,7 @@ def _digest(root):
 
 @pytest.fixture
 def docs(tmp_path):
-    root = tmp_path / "docs"
-    shutil.copytree(DOCS / "assets", root / "assets")
-    return root
+    return tmp_path / "docs"
 
 
 def _generate(specs, docs, tmp_path):
@@ -62,11 +63,11 @@ def test_spec_strings_are_escaped_in_the_built_site(tmp_path, docs):
     _generate([spec], docs, tmp_path)
     page = docs / "generated" / "models" / "evil_page.md"
     assert page.is_file()
-    config = config_for(docs, tmp_path / "mkdocs.yml")
+    config = site_config(docs, tmp_path / "mkdocs.yml")
     run = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-f",
                           str(config), "-d", str(tmp_path / "site")], capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
-    sys.path.insert(0, str(DOCS.parent / "tests"))
+    sys.path.insert(0, str(TESTS))
     from archlens_testing import script_urls
     built = sorted((tmp_path / "site").rglob("*.html")) + sorted((tmp_path / "site").rglob("*.svg"))
     assert {p.name: script_urls(p.read_text(encoding="utf-8")) for p in built if
@@ -179,11 +180,10 @@ def test_feature_sections_render_only_where_they_apply(tmp_path, docs):
 
 def test_training_curves_plot_metrics_not_bookkeeping_and_the_table_says_what_each_counts():
     import json
-    from pathlib import Path
     from archlens.site.charts import training_series
     from archlens.site.spec_page import metric_meaning
-    run = json.loads((Path(__file__).resolve().parent.parent / "docs" / "recorded" / "sppnet_zf5" /
-                      "metrics.json").read_text())
+    from archlens.site.results import RECORDED
+    run = json.loads((RECORDED / "sppnet_zf5" / "metrics.json").read_text())
     xkey, keys = training_series(run["history"])
     assert xkey == "epoch"
     assert set(keys) == {"train_loss", "val_loss", "train_accuracy", "val_accuracy"}
@@ -199,7 +199,7 @@ def test_site_trains_unrecorded_specs_side_by_side_once(tmp_path, docs):
     """Specs with no recorded run are trained by `archlens site` (one run per core, one thread
     each), the page says the run was produced by the build, and a rebuild reuses the cache.
     A spec that differs from another only in its name shares that spec's run."""
-    sys.path.insert(0, str(DOCS.parent / "tests"))
+    sys.path.insert(0, str(TESTS))
     from train_helpers import TINY_CLASSIFIER, write_spec
     from archlens.site.cache import is_cached
     from archlens.spec import load_spec

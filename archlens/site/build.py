@@ -1,8 +1,9 @@
 """Generate the whole documentation site's Markdown from specs, deterministically.
 
 ``generate_site`` writes, under ``docs_dir``: ``index.md`` (home), ``generated/concepts/``,
-``generated/models/`` (index + one page per spec, figures) and ``generated/nav.yml``, which
-``archlens/site/mkdocs_hooks.py`` hands to MkDocs. Files are only rewritten when their bytes
+``generated/models/`` (index + one page per spec, figures), ``generated/assets/`` (the vendored
+scripts, styles and fonts the base config loads) and ``generated/nav.yml``, which the MkDocs
+plugin (``plugin.py``) hands to MkDocs. Files are only rewritten when their bytes
 change and stale generated files are removed, so a second run changes nothing; a file there
 that the generator did not write is neither replaced nor deleted without ``force``
 (``outputs.py`` keeps the manifest ``.archlens-site.json``). Expensive
@@ -29,11 +30,13 @@ from archlens.site import cache, outputs, results
 from archlens.site.figures import write_if_changed
 from archlens.site.mdtext import label, slug
 from archlens.site.spec_page import PageData, render_page
-from archlens.spec import SPECS_DIR, bundled_specs, load_spec
+from archlens.spec import bundled_specs, load_spec
 
-REPO = SPECS_DIR.parent
-DOCS = REPO / "docs"
-CACHE = REPO / "build" / "site-cache"
+# Relative to the working directory: `make site` runs in the repository, a user in their folder.
+DOCS = Path("docs")
+CACHE = Path("build") / "site-cache"
+BASE_CONFIG = Path(__file__).resolve().parent / "mkdocs_base.yml"   # package data
+ASSETS = Path(__file__).resolve().parent / "assets"   # vendored, each with its licence beside it
 GENERATED = "generated"
 NAV_FILE = "nav.yml"
 # Page names the site uses itself beside the spec pages (generated/models/): a spec whose page
@@ -73,7 +76,7 @@ def _spec_pages(specs, docs_dir: Path, cache_dir: Path, crosscheck: bool, log):
         d = PageData(s, profile(s), slug(s.name), models, cache_dir=cache_dir)
         run = crosscheck if isinstance(crosscheck, bool) else s.name in crosscheck
         d.crosscheck = results.crosscheck(s, cache_dir, run)
-        d.training = results.training(s, docs_dir, cache_dir)
+        d.training = results.training(s, cache_dir)
         path = models / f"{d.slug}.md"
         # A page whose spec, results and site code are unchanged is not drawn again.
         key = cache.page_key(cache.spec_key(s, "page"), d.slug,
@@ -128,9 +131,9 @@ def generate_site(specs=None, docs_dir: Path = DOCS, cache_dir: Path = CACHE, tr
     docs_dir, generated = Path(docs_dir), Path(docs_dir) / GENERATED
     loaded = _load_all(bundled_specs() if specs is None else specs)
     outputs.check_owned(docs_dir, GENERATED, force)   # before anything is written
-    written = _concept_pages(generated, docs_dir, Path(cache_dir))
+    written = _concept_pages(generated, docs_dir, Path(cache_dir)) + _assets(generated)
     if train:   # all quick runs first, several at a time; the pages then read them from the cache
-        results.train_missing(loaded, docs_dir, Path(cache_dir), log)
+        results.train_missing(loaded, Path(cache_dir), log)
     pages = _spec_pages(loaded, docs_dir, Path(cache_dir), crosscheck, log)
     for d, path in pages:
         written += [path, *d.written]
@@ -146,6 +149,16 @@ def generate_site(specs=None, docs_dir: Path = DOCS, cache_dir: Path = CACHE, tr
     outputs.record(docs_dir, written)
     return SiteResult(sum(1 for p in written if p.suffix == ".md"), written,
                       time.perf_counter() - start)
+
+
+def _assets(generated: Path) -> list[Path]:
+    """The vendored assets, copied into the pages so any docs folder is a complete site."""
+    written = []
+    for src in sorted(p for p in ASSETS.rglob("*") if p.is_file()):
+        target = generated / "assets" / src.relative_to(ASSETS)
+        write_if_changed(target, src.read_bytes())
+        written.append(target)
+    return written
 
 
 def _write(path: Path, text: str) -> list[Path]:
@@ -171,11 +184,11 @@ def read_nav(docs_dir: Path) -> list:
     return yaml.safe_load(path.read_text(encoding="utf-8"))
 
 
-def build_html(config: Path = REPO / "mkdocs.yml", site_dir: Path | None = None) -> None:
+def build_html(config: Path = Path("mkdocs.yml"), site_dir: Path | None = None) -> None:
     """``mkdocs build --strict`` on the generated pages."""
-    cmd = [sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet", "-f", str(config)]
+    cmd = [sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet", "-f", str(Path(config).resolve())]
     if site_dir is not None:
-        cmd += ["-d", str(site_dir)]
+        cmd += ["-d", str(Path(site_dir).resolve())]
     run = subprocess.run(cmd, cwd=Path(config).parent, capture_output=True, text=True,
                          env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
     if run.returncode:
@@ -183,11 +196,8 @@ def build_html(config: Path = REPO / "mkdocs.yml", site_dir: Path | None = None)
         raise ArchlensError("mkdocs build --strict failed (its messages are above)")
 
 
-def config_for(docs_dir: Path, path: Path, base: Path = REPO / "mkdocs.yml") -> Path:
-    """A copy of the site's mkdocs.yml that builds another docs folder (tests, benchmarks)."""
-    text = base.read_text(encoding="utf-8")
-    text = text.replace("docs_dir: docs", f"docs_dir: {Path(docs_dir).resolve()}")
-    text = text.replace("  - archlens/site/mkdocs_hooks.py",
-                        f"  - {(REPO / 'archlens/site/mkdocs_hooks.py').resolve()}")
-    text = text.replace("  - specs\n", f"  - {(REPO / 'specs').resolve()}\n")
-    return write_text_atomically(path, text)
+def site_config(docs_dir: Path, path: Path, site_name: str = "archlens") -> Path:
+    """A mkdocs.yml at ``path`` that builds ``docs_dir`` with the packaged base config."""
+    doc = {"INHERIT": str(BASE_CONFIG), "site_name": site_name,
+           "docs_dir": str(Path(docs_dir).resolve())}
+    return write_text_atomically(path, yaml.safe_dump(doc, sort_keys=False))

@@ -26,19 +26,19 @@ from archlens.site import plots_vision as pv
 from archlens.site.figures import DrawFn, write_figure, write_if_changed
 
 FIGURE_DIR = "figures"  # relative to the concept pages, so links survive moving them
-DOCS = Path(__file__).resolve().parents[2] / "docs"
-HARNESS_RUN = "mlp"     # the recorded quick run the generalization page plots (docs/recorded/)
+HARNESS_RUN = "mlp"     # the recorded quick run the generalization page plots (specs/recorded/)
 HARNESS_FOLDS = 5       # ... and its recorded k-fold run (docs/recorded/mlp-folds5/)
 HARNESS_SWEEP = "mlp-bias-variance"   # ... and its bias-variance sweep (train/bias_variance.py)
 
 
 def _harness_run(folds: int | None = None) -> dict | None:
     from archlens.site.results import recorded_run
-    return recorded_run(HARNESS_RUN + (f"-folds{folds}" if folds else ""), DOCS)
+    return recorded_run(HARNESS_RUN + (f"-folds{folds}" if folds else ""))
 
 
 def _harness_sweep() -> dict | None:
-    path = DOCS / "recorded" / HARNESS_SWEEP / "metrics.json"
+    from archlens.site.results import RECORDED
+    path = RECORDED / HARNESS_SWEEP / "metrics.json"
     return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
 
 

@@ -22,13 +22,13 @@ THIN = 0.125  # the torch check runs a 1/8-width copy: the reshaping does not de
 def classifier_of(spec):
     """The classifier spec whose layers the FCN reuses (``backbone: {spec: ...}``), or None."""
     from archlens.spec import load_spec
-    if not spec.path or not Path(spec.path).is_file():
+    if spec.file is None or not spec.file.is_file():
         return None
-    backbone = yamlio.read_mapping(Path(spec.path)).get("backbone")
+    backbone = yamlio.read_mapping(spec.file, spec.path).get("backbone")
     if not isinstance(backbone, dict) or "spec" not in backbone:
         return None
     ref = str(backbone["spec"])
-    classifier = load_spec(Path(spec.path).parent / ref if ref.endswith(".yaml") else ref)
+    classifier = load_spec(spec.file.parent / ref if ref.endswith(".yaml") else ref)
     return classifier if any(l.kind == "linear" for l in classifier.layers) else None
 
 

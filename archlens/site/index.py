@@ -1,7 +1,7 @@
 """The home page and the model index: one sortable table of every spec and a chart.
 
 The table is a raw HTML block (so each cell can carry its exact number for sorting in
-``docs/assets/javascripts/sortable-tables.js``); every spec string in it is HTML-escaped.
+``archlens/site/assets/javascripts/sortable-tables.js``); every spec string in it is HTML-escaped.
 """
 from __future__ import annotations
 
@@ -34,22 +34,25 @@ def _cell(text: str, value: int | float | None = None) -> str:
 def _row(p: ModelProfile, link: str) -> str:
     t, rf = p.totals, last_rf(p)
     rf_size = int(max(rf.rf.size)) if rf else None
-    cells = [f'<td><a href="{md.attr(link)}">{md.attr(p.spec.name)}</a></td>',
+    # A Markdown link (md_in_html parses the cell), so MkDocs turns page.md into the page's URL
+    # whatever use_directory_urls says; a raw <a href="page.md"> would stay dead.
+    cells = [f'<td markdown="span">[{md.text(p.spec.name)}]({link})</td>',
              _cell(md.attr(p.spec.task)), _cell(str(weighted_depth(p)), weighted_depth(p)),
              _cell(units.count(t.params), t.params), _cell(units.si_unit(t.macs, "MAC"), t.macs),
              _cell(units.si_unit(t.flops, "FLOP"), t.flops),
              _cell(units.axes(rf.rf.size) if rf else "none", rf_size if rf else -1),
              _cell(units.mib_unit(t.activation_bytes), t.activation_bytes)]
-    return "<tr>" + "".join(cells) + "</tr>"
+    return '<tr markdown="1">' + "".join(cells) + "</tr>"
 
 
 def model_table(entries: list[tuple[ModelProfile, str]]) -> str:
-    """An HTML table with no blank lines (one raw block in Markdown)."""
+    """An HTML table with no blank lines (one raw block in Markdown); md_in_html parses its
+    name cells, so every element on the way down says markdown="1"."""
     head = "".join(f"<th>{c}</th>" for c in COLUMNS)
     rows = "\n".join(_row(p, link) for p, link in entries)
     # The class sits on a wrapper: Material styles only tables without a class.
-    return (f'<div class="al-sortable">\n<table>\n<thead><tr>{head}</tr></thead>\n<tbody>\n{rows}\n'
-            "</tbody>\n</table>\n</div>")
+    return (f'<div class="al-sortable" markdown="1">\n<table markdown="1">\n<thead><tr>{head}</tr></thead>\n'
+            f'<tbody markdown="1">\n{rows}\n</tbody>\n</table>\n</div>')
 
 
 def models_page(entries: list[tuple[ModelProfile, str]], out_dir: Path) -> tuple[str, list[Path]]:

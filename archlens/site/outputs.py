@@ -77,6 +77,13 @@ def check_owned(docs_dir: Path, generated: str, force: bool) -> None:
                           f"or pass --force to replace them")
 
 
+def foreign_files(root: Path) -> list[Path]:
+    """Files under ``root`` that its manifest does not list with their current content."""
+    recorded = _recorded(root) or {}
+    return [p for p in sorted(root.rglob("*")) if not p.is_dir() and p.name != MANIFEST and
+            (p.is_symlink() or recorded.get(p.relative_to(root).as_posix()) != _sha(p))]
+
+
 def record(docs_dir: Path, written: list[Path]) -> None:
     """Write the manifest: every file this run wrote, with its SHA-256."""
     docs_dir = Path(docs_dir)

@@ -2,8 +2,8 @@
 
 ``crosscheck``: ``verify`` at the native input, reduced to what the page shows (per layer:
 torch agreement and the peers' numbers with their reasons). ``training``: the quick recipe's
-metrics, from a cached run of ``archlens train SPEC --quick`` or a run recorded under
-``docs/recorded/<slug>/``; the result says which, and when.
+metrics, from a cached run of ``archlens train SPEC --quick`` or, for a bundled spec, the run
+recorded with the package (``archlens/specs/recorded/<slug>/``); the result says which, and when.
 """
 from __future__ import annotations
 
@@ -17,10 +17,11 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from pathlib import Path
 
-from archlens.spec import Spec
+from archlens.spec import SPECS_DIR, Spec, is_bundled
 from archlens.site.cache import cached, is_cached, spec_key
 from archlens.site.mdtext import slug
 
+RECORDED = SPECS_DIR / "recorded"   # package data, beside the specs whose runs they are
 TORCH_QUANTITIES = ("params", "trainable", "shape", "macs", "rf")
 PEERS = {"torchinfo": "torchinfo mult-adds", "fvcore": "fvcore flops"}
 TRAIN_OUT_FLAG = "--out"  # `archlens train SPEC --quick --out DIR` writes metrics.json there
@@ -55,15 +56,21 @@ def crosscheck(spec: Spec, cache_dir: Path, run: bool = True) -> dict | None:
     return cached(cache_dir, spec, "crosscheck", (lambda: _crosscheck(spec)) if run else (lambda: None))
 
 
-def recorded_run(spec_slug: str, docs_dir: Path) -> dict | None:
-    """A run committed under docs/recorded/<slug>/metrics.json (with 'recorded' when given)."""
-    path = Path(docs_dir) / "recorded" / spec_slug / "metrics.json"
+def recorded_run(run_name: str) -> dict | None:
+    """A quick run recorded with the package, ``archlens/specs/recorded/<name>/metrics.json``
+    (``scripts/record_quick_runs.py`` writes them), with 'recorded' when given."""
+    path = RECORDED / run_name / "metrics.json"
     if not path.is_file():
         return None
     metrics = json.loads(path.read_text(encoding="utf-8"))
     when = metrics.get("recorded") or metrics.get("when") or "date not recorded"
-    shown = path.relative_to(Path(docs_dir).parent) if Path(docs_dir).is_absolute() else path
-    return {"origin": "recorded", "when": when, "file": shown.as_posix(), **_metrics(metrics)}
+    shown = f"archlens/specs/recorded/{run_name}/metrics.json"
+    return {"origin": "recorded", "when": when, "file": shown, **_metrics(metrics)}
+
+
+def _recorded_for(spec: Spec) -> dict | None:
+    """Only the bundled file's own run: a user's spec of the same name is another network."""
+    return recorded_run(slug(spec.name)) if is_bundled(spec) else None
 
 
 KFOLD_KEYS = ("folds", "per_fold", "final_std")   # present in a --folds run's metrics.json
@@ -75,9 +82,6 @@ def _metrics(metrics: dict) -> dict:
             **{k: metrics[k] for k in KFOLD_KEYS if k in metrics}}
 
 
-def trainer_available() -> bool:
-    from archlens.cli import COMMANDS
-    return "train" in COMMANDS
 
 
 def _quick_train(spec: Spec, threads: int | None = None) -> dict | None:
@@ -85,7 +89,7 @@ def _quick_train(spec: Spec, threads: int | None = None) -> dict | None:
     env = dict(os.environ, OMP_NUM_THREADS=str(threads)) if threads else None
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "run"
-        cmd = [sys.executable, "-m", "archlens", "train", spec.path or spec.name, "--quick",
+        cmd = [sys.executable, "-m", "archlens", "train", str(spec.file or spec.name), "--quick",
                TRAIN_OUT_FLAG, str(out)]
         start = time.perf_counter()
         run = subprocess.run(cmd, capture_output=True, text=True, env=env)
@@ -99,12 +103,12 @@ def _quick_train(spec: Spec, threads: int | None = None) -> dict | None:
             "command": " ".join(["archlens", "train", spec.name, "--quick"]), **_metrics(data)}
 
 
-def _needs_training(spec: Spec, docs_dir: Path, cache_dir: Path) -> bool:
-    return (recorded_run(slug(spec.name), docs_dir) is None and bool(spec.train)
-            and trainer_available() and not is_cached(cache_dir, spec, "training"))
+def _needs_training(spec: Spec, cache_dir: Path) -> bool:
+    return (_recorded_for(spec) is None and bool(spec.train)
+            and not is_cached(cache_dir, spec, "training"))
 
 
-def train_missing(specs: list[Spec], docs_dir: Path, cache_dir: Path,
+def train_missing(specs: list[Spec], cache_dir: Path,
                   log=lambda msg: None) -> None:
     """Run every quick recipe with no recorded or cached result, and cache what they give.
 
@@ -116,7 +120,7 @@ def train_missing(specs: list[Spec], docs_dir: Path, cache_dir: Path,
     """
     # one run per cache entry: specs that differ only in name or prose share their quick run
     todo = list({spec_key(s, "training"): s for s in reversed(specs)
-                 if _needs_training(s, docs_dir, cache_dir)}.values())[::-1]
+                 if _needs_training(s, cache_dir)}.values())[::-1]
     if not todo:
         return
     cores = os.cpu_count() or 1
@@ -134,9 +138,9 @@ def train_missing(specs: list[Spec], docs_dir: Path, cache_dir: Path,
         list(pool.map(one, todo))
 
 
-def training(spec: Spec, docs_dir: Path, cache_dir: Path) -> dict | None:
+def training(spec: Spec, cache_dir: Path) -> dict | None:
     """Training results: a recorded run wins; else a quick run cached by ``train_missing``."""
-    recorded = recorded_run(slug(spec.name), docs_dir)
-    if recorded is not None or not spec.train or not trainer_available():
+    recorded = _recorded_for(spec)
+    if recorded is not None or not spec.train:
         return recorded
     return cached(cache_dir, spec, "training", lambda: None)

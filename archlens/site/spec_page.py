@@ -21,7 +21,7 @@ from archlens.site.detection_page import detection_section
 from archlens.site.fcn_page import convolutionalization_section
 from archlens.site import mdtext as md
 from archlens.site.figures import write_figure, write_if_changed
-from archlens.spec import Spec, bundled_specs
+from archlens.spec import Spec, is_bundled
 
 
 SAFE_NAME = re.compile(r"[A-Za-z0-9_-]+")  # shown verbatim in a code span
@@ -233,7 +233,7 @@ def training_section(d: PageData) -> str | None:
 
 def usage(d: PageData) -> str:
     s = d.spec
-    ref = s.name if s.name in bundled_specs() else (s.path or s.name)
+    ref = s.name if is_bundled(s) else (s.path or s.name)
     cli = [f"archlens profile {ref}", f"archlens verify {ref}",
            f"archlens worksheet {ref} --template answers.yaml", f"archlens check {ref} answers.yaml"]
     if s.train:
