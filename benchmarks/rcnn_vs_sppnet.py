@@ -76,9 +76,9 @@ def main() -> None:
     rcnn_per_region, last = None, None
     for n in args.sizes:
         boxes, _ = propose(image, n)
-        spp_s = timed(lambda: spp(image, boxes))
+        spp_s = timed(lambda boxes=boxes: spp(image, boxes))
         if args.full or last is None or n <= 500:
-            rcnn_s, mark = timed(lambda: rcnn(image, boxes)), ""
+            rcnn_s, mark = timed(lambda boxes=boxes: rcnn(image, boxes)), ""
             rcnn_per_region, last = rcnn_s / len(boxes), n
         else:
             rcnn_s, mark = rcnn_per_region * len(boxes), "*"

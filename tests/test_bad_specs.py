@@ -1,5 +1,4 @@
 """The bad-spec corpus: each file gives exactly the one-line message in its .err file, exit 2."""
-from pathlib import Path
 
 import pytest
 

@@ -1,5 +1,4 @@
 """Convolutionalization (Long et al. 2015, Sec. 3.1): PyTorch is the oracle for equal logits."""
-from pathlib import Path
 
 import pytest
 import torch

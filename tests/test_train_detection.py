@@ -1,6 +1,5 @@
 """Detection training pieces: the fine-tuning samples, SPPNet's whole-image fine-tuning module
 against the SPPNet inference pipeline, and a tiny end-to-end run of each method."""
-import dataclasses
 
 import pytest
 import torch

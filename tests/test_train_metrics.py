@@ -60,7 +60,7 @@ def _brute_ap(flags: list[bool], positives: int) -> float:
 def test_class_ap_matches_brute_force_on_random_detections():
     rng = random.Random(0)
     for _ in range(30):
-        images, flags_by_score = [], []
+        images = []
         for _ in range(3):
             g = rng.randint(1, 3)
             gt = torch.tensor([[20.0 * j, 0, 20.0 * j + 10, 10] for j in range(g)])

@@ -95,8 +95,9 @@ def _write_ids(tmp: Path, split: str, ids: Sequence[str], segmented: Sequence[bo
 
 
 def write_shapes_voc(root: str | os.PathLike, n_train: int, n_val: int, seed: int = 0,
-                     config: ShapesConfig = ShapesConfig(), overwrite: bool = False) -> Path:
+                     config: ShapesConfig | None = None, overwrite: bool = False) -> Path:
     """Generate the shapes world and write it as VOC; train uses ``seed``, val ``seed + 1``."""
+    config = config or ShapesConfig()
     splits = {"train": ShapeScenes(n_train, seed, config), "val": ShapeScenes(n_val, seed + 1, config)}
     provenance = {"generator": "archlens.data.shapes", "seed": seed, "n_train": n_train,
                   "n_val": n_val, "config": asdict(config)}

@@ -9,7 +9,6 @@ Rendered only where ``archlens.convolutionalize`` exists and the spec reuses a c
 from __future__ import annotations
 
 import importlib.util
-from pathlib import Path
 
 from archlens import yamlio
 from archlens.render import units

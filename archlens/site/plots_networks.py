@@ -14,8 +14,8 @@ def linear_layer(theme: Theme, n: int = 4, m: int = 3):
     fig = new_figure(5.2, 3.0)
     ax = fig.add_subplot()
     xin, xout = np.linspace(0, 1, n) * (n - 1), np.linspace(0.5, m - 0.5, m) * (n - 1) / m
-    for i, yi in enumerate(xin):
-        for j, yo in enumerate(xout):
+    for yi in xin:
+        for yo in xout:
             ax.plot([0, 2], [yi, yo], color=theme.grid, lw=1, zorder=1)
     ax.scatter(np.zeros(n), xin, s=500, color=theme.accent[0], zorder=2)
     ax.scatter(np.full(m, 2), xout, s=500, color=theme.accent[1], zorder=2)

@@ -41,7 +41,7 @@ def lsuv_init(model: nn.Module, sample: torch.Tensor, tol: float = 0.1, tries: i
     model.eval()
     for m in layers:
         seen = {}
-        handle = m.register_forward_hook(lambda mod, i, out: seen.__setitem__("out", out))
+        handle = m.register_forward_hook(lambda mod, i, out, seen=seen: seen.__setitem__("out", out))
         for _ in range(tries):
             model(sample)
             var = seen["out"].var().item()

@@ -16,11 +16,11 @@ from ...data.datasets import IMAGENET_NORMALIZE, ClassificationDataset
 from ...errors import DataError
 from ..data import materialize, split
 from . import register_task
+from .base import Meter, Task, TrainData
 
 # Per-channel (x - mean) / std with ImageNet statistics, for synthetic and user data alike;
 # measured: without it the tiny test classifier and VGG-19 at 1/8 width stayed at chance.
 NORMALIZE = IMAGENET_NORMALIZE
-from .base import Meter, Task, TrainData
 
 
 class AccuracyMeter(Meter):
