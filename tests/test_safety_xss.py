@@ -1,7 +1,7 @@
 """Spec text never becomes a live link, an event handler or markup on any page (issue 13, item 5).
 
 The pages are rendered from a hostile spec and converted with python-markdown and the exact
-extensions of mkdocs.yml (what `mkdocs build` runs); the built-site check is in
+extensions of the base MkDocs config (what `mkdocs build` runs); the built-site check is in
 test_site_pages.py and tests/browser/test_site_browser.py.
 """
 from pathlib import Path
@@ -35,8 +35,9 @@ EVIL = " ".join(HOSTILE.values())
 
 
 def _mkdocs_markdown():
-    """python-markdown configured as mkdocs.yml configures it."""
-    config = yaml.safe_load((ROOT / "mkdocs.yml").read_text())
+    """python-markdown configured as every archlens site's base config configures it."""
+    from archlens.site.build import BASE_CONFIG
+    config = yaml.safe_load(BASE_CONFIG.read_text())
     names, configs = [], {}
     for ext in config["markdown_extensions"]:
         name, options = next(iter(ext.items())) if isinstance(ext, dict) else (ext, None)
