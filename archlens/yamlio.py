@@ -6,6 +6,7 @@ keeps the last) and tags that would construct Python objects.
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import yaml
@@ -170,6 +171,13 @@ class UniqueKeyLoader(_Loader):
 
 class DuplicateKey(yaml.YAMLError):
     pass
+
+
+# YAML 1.1 (PyYAML's schema) reads a float only with a dot and a signed exponent, so "1e-3" and
+# "5E4" were strings and "lr: 1e-3" failed as "must be a number". YAML 1.2 and JSON write such
+# numbers without the dot; read them as floats too, in specs, answers and --set values alike.
+EXPONENT_FLOAT = re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$")
+UniqueKeyLoader.add_implicit_resolver(_TAG + "float", EXPONENT_FLOAT, list("-+.0123456789"))
 
 
 def parse_with_lines(text: str, file: str):

@@ -1,0 +1,44 @@
+"""Values that passed validation and failed later (or never), and small misleading messages
+(issue 13, items 8 and 9). Hostile inputs are data here; every refusal is one line, exit 2."""
+import pytest
+
+from archlens import yamlio
+
+SPEC_HEAD = "name: values\ntask: regression\ninput: [1]\nlayers:\n  - {name: fc, kind: linear, out_features: 1}\n"
+
+
+def refused(cli, *args) -> str:
+    """The one-line message of a user error: exit 2, one line on stderr, no traceback."""
+    code, _, err = cli(*args)
+    assert code == 2, err
+    assert err.count("\n") == 1 and err.startswith("archlens: "), err
+    assert "Traceback" not in err
+    return err.strip()
+
+
+def write(tmp_path, name: str, text: str):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+# --- 8a: numbers written the YAML 1.2 / JSON way (1e-3, 5E4) are numbers -------------------------
+
+@pytest.mark.parametrize("text, number", [("1e-3", 0.001), ("5E4", 50000.0), ("1.0e3", 1000.0),
+                                          (".5e3", 500.0), ("-2e+2", -200.0), ("1.5e-3", 0.0015)])
+def test_exponent_numbers_are_numbers(text, number):
+    assert yamlio.parse(text, "--set x") == number
+    assert yamlio.parse(f"lr: {text}", "spec.yaml") == {"lr": number}
+
+
+@pytest.mark.parametrize("text", ["1e", "e3", "1e3x", "'1e-3'"])
+def test_text_that_only_looks_like_an_exponent_stays_text(text):
+    assert isinstance(yamlio.parse(text, "x"), str)
+
+
+def test_set_and_spec_read_an_exponent_learning_rate_alike(tmp_path):
+    from archlens.spec import load_spec
+    from archlens.train.config import parse_overrides, recipe
+    spec = load_spec(write(tmp_path, "values.yaml", SPEC_HEAD + "train:\n  full: {optimizer: {lr: 1e-3}}\n"))
+    assert recipe(spec, "full").optimizer.lr == 0.001
+    assert recipe(spec, "full", parse_overrides(["optimizer.lr=5E-4"])).optimizer.lr == 0.0005
