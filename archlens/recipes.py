@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 from .errors import TrainError
-from .kinds.args import Bool, NonNegInt, PosFloat, PosInt, Prob, choice, suggest
+from .kinds.args import Bool, NonNegInt, PosFloat, PosInt, Prob, choice, finite_number, suggest
 
 PRECISIONS = ("auto", "fp32", "bf16")  # train.precision: 'auto' picks bf16 where it is native
 
@@ -21,9 +21,10 @@ RECIPES = ("quick", "full")
 
 
 def _nonneg_float(value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+    number = finite_number(value)
+    if number < 0:
         raise ValueError(f"must be a non-negative number, got {value!r}")
-    return float(value)
+    return number
 
 
 NonNegFloat = Annotated[float, _nonneg_float]
@@ -42,9 +43,12 @@ def _input(value: Any) -> tuple[int, ...]:
 
 
 def _float_list(value: Any) -> tuple[float, ...]:
-    if not isinstance(value, list) or not all(isinstance(v, (int, float)) for v in value):
-        raise ValueError(f"must be a list of numbers, got {value!r}")
-    return tuple(float(v) for v in value)
+    if isinstance(value, list):
+        try:
+            return tuple(finite_number(v) for v in value)
+        except ValueError:
+            pass
+    raise ValueError(f"must be a list of finite numbers, got {value!r}")
 
 
 def _int_list(value: Any) -> tuple[int, ...]:

@@ -42,3 +42,46 @@ def test_set_and_spec_read_an_exponent_learning_rate_alike(tmp_path):
     spec = load_spec(write(tmp_path, "values.yaml", SPEC_HEAD + "train:\n  full: {optimizer: {lr: 1e-3}}\n"))
     assert recipe(spec, "full").optimizer.lr == 0.001
     assert recipe(spec, "full", parse_overrides(["optimizer.lr=5E-4"])).optimizer.lr == 0.0005
+
+
+# --- 8b: NaN and infinity are refused where they load, naming the key ----------------------------
+
+FLOAT_SETTINGS = ["optimizer.lr", "optimizer.momentum", "optimizer.weight_decay", "schedule.gamma",
+                  "width", "grad_clip", "data.noise_std", "data.val_fraction", "data.min_size",
+                  "data.max_size", "data.max_rotation"]
+
+
+def _nested(dotted: str, value: str) -> str:
+    """``optimizer.lr``, ``.nan`` -> ``{optimizer: {lr: .nan}}`` (flow YAML)."""
+    text = value
+    for key in reversed(dotted.split(".")):
+        text = f"{{{key}: {text}}}"
+    return text
+
+
+@pytest.mark.parametrize("value", [".nan", ".inf", "-.inf", ".NaN", "+.Inf"])
+@pytest.mark.parametrize("key", FLOAT_SETTINGS)
+def test_a_spec_with_a_non_finite_setting_is_refused_at_load(tmp_path, key, value):
+    from archlens.errors import SpecError
+    from archlens.spec import load_spec
+    path = write(tmp_path, "values.yaml", SPEC_HEAD + f"train:\n  full: {_nested(key, value)}\n")
+    with pytest.raises(SpecError, match=rf"train\.full\.{key} must be a finite number, got "):
+        load_spec(path)
+
+
+@pytest.mark.parametrize("setting", ["optimizer.betas=[0.9, .nan]", "optimizer.lr=.nan",
+                                     "grad_clip=.inf", "data.noise_std=.nan", "task.slope=.nan",
+                                     "task.intercept=-.inf", "optimizer.lr=1e999",
+                                     "optimizer.lr=1" + "0" * 400])
+def test_set_refuses_a_non_finite_number_before_training(cli, tmp_path, setting):
+    line = refused(cli, "train", "linear_regression", "--quick", "--out", tmp_path / "run",
+                   "--set", setting)
+    key = setting.split("=")[0]
+    assert f".{key} must be " in line and "finite" in line, line
+    assert "diverged" not in line and not (tmp_path / "run").exists()
+
+
+@pytest.mark.parametrize("argument", ["p: .nan", "p: .inf"])
+def test_a_layer_argument_that_is_not_finite_is_refused(cli, tmp_path, argument):
+    path = write(tmp_path, "values.yaml", SPEC_HEAD + f"  - {{name: drop, kind: dropout, {argument}}}\n")
+    assert "layer 'drop' (dropout): argument 'p' must be a finite number" in refused(cli, "profile", path)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import functools
+import math
 import typing
 from typing import Annotated, Any
 
@@ -49,12 +50,26 @@ def _bool(value: Any) -> bool:
     return value
 
 
-def _float(value: Any, lo: float | None = None, hi: float | None = None) -> float:
+def finite_number(value: Any) -> float:
+    """``value`` as a float; bools, NaN and infinities refused (YAML's ``.nan`` and ``.inf``
+    compare false with every bound, so they would pass a range check and fail in training)."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ValueError(f"must be a number, got {_describe(value)}")
-    if (lo is not None and value < lo) or (hi is not None and value > hi):
+    try:
+        number = float(value)
+    except OverflowError:   # an integer of hundreds of digits
+        number = math.inf
+    if not math.isfinite(number):
+        shown = value if isinstance(value, float) else f"an integer of {len(str(value))} digits"
+        raise ValueError(f"must be a finite number, got {shown}")
+    return number
+
+
+def _float(value: Any, lo: float | None = None, hi: float | None = None) -> float:
+    number = finite_number(value)
+    if (lo is not None and number < lo) or (hi is not None and number > hi):
         raise ValueError(f"must lie in [{lo}, {hi}], got {value}")
-    return float(value)
+    return number
 
 
 def _int_any(value: Any) -> int:
