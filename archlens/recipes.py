@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 from .errors import TrainError
-from .kinds.args import Bool, NonNegInt, PosFloat, PosInt, Prob, choice, finite_number, suggest
+from .kinds.args import (Bool, NonNegInt, PosFloat, PosInt, Prob, choice, finite_number,
+                         positive_int, suggest)
 
 PRECISIONS = ("auto", "fp32", "bf16")  # train.precision: 'auto' picks bf16 where it is native
 
@@ -42,19 +43,20 @@ def _input(value: Any) -> tuple[int, ...]:
     return tuple(value)
 
 
-def _float_list(value: Any) -> tuple[float, ...]:
-    if isinstance(value, list):
-        try:
-            return tuple(finite_number(v) for v in value)
-        except ValueError:
-            pass
-    raise ValueError(f"must be a list of finite numbers, got {value!r}")
+def _list_of(parse, what: str):
+    """A parser for a list whose items each pass ``parse`` (bools and NaN refused there too)."""
+    def parse_list(value: Any) -> tuple:
+        if isinstance(value, list):
+            try:
+                return tuple(parse(v) for v in value)
+            except ValueError:
+                pass
+        raise ValueError(f"must be a list of {what}, got {value!r}")
+    return parse_list
 
 
-def _int_list(value: Any) -> tuple[int, ...]:
-    if not isinstance(value, list) or not all(isinstance(v, int) and v > 0 for v in value):
-        raise ValueError(f"must be a list of positive integers, got {value!r}")
-    return tuple(value)
+_float_list = _list_of(finite_number, "finite numbers")
+_int_list = _list_of(positive_int, "positive integers")
 
 
 @dataclass(frozen=True)

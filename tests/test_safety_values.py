@@ -85,3 +85,28 @@ def test_set_refuses_a_non_finite_number_before_training(cli, tmp_path, setting)
 def test_a_layer_argument_that_is_not_finite_is_refused(cli, tmp_path, argument):
     path = write(tmp_path, "values.yaml", SPEC_HEAD + f"  - {{name: drop, kind: dropout, {argument}}}\n")
     assert "layer 'drop' (dropout): argument 'p' must be a finite number" in refused(cli, "profile", path)
+
+
+# --- 8c: true and false are not numbers (a bool is an int in Python: milestones [true] is epoch 1)
+
+INT_SETTINGS = ["epochs", "batch_size", "seed", "schedule.step_size", "data.n_train", "data.n_val",
+                "data.seed", "data.max_objects"]
+
+
+@pytest.mark.parametrize("value", ["true", "false"])
+@pytest.mark.parametrize("key", INT_SETTINGS + FLOAT_SETTINGS)
+def test_a_bool_is_refused_where_a_number_is_expected(tmp_path, key, value):
+    from archlens.errors import SpecError
+    from archlens.spec import load_spec
+    path = write(tmp_path, "values.yaml", SPEC_HEAD + f"train:\n  full: {_nested(key, value)}\n")
+    with pytest.raises(SpecError, match=rf"train\.full\.{key} must be .*, got {value.title()}"):
+        load_spec(path)
+
+
+@pytest.mark.parametrize("setting", ["schedule.milestones=[true]", "schedule.milestones=[2, false]",
+                                     "optimizer.betas=[true, 0.999]", "input=[true]"])
+def test_a_bool_in_a_list_of_numbers_is_refused(cli, tmp_path, setting):
+    key = setting.split("=")[0]
+    line = refused(cli, "train", "linear_regression", "--quick", "--out", tmp_path / "run",
+                   "--set", setting)
+    assert f".{key} must be " in line and ("True" in line or "False" in line), line

@@ -30,6 +30,11 @@ def _int(value: Any, minimum: int) -> int:
     return value
 
 
+def positive_int(value: Any) -> int:
+    """An integer >= 1; a bool (an int in Python: ``true`` is 1) refused."""
+    return _int(value, 1)
+
+
 def _pair(value: Any, minimum: int) -> tuple[int, int]:
     if isinstance(value, (list, tuple)):
         if len(value) != 2:
@@ -87,7 +92,7 @@ def choice(*options: str):
     return parse
 
 
-PosInt = Annotated[int, lambda v: _int(v, 1)]
+PosInt = Annotated[int, positive_int]
 NonNegInt = Annotated[int, lambda v: _int(v, 0)]
 Int = Annotated[int, _int_any]
 PosPair = Annotated[tuple, lambda v: _pair(v, 1)]
