@@ -110,3 +110,52 @@ def test_a_bool_in_a_list_of_numbers_is_refused(cli, tmp_path, setting):
     line = refused(cli, "train", "linear_regression", "--quick", "--out", tmp_path / "run",
                    "--set", setting)
     assert f".{key} must be " in line and ("True" in line or "False" in line), line
+
+
+# --- 8d: --resume after a kill during the checkpoint write says so, not retrains in silence -------
+
+@pytest.mark.parametrize("leftover", [".checkpoint.pt.k3x9q1.tmp", "checkpoint.pt.tmp"])
+@pytest.mark.parametrize("fold", ["", "fold-2"])
+def test_resume_with_only_a_temporary_checkpoint_is_refused(cli, tmp_path, leftover, fold):
+    import json
+    run = tmp_path / "run"
+    folder = run / fold
+    folder.mkdir(parents=True)
+    (run / "archlens-run.json").write_text(json.dumps({"files": [], "folders": ["fold-1", "fold-2"]}))
+    (folder / "config.json").write_text(json.dumps({"spec": "linear_regression"}))
+    (folder / leftover).write_bytes(b"half a checkpoint")
+    if fold:
+        (run / "fold-1").mkdir()
+        (run / "fold-1" / "checkpoint.pt").write_bytes(b"a finished fold")
+    args = ["--folds", "2"] if fold else []
+    line = refused(cli, "train", "linear_regression", "--quick", "--out", run, "--resume", *args)
+    assert str(folder / leftover) in line and "--force" in line and "nothing to resume" in line, line
+    assert not (folder / "checkpoint.pt").exists() and (folder / leftover).exists()
+
+
+def test_resume_beside_a_stale_temporary_file_continues_the_checkpoint(cli, tmp_path):
+    import json
+    run = tmp_path / "run"
+    args = ["train", "linear_regression", "--quick", "--out", run, "--no-progress", "--epochs", "1"]
+    assert cli(*args)[0] == 0
+    (run / ".checkpoint.pt.k3x9q1.tmp").write_bytes(b"a later write, cut off")
+    code, _, err = cli(*args, "--resume")
+    assert code == 0, err
+    history = json.loads((run / "metrics.json").read_text())["history"]
+    assert [row["epoch"] for row in history] == [1]
+
+
+def test_resume_continues_a_k_fold_run_stopped_in_its_second_fold(cli, tmp_path):
+    import json
+    run = tmp_path / "run"
+    args = ["train", "linear_regression", "--quick", "--epochs", "1", "--folds", "2",
+            "--no-progress", "--out", run]
+    assert cli(*args)[0] == 0
+    # the folder as a kill in fold 2's first epoch leaves it: fold 1 done, fold 2 begun
+    for name in ("metrics.json", "metrics.csv", "curves.svg", "curves.png"):
+        (run / name).unlink()
+    for name in ("checkpoint.pt", "metrics.json", "metrics.csv", "curves.svg", "curves.png"):
+        (run / "fold-2" / name).unlink()
+    code, _, err = cli(*args, "--resume")
+    assert code == 0, err
+    assert len(json.loads((run / "metrics.json").read_text())["per_fold"]) == 2
