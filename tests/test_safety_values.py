@@ -159,3 +159,41 @@ def test_resume_continues_a_k_fold_run_stopped_in_its_second_fold(cli, tmp_path)
     code, _, err = cli(*args, "--resume")
     assert code == 0, err
     assert len(json.loads((run / "metrics.json").read_text())["per_fold"]) == 2
+
+
+# --- 8e: no accuracy from an empty validation split or from a single class -----------------------
+
+def _image_tree(root, layout: dict) -> None:
+    """``{"train/cat": 2, ...}``: that many 16x16 PNGs in each folder."""
+    import numpy as np
+    from PIL import Image
+    for folder, count in layout.items():
+        (root / folder).mkdir(parents=True)
+        for i in range(count):
+            pixels = np.full((16, 16, 3), 40 * i, dtype=np.uint8)
+            Image.fromarray(pixels).save(root / folder / f"{i}.png")
+
+
+def _tiny_classifier(tmp_path):
+    from train_helpers import TINY_CLASSIFIER, write_spec
+    return write_spec(tmp_path, TINY_CLASSIFIER)
+
+
+@pytest.mark.parametrize("layout, expected", [
+    ({"cat": 1}, "1 image: too few to hold out a validation split"),
+    ({"cat": 6}, "one class folder (cat): classification needs at least 2 classes"),
+    ({"train/cat": 4, "val/cat": 2}, "one class folder (cat): classification needs at least 2 classes"),
+], ids=["one-image", "one-class", "one-class-train-val"])
+def test_a_dataset_that_cannot_measure_accuracy_is_refused(cli, tmp_path, layout, expected):
+    _image_tree(tmp_path / "data", layout)
+    line = refused(cli, "train", _tiny_classifier(tmp_path), "--quick", "--epochs", "1",
+                   "--data", tmp_path / "data", "--out", tmp_path / "run", "--no-progress")
+    assert expected in line and str(tmp_path / "data") in line, line
+    assert not (tmp_path / "run" / "metrics.json").exists()
+
+
+def test_two_images_of_two_classes_still_train(cli, tmp_path):
+    _image_tree(tmp_path / "data", {"cat": 1, "dog": 1})
+    code, _, err = cli("train", _tiny_classifier(tmp_path), "--quick", "--epochs", "1",
+                       "--data", tmp_path / "data", "--out", tmp_path / "run", "--no-progress")
+    assert code == 0, err
