@@ -66,7 +66,7 @@ def _too_large(exc) -> str:
 def _construct(node, file: str):
     try:
         return None if node is None else UniqueKeyLoader("").construct_document(node)
-    except DuplicateKey as exc:
+    except BadKey as exc:
         raise SpecError(str(exc), file=file) from None
     except yaml.constructor.ConstructorError as exc:
         message = _tag_message(exc) if "tag '" in str(exc.problem) else _syntax_message(exc)
@@ -139,7 +139,7 @@ class UniqueKeyLoader(_Loader):
         if any(key.tag == MERGE for key, _ in node.value):
             self.flatten_mapping(node)  # '<<: *anchor' merges; keys written here win
         for key_node, value_node in node.value:
-            out[self._key(node, key_node)] = self._plain(value_node)
+            out[self._key(key_node)] = self._plain(value_node)
         return out
 
     def _refuse_duplicates(self, node) -> None:
@@ -147,20 +147,18 @@ class UniqueKeyLoader(_Loader):
         for key_node, _ in node.value:
             if key_node.tag == MERGE:
                 continue
-            key, line = self._key(node, key_node), key_node.start_mark.line + 1
+            key, line = self._key(key_node), key_node.start_mark.line + 1
             if key in first_line:
-                raise DuplicateKey(f"line {line}: duplicate entry '{key}' "
+                raise BadKey(f"line {line}: duplicate entry '{key}' "
                                    f"(first given at line {first_line[key]})")
             first_line[key] = line
 
-    def _key(self, node, key_node):
-        key = self._plain(key_node)
-        try:
-            hash(key)
-        except TypeError:
-            raise yaml.constructor.ConstructorError("while constructing a mapping", node.start_mark,
-                                                    "found unhashable key", key_node.start_mark)
-        return key
+    def _key(self, key_node):
+        if not isinstance(key_node, yaml.ScalarNode):   # '? [a, b]': a list or mapping as a key
+            got = "a list" if isinstance(key_node, yaml.SequenceNode) else "a mapping"
+            raise BadKey(f"line {key_node.start_mark.line + 1}: a mapping key must be a plain "
+                         f"name, not {got} (archlens reads no '? ' complex keys)")
+        return self._plain(key_node)   # a scalar: a string, number, bool, null or date
 
     def construct_mapping(self, node, deep=False):
         """Mappings inside other tags (``!!omap``, ``!!set``, ...) refuse duplicates too."""
@@ -169,8 +167,9 @@ class UniqueKeyLoader(_Loader):
         return super().construct_mapping(node, deep)
 
 
-class DuplicateKey(yaml.YAMLError):
-    pass
+class BadKey(yaml.YAMLError):
+    """A mapping key archlens refuses (a duplicate, or a list or mapping); ``str()`` is the
+    located message."""
 
 
 # YAML 1.1 (PyYAML's schema) reads a float only with a dot and a signed exponent, so "1e-3" and

@@ -197,3 +197,24 @@ def test_two_images_of_two_classes_still_train(cli, tmp_path):
     code, _, err = cli("train", _tiny_classifier(tmp_path), "--quick", "--epochs", "1",
                        "--data", tmp_path / "data", "--out", tmp_path / "run", "--no-progress")
     assert code == 0, err
+
+
+# --- 9a: a complex YAML key (? [a, b]) is not a plain name ----------------------------------------
+
+@pytest.mark.parametrize("text, got", [("? [a, b]\n: 1\n", "a list"), ("? {a: 1}\n: 1\n", "a mapping"),
+                                       ("{[a]: 1}\n", "a list"), ("layers:\n  ? - fc\n  : 1\n", "a list")])
+def test_a_complex_key_must_be_a_plain_name(text, got):
+    from archlens.errors import SpecError
+    with pytest.raises(SpecError, match=rf"^x\.yaml: line \d+: a mapping key must be a plain name, "
+                                        rf"not {got}"):
+        yamlio.parse_with_lines(text, "x.yaml")
+
+
+@pytest.mark.parametrize("command", ["profile", "check"])
+def test_the_cli_names_the_complex_key(cli, tmp_path, command):
+    spec = write(tmp_path, "values.yaml", SPEC_HEAD.replace("layers:", "? [a, b]\n: 1\nlayers:")
+                 if command == "profile" else SPEC_HEAD)
+    answers = write(tmp_path, "answers.yaml", "layers:\n  ? [fc, params]\n  : 2\n")
+    args = [spec] if command == "profile" else [spec, answers]
+    line = refused(cli, command, *args)
+    assert "a mapping key must be a plain name, not a list" in line and "tag" not in line, line
