@@ -161,9 +161,9 @@ def read_answers(path, profile: ModelProfile) -> Answers:
 def _read_yaml(text: str, answers: Answers) -> None:
     doc, lines = yamlio.parse_with_lines(text, answers.file)
     if not isinstance(doc, dict) or not isinstance(doc.get("layers"), dict):
-        got = "an empty file" if doc is None else f"a {type(doc).__name__}"
         raise AnswersError(answers.file, f"not an answers file: expected a top-level 'layers:' "
-                                         f"mapping (see archlens worksheet --template), got {got}")
+                                         f"mapping of layer names to fields (see archlens "
+                                         f"worksheet --template), but {_shape_of(doc)}")
     for key in doc:
         if key != "layers":
             raise AnswersError(answers.file, f"unknown top-level key '{key}' (only 'layers')",
@@ -178,6 +178,22 @@ def _read_yaml(text: str, answers: Answers) -> None:
                                              f"macs, rf), got {_describe(fields)}", line, layer)
         for field, value in fields.items():
             answers.add(layer, field, value, lines.get(("layers", layer, field), line))
+
+
+def _shape_of(doc) -> str:
+    """What an answers document that is not ``layers: {...}`` holds instead, in words."""
+    if not isinstance(doc, dict):
+        return "the file is empty" if doc is None else f"the file is {_kind(doc)}"
+    if "layers" not in doc:
+        return "it has no 'layers:' key"
+    layers = doc["layers"]
+    return "'layers:' is empty" if layers is None else f"'layers:' is {_kind(layers)}"
+
+
+def _kind(value) -> str:
+    kinds = {bool: "true or false", int: "a number", float: "a number", str: "a string",
+             list: "a list", dict: "a mapping"}
+    return kinds.get(type(value), f"a {type(value).__name__}")
 
 
 def _read_csv(text: str, answers: Answers) -> None:

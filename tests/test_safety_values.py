@@ -218,3 +218,20 @@ def test_the_cli_names_the_complex_key(cli, tmp_path, command):
     args = [spec] if command == "profile" else [spec, answers]
     line = refused(cli, command, *args)
     assert "a mapping key must be a plain name, not a list" in line and "tag" not in line, line
+
+
+# --- 9b: an answers file of the wrong shape says what it got -------------------------------------
+
+@pytest.mark.parametrize("text, got", [
+    ("layers:\n  - fc\n", "'layers:' is a list"),
+    ("layers: fc\n", "'layers:' is a string"),
+    ("layers:\n", "'layers:' is empty"),
+    ("answers:\n  fc: {params: 2}\n", "no 'layers:' key"),
+    ("- fc\n", "the file is a list"),
+    ("# nothing yet\n", "the file is empty"),
+])
+def test_an_answers_file_of_the_wrong_shape_says_what_it_got(cli, tmp_path, text, got):
+    spec = write(tmp_path, "values.yaml", SPEC_HEAD)
+    line = refused(cli, "check", spec, write(tmp_path, "answers.yaml", text))
+    assert got in line and "expected a top-level 'layers:' mapping" in line, line
+    assert "got a dict" not in line
