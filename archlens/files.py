@@ -32,7 +32,9 @@ class TooLarge(ValueError):
 
 
 def read_text_limited(path, limit: int = MAX_INPUT_BYTES) -> str:
-    """The file's UTF-8 text, reading at most ``limit`` bytes (``/dev/zero`` never ends).
+    """The file's UTF-8 text, reading at most ``limit`` bytes (``/dev/zero`` never ends). A
+    byte-order mark (Notepad, Excel's "CSV UTF-8") is dropped, or it would begin the first key
+    or CSV cell.
 
     Raises ``TooLarge``, or the ``OSError``/``UnicodeDecodeError`` of the read."""
     with open(path, "rb") as f:
@@ -40,7 +42,7 @@ def read_text_limited(path, limit: int = MAX_INPUT_BYTES) -> str:
     if len(data) > limit:
         raise TooLarge(f"larger than {limit // (1024 * 1024)} MB; archlens reads at most "
                        f"{limit // (1024 * 1024)} MB of a spec or answers file")
-    return data.decode("utf-8")
+    return data.decode("utf-8-sig")
 
 
 class OutputError(ArchlensError):

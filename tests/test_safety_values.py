@@ -235,3 +235,26 @@ def test_an_answers_file_of_the_wrong_shape_says_what_it_got(cli, tmp_path, text
     line = refused(cli, "check", spec, write(tmp_path, "answers.yaml", text))
     assert got in line and "expected a top-level 'layers:' mapping" in line, line
     assert "got a dict" not in line
+
+
+# --- 9c: a UTF-8 byte-order mark (Excel's "CSV UTF-8", Notepad) is not part of the first cell ----
+
+@pytest.mark.parametrize("name, text", [
+    ("answers.csv", "layer,field,value\nfc,params,2\n"),
+    ("answers.csv", "layer,out_shape,params\nfc,1,2\n"),
+    ("answers.yaml", "layers:\n  fc: {params: 2}\n"),
+])
+def test_answers_with_a_byte_order_mark_are_read(cli, tmp_path, name, text):
+    spec = write(tmp_path, "values.yaml", SPEC_HEAD)
+    answers = tmp_path / name
+    answers.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
+    code, out, err = cli("check", spec, answers)
+    assert code == 0 and err == "", err
+    assert "fc" in out and "params" in out
+
+
+def test_a_spec_with_a_byte_order_mark_loads(tmp_path):
+    from archlens.spec import load_spec
+    path = tmp_path / "values.yaml"
+    path.write_bytes(b"\xef\xbb\xbf" + SPEC_HEAD.encode("utf-8"))
+    assert load_spec(path).name == "values"
