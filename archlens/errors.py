@@ -11,6 +11,13 @@ def one_line(text: str) -> str:
     return text.replace("\r", "\\r").replace("\n", "\\n")
 
 
+def quoted(value, limit: int = 60) -> str:
+    """A name the user gave, in quotes for a message; one past ``limit`` characters is cut
+    there, with its length (a 2,000-character key would bury the rest of the line)."""
+    text = str(value)
+    return f"'{text}'" if len(text) <= limit else f"'{text[:limit]}...' ({len(text):,} characters)"
+
+
 class ArchlensError(Exception):
     """Base of all user-facing errors: ``str()`` is the complete one-line message."""
 

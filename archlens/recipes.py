@@ -12,7 +12,7 @@ import typing
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
-from .errors import TrainError
+from .errors import TrainError, quoted
 from .kinds.args import (Bool, NonNegInt, PosFloat, PosInt, Prob, choice, finite_number,
                          positive_int, suggest)
 
@@ -144,7 +144,7 @@ def parse_record(record: type, raw: Any, where: str):
     for key, value in raw.items():
         if key not in names:
             hint = suggest(str(key), names)
-            raise TrainError(f"{where}: unknown key '{key}'"
+            raise TrainError(f"{where}: unknown key {quoted(key)}"
                              + (hint if hint else f" (known: {', '.join(names)})"))
         try:
             values[key] = _parser(hints[key])(value, f"{where}.{key}")
@@ -158,7 +158,7 @@ def recipe_section(section: Any, where: str) -> dict:
     section = _mapping(section or {}, where)
     for key in section:
         if key not in RECIPES:
-            raise TrainError(f"{where}: unknown key '{key}'{suggest(str(key), RECIPES)} "
+            raise TrainError(f"{where}: unknown key {quoted(key)}{suggest(str(key), RECIPES)} "
                              f"(recipes: {', '.join(RECIPES)})")
     return section
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from . import yamlio
-from .errors import LayerProblem, SpecError, TrainError
+from .errors import LayerProblem, SpecError, TrainError, quoted
 from .expected import check_expected
 from .kinds import get_kind
 from .kinds.args import parse_args, suggest
@@ -154,7 +154,7 @@ def _checked_train(section) -> dict:
 def _check_keys(doc: dict, allowed, what: str, layer=None, kind=None) -> None:
     for key in doc:
         if key not in allowed:
-            raise SpecError(f"{what} '{key}'{suggest(str(key), allowed)}", layer=layer, kind=kind)
+            raise SpecError(f"{what} {quoted(key)}{suggest(str(key), allowed)}", layer=layer, kind=kind)
 
 
 def _parse_input(value) -> tuple[int, ...]:

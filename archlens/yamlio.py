@@ -54,7 +54,7 @@ def _compose(text: str, file: str):
     except (yamlguard.TooLarge, RecursionError) as exc:
         raise SpecError(_too_large(exc), file=file) from None
     except yaml.YAMLError as exc:
-        raise SpecError(_syntax_message(exc), file=file) from None
+        raise SpecError(_long_key(text, exc) or _syntax_message(exc), file=file) from None
 
 
 def _too_large(exc) -> str:
@@ -84,6 +84,27 @@ def _tag_message(exc) -> str:
     tag = str(exc.problem).split("tag '")[-1].rstrip("'")
     tag = tag.replace("tag:yaml.org,2002:", "!!")
     return f"{_line(exc)}YAML tag '{tag}' is not allowed (specs are plain data)"
+
+
+KEY_LIMIT = 1024   # YAML reads a key written without '? ' (plain or quoted) up to 1024 characters
+_KEY_END = re.compile(r":(?:\s|$)")
+
+
+def _long_key(text: str, exc) -> str | None:
+    """The message for YAML's key-length limit, which libyaml reports as a syntax error
+    ("could not find expected ':'"): a key that long is no archlens name, so say that."""
+    lines = text.splitlines()
+    for mark in (getattr(exc, "problem_mark", None), getattr(exc, "context_mark", None)):
+        if mark is None or mark.line >= len(lines):
+            continue
+        for part in re.split(r"[{},\[\]]", lines[mark.line]):   # flow items; linear time
+            end = _KEY_END.search(part)
+            key = part[:end.start()].strip().removeprefix("- ").strip() if end else ""
+            if len(key) > KEY_LIMIT:
+                return (f"line {mark.line + 1}: a key of {len(key):,} characters (YAML reads keys "
+                        f"of at most {KEY_LIMIT}); no archlens setting, argument or layer name is "
+                        f"that long: check the name")
+    return None
 
 
 def _syntax_message(exc) -> str:

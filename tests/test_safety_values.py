@@ -258,3 +258,35 @@ def test_a_spec_with_a_byte_order_mark_loads(tmp_path):
     path = tmp_path / "values.yaml"
     path.write_bytes(b"\xef\xbb\xbf" + SPEC_HEAD.encode("utf-8"))
     assert load_spec(path).name == "values"
+
+
+# --- 9d: a key too long for YAML (over 1024 characters) is a key too long, not a syntax error ----
+
+LONG = "a" * 2000
+
+
+@pytest.mark.parametrize("layer", [f"  - name: fc2\n    kind: linear\n    out_features: 1\n    {LONG}: 1\n",
+                                   f"  - {{name: fc2, kind: linear, out_features: 1, {LONG}: 1}}\n"],
+                         ids=["block", "flow"])
+def test_a_spec_key_over_1024_characters_is_named_too_long(cli, tmp_path, layer):
+    line = refused(cli, "profile", write(tmp_path, "values.yaml", SPEC_HEAD + layer))
+    assert "line 6" in line or "line 9" in line, line
+    assert "a key of 2,000 characters" in line and "syntax error" not in line, line
+    assert len(line) < 300
+
+
+@pytest.mark.parametrize("setting", [f"{LONG}=1", f"optimizer.{LONG}=1", f"task={{{LONG}: 1}}",
+                                     f"{'b' * 300}=1"])
+def test_set_with_a_key_too_long_says_so_briefly(cli, tmp_path, setting):
+    line = refused(cli, "train", "linear_regression", "--quick", "--out", tmp_path / "run",
+                   "--set", setting)
+    assert len(line) < 400, line
+    assert ("unknown key" in line and "characters)" in line) or "a key of 2,000 characters" in line, line
+
+
+def test_an_answers_key_too_long_says_so(cli, tmp_path):
+    spec = write(tmp_path, "values.yaml", SPEC_HEAD)
+    line = refused(cli, "check", spec, write(tmp_path, "answers.yaml", f"layers:\n  {LONG}: {{params: 2}}\n"))
+    assert "a key of 2,000 characters" in line and len(line) < 300, line
+    line = refused(cli, "check", spec, write(tmp_path, "answers.yaml", f"layers:\n  {'c' * 500}: {{params: 2}}\n"))
+    assert "no layer 'ccc" in line and "...' (500 characters)" in line and len(line) < 300, line

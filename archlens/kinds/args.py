@@ -14,7 +14,7 @@ import math
 import typing
 from typing import Annotated, Any
 
-from ..errors import LayerProblem
+from ..errors import LayerProblem, quoted
 
 
 def _describe(value: Any) -> str:
@@ -154,8 +154,8 @@ def parse_args(record: type, raw: dict) -> Any:
         if name not in parsers:
             known = ", ".join(parsers) or "none"
             hint = suggest(str(name), parsers)
-            raise LayerProblem(f"unknown argument '{name}'{hint}" if hint else
-                               f"unknown argument '{name}' (known: {known})")
+            raise LayerProblem(f"unknown argument {quoted(name)}{hint}" if hint else
+                               f"unknown argument {quoted(name)} (known: {known})")
     for name in _required(record):
         if name not in raw:
             raise LayerProblem(f"missing required argument '{name}'")
