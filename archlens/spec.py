@@ -25,7 +25,7 @@ from .shorthand import expand_item
 
 SPECS_DIR = Path(__file__).resolve().parent.parent / "specs"
 INPUT = "input"  # the name by which layers refer to the network input
-NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")   # whole name (fullmatch: '$' lets "r\n" in)
 TOP_KEYS = ("name", "title", "description", "source", "task", "input", "num_classes",
             "backbone", "layers", "expected", "train", "detection", "notes")
 LAYER_KEYS = ("name", "kind", "inputs", "frozen")
@@ -203,7 +203,7 @@ def _until(layers: list[dict], until, source: Path) -> list[dict]:
 
 def _parse_layer(raw: dict, num_classes: int | None) -> LayerSpec:
     name, kind_name = raw.get("name"), raw.get("kind")
-    if not isinstance(name, str) or not NAME_RE.match(name) or name == INPUT:
+    if not isinstance(name, str) or not NAME_RE.fullmatch(name) or name == INPUT:
         raise SpecError(f"layer name {name!r} must be an identifier (letters, digits, _) "
                         f"other than '{INPUT}'", layer=str(name), kind=kind_name)
     if kind_name is None:

@@ -290,3 +290,72 @@ def test_an_answers_key_too_long_says_so(cli, tmp_path):
     assert "a key of 2,000 characters" in line and len(line) < 300, line
     line = refused(cli, "check", spec, write(tmp_path, "answers.yaml", f"layers:\n  {'c' * 500}: {{params: 2}}\n"))
     assert "no layer 'ccc" in line and "...' (500 characters)" in line and len(line) < 300, line
+
+
+# --- 9e: terminal escape sequences in user text are shown escaped, never sent to the terminal ----
+
+ESCAPES = ["\x1b[31mred", "\x1b]0;owned\x07", "\x9b2J", "bell\x07", "del\x7f", "nul\x00"]
+CONTROL = [chr(c) for c in [*range(32), *range(0x7f, 0xa0)]]
+
+
+def _no_control(text: str) -> bool:
+    return not any(c in text for c in CONTROL if c != "\n")
+
+
+@pytest.mark.parametrize("hostile", ESCAPES)
+def test_every_user_error_is_one_printable_line(hostile):
+    from archlens.answers import AnswersError
+    from archlens.errors import ArchlensError, DataError, SpecError, TrainError
+    for error in (ArchlensError(hostile), DataError(hostile), TrainError(hostile),
+                  SpecError(hostile, file=hostile, layer=hostile, kind=hostile),
+                  AnswersError(hostile, hostile, 3, hostile)):
+        assert _no_control(str(error)) and "\n" not in str(error), repr(str(error))
+
+
+@pytest.mark.parametrize("hostile", ESCAPES)
+def test_an_answers_key_with_escapes_is_shown_escaped(cli, tmp_path, hostile):
+    import json
+    spec = write(tmp_path, "values.yaml", SPEC_HEAD)
+    answers = write(tmp_path, "answers.yaml", f"layers:\n  {json.dumps(hostile)}: {{params: 2}}\n")
+    line = refused(cli, "check", spec, answers)
+    assert _no_control(line) and "no layer '" in line and "\\x" in line, repr(line)
+
+
+@pytest.mark.parametrize("where", ["layer name", "layer kind", "spec name", "train key", "arg"])
+def test_spec_text_with_escapes_is_shown_escaped(cli, tmp_path, where):
+    hostile = '"\\e[2J\\e]0;owned\\a"'    # YAML double-quoted escapes: ESC [2J, ESC ]0;... BEL
+    layer = {"layer name": f"  - {{name: {hostile}, kind: relu}}\n",
+             "layer kind": f"  - {{name: r, kind: {hostile}}}\n",
+             "arg": f"  - {{name: r, kind: relu, {hostile}: 1}}\n"}.get(where, "")
+    head = SPEC_HEAD.replace("name: values", f"name: {hostile}") if where == "spec name" else SPEC_HEAD
+    tail = f"train:\n  full: {{{hostile}: 1}}\n" if where == "train key" else ""
+    line = refused(cli, "profile", write(tmp_path, "values.yaml", head + layer + tail))
+    assert _no_control(line) and "\\x1b" in line, repr(line)
+
+
+def test_a_layer_name_ending_in_a_newline_is_refused(cli, tmp_path):
+    line = refused(cli, "profile", write(tmp_path, "values.yaml", SPEC_HEAD + '  - {name: "r\\n", kind: relu}\n'))
+    assert "must be an identifier" in line and "\\n" in line, line
+
+
+def test_the_checker_report_escapes_what_it_echoes(tmp_path):
+    from archlens.checker import CheckReport, Verdict, to_text
+    v = Verdict("fc\x1b[2J", "params", False, "2", "3\x1b]0;owned\x07")
+    text = to_text(CheckReport("values\x1b[31m", "default", (v,), (("fc\x9b", ("rf",)),)))
+    assert _no_control(text), repr(text)
+
+
+def test_detect_output_escapes_the_image_path():
+    import torch
+    from archlens.detection.detect import DetectResult, format_result
+    from archlens.detection.head import Detections
+    none = Detections(torch.zeros(0, 4), torch.zeros(0), torch.zeros(0, dtype=torch.long), 0)
+    result = DetectResult("photo\x1b]0;owned\x07.png", (4, 4), "windows", none)
+    assert _no_control(format_result(result, "values"))
+
+
+def test_a_spec_title_with_escapes_is_escaped_in_the_markdown_worksheet(cli, tmp_path):
+    spec = write(tmp_path, "values.yaml", SPEC_HEAD.replace("task:", 'title: "VGG\\e]0;owned\\a"\ntask:'))
+    code, out, err = cli("worksheet", spec)
+    assert code == 0, err
+    assert _no_control(out) and "VGG" in out
