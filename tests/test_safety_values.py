@@ -359,3 +359,30 @@ def test_a_spec_title_with_escapes_is_escaped_in_the_markdown_worksheet(cli, tmp
     code, out, err = cli("worksheet", spec)
     assert code == 0, err
     assert _no_control(out) and "VGG" in out
+
+
+# --- 9f: files archlens writes get the mode a plain open() gives (0666 & ~umask), not 0600 -------
+
+@pytest.fixture(params=[0o022, 0o002, 0o077, 0o027])
+def umask(request):
+    import os
+    before = os.umask(request.param)   # set after archlens was imported, as a caller may
+    yield request.param
+    os.umask(before)
+
+
+def test_a_template_gets_the_usual_file_mode(cli, tmp_path, umask):
+    import os
+    import stat
+    code, _, err = cli("worksheet", "mlp", "--template", tmp_path / "answers.yaml")
+    assert code == 0, err
+    assert stat.S_IMODE(os.stat(tmp_path / "answers.yaml").st_mode) == 0o666 & ~umask
+
+
+def test_every_atomic_write_gets_the_usual_file_mode(tmp_path, umask):
+    import os
+    import stat
+    from archlens.files import write_text_atomically
+    written = write_text_atomically(tmp_path / "notes.txt", "x")
+    assert stat.S_IMODE(os.stat(written).st_mode) == 0o666 & ~umask
+    assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]   # no temporary file left
