@@ -240,7 +240,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return COMMANDS[args.command](args)
     except ArchlensError as exc:
-        print(f"archlens: {exc}", file=sys.stderr)
+        if exc.echo:
+            print(f"archlens: {exc}", file=sys.stderr)
         return EXIT_USER_ERROR
     except KeyboardInterrupt:
         print("archlens: interrupted", file=sys.stderr)

@@ -31,6 +31,10 @@ class ArchlensError(Exception):
     """Base of all user-facing errors: ``str()`` is the complete one-line message, with any
     user text in it escaped (``one_line``), whoever raised it."""
 
+    # False in the processes of a torchrun job other than rank 0 when every process raises
+    # this same error (train.distributed): the job prints it once
+    echo = True
+
     def __init__(self, message: str = ""):
         super().__init__(one_line(str(message)))
 

@@ -386,3 +386,42 @@ def test_every_atomic_write_gets_the_usual_file_mode(tmp_path, umask):
     written = write_text_atomically(tmp_path / "notes.txt", "x")
     assert stat.S_IMODE(os.stat(written).st_mode) == 0o666 & ~umask
     assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]   # no temporary file left
+
+
+# --- 9g: under torchrun a user error is printed once (rank 0), and every rank exits 2 -------------
+
+def _ranks(args, world: int = 2) -> list:
+    """Run ``archlens ARGS`` as the ``world`` processes torchrun would start (its environment,
+    without its launcher, whose own failure summary is torch's); [(exit code, stderr), ...]."""
+    import os
+    import subprocess
+    import sys
+    from train_helpers import ROOT, free_port
+    base = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1", "WORLD_SIZE": str(world),
+            "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": str(free_port())}
+    procs = [subprocess.Popen([sys.executable, "-m", "archlens", *map(str, args)], cwd=ROOT,
+                              env={**base, "RANK": str(r), "LOCAL_RANK": str(r)},
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+             for r in range(world)]
+    return [(p.wait(timeout=300), p.stderr.read()) for p in procs]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", ["setting", "run folder", "diverged", "data"])
+def test_a_user_error_under_torchrun_is_printed_once(tmp_path, case):
+    out = tmp_path / "run"
+    extra, expected = {
+        "setting": (["--set", "optimizer.lr=-1"], "optimizer.lr must lie in"),     # every rank
+        "run folder": ([], "not empty and not an archlens run"),                  # rank 0 only
+        "diverged": (["--set", "optimizer.lr=1e30"], "training diverged"),        # in the loop
+        "data": (["--data", tmp_path / "none"], "trains on generated data only"),  # every rank
+    }[case]
+    if case == "run folder":
+        out.mkdir()
+        (out / "photo.jpg").write_bytes(b"a user's file")
+    results = _ranks(["train", "linear_regression", "--quick", "--epochs", "1", "--no-progress",
+                      "--out", out, *extra])
+    (code0, err0), (code1, err1) = results
+    assert (code0, code1) == (2, 2), results
+    assert err0.count("\n") == 1 and err0.startswith("archlens: ") and expected in err0, err0
+    assert err1 == "", err1
