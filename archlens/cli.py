@@ -217,7 +217,8 @@ def cmd_train(args) -> int:
         print(f"archlens: {interrupted_message(out or Path('runs') / Path(args.spec).stem)}",
               file=sys.stderr)
         return 130
-    print(summary_text(result))
+    if result.main:   # under torchrun every process returns the same result
+        print(summary_text(result))
     return 0
 
 

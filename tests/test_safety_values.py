@@ -392,7 +392,8 @@ def test_every_atomic_write_gets_the_usual_file_mode(tmp_path, umask):
 
 def _ranks(args, world: int = 2) -> list:
     """Run ``archlens ARGS`` as the ``world`` processes torchrun would start (its environment,
-    without its launcher, whose own failure summary is torch's); [(exit code, stderr), ...]."""
+    without its launcher, whose own failure summary is torch's); [(exit code, stdout, stderr)]
+    by rank."""
     import os
     import subprocess
     import sys
@@ -401,9 +402,10 @@ def _ranks(args, world: int = 2) -> list:
             "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": str(free_port())}
     procs = [subprocess.Popen([sys.executable, "-m", "archlens", *map(str, args)], cwd=ROOT,
                               env={**base, "RANK": str(r), "LOCAL_RANK": str(r)},
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
              for r in range(world)]
-    return [(p.wait(timeout=300), p.stderr.read()) for p in procs]
+    outputs = [p.communicate(timeout=300) for p in procs]
+    return [(p.returncode, out, err) for p, (out, err) in zip(procs, outputs)]
 
 
 @pytest.mark.slow
@@ -421,7 +423,16 @@ def test_a_user_error_under_torchrun_is_printed_once(tmp_path, case):
         (out / "photo.jpg").write_bytes(b"a user's file")
     results = _ranks(["train", "linear_regression", "--quick", "--epochs", "1", "--no-progress",
                       "--out", out, *extra])
-    (code0, err0), (code1, err1) = results
+    (code0, _, err0), (code1, _, err1) = results
     assert (code0, code1) == (2, 2), results
     assert err0.count("\n") == 1 and err0.startswith("archlens: ") and expected in err0, err0
     assert err1 == "", err1
+
+
+@pytest.mark.slow
+def test_a_run_under_torchrun_reports_once(tmp_path):
+    results = _ranks(["train", "linear_regression", "--quick", "--epochs", "1", "--no-progress",
+                      "--out", tmp_path / "run"])
+    (code0, out0, err0), (code1, out1, err1) = results
+    assert (code0, err0, code1, err1) == (0, "", 0, ""), results
+    assert "final metrics" in out0 and out1 == "", results

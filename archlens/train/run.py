@@ -50,6 +50,7 @@ class TrainResult:
     history: list[dict]
     final_std: dict | None = None       # k-fold standard deviations
     seconds: float = 0.0
+    main: bool = True                   # False in torchrun's other processes: rank 0 reports
 
 
 def train(spec, options: TrainOptions = TrainOptions()) -> TrainResult:
@@ -78,6 +79,7 @@ def train(spec, options: TrainOptions = TrainOptions()) -> TrainResult:
             else:
                 result = _single(spec, task, data, config, out, options, device, world)
             result.seconds = time.perf_counter() - started
+        result.main = world.main
         return result
     finally:
         distributed.stop(world)
