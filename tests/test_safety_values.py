@@ -44,6 +44,14 @@ def test_set_and_spec_read_an_exponent_learning_rate_alike(tmp_path):
     assert recipe(spec, "full", parse_overrides(["optimizer.lr=5E-4"])).optimizer.lr == 0.0005
 
 
+
+def test_train_set_learning_rate_1e_3_is_accepted(cli, tmp_path):
+    import json
+    code, _, err = cli("train", "linear_regression", "--quick", "--epochs", "1", "--no-progress",
+                       "--out", tmp_path / "run", "--set", "optimizer.lr=1e-3")
+    assert code == 0, err
+    assert json.loads((tmp_path / "run/config.json").read_text())["config"]["optimizer"]["lr"] == 0.001
+
 # --- 8b: NaN and infinity are refused where they load, naming the key ----------------------------
 
 FLOAT_SETTINGS = ["optimizer.lr", "optimizer.momentum", "optimizer.weight_decay", "schedule.gamma",
