@@ -15,7 +15,7 @@ import re
 from pathlib import Path
 
 from . import yamlio
-from .errors import ArchlensError
+from .errors import ArchlensError, quoted
 from .files import TooLarge, check_output, read_text_limited, write_text_atomically
 from .kinds.args import suggest
 from .profile import ModelProfile
@@ -132,11 +132,11 @@ class Answers:
     def _check_names(self, layer, field, line) -> None:
         if not isinstance(layer, str) or layer not in self.dims:
             hint = suggest(str(layer), self.dims)
-            raise AnswersError(self.file, f"no layer '{layer}' in {self.profile.spec.name}"
+            raise AnswersError(self.file, f"no layer {quoted(layer)} in {self.profile.spec.name}"
                                           f"{hint or ' (see archlens worksheet for the names)'}", line)
         if field not in FIELDS:
             hint = suggest(str(field), FIELDS)
-            raise AnswersError(self.file, f"unknown field '{field}'{hint or ''} (fields: "
+            raise AnswersError(self.file, f"unknown field {quoted(field)}{hint or ''} (fields: "
                                           f"{', '.join(FIELDS)})", line, layer)
 
 
@@ -161,12 +161,12 @@ def read_answers(path, profile: ModelProfile) -> Answers:
 def _read_yaml(text: str, answers: Answers) -> None:
     doc, lines = yamlio.parse_with_lines(text, answers.file)
     if not isinstance(doc, dict) or not isinstance(doc.get("layers"), dict):
-        got = "an empty file" if doc is None else f"a {type(doc).__name__}"
         raise AnswersError(answers.file, f"not an answers file: expected a top-level 'layers:' "
-                                         f"mapping (see archlens worksheet --template), got {got}")
+                                         f"mapping of layer names to fields (see archlens "
+                                         f"worksheet --template), but {_shape_of(doc)}")
     for key in doc:
         if key != "layers":
-            raise AnswersError(answers.file, f"unknown top-level key '{key}' (only 'layers')",
+            raise AnswersError(answers.file, f"unknown top-level key {quoted(key)} (only 'layers')",
                                lines.get((key,)))
     for layer, fields in doc["layers"].items():
         line = lines.get(("layers", layer))
@@ -180,6 +180,22 @@ def _read_yaml(text: str, answers: Answers) -> None:
             answers.add(layer, field, value, lines.get(("layers", layer, field), line))
 
 
+def _shape_of(doc) -> str:
+    """What an answers document that is not ``layers: {...}`` holds instead, in words."""
+    if not isinstance(doc, dict):
+        return "the file is empty" if doc is None else f"the file is {_kind(doc)}"
+    if "layers" not in doc:
+        return "it has no 'layers:' key"
+    layers = doc["layers"]
+    return "'layers:' is empty" if layers is None else f"'layers:' is {_kind(layers)}"
+
+
+def _kind(value) -> str:
+    kinds = {bool: "true or false", int: "a number", float: "a number", str: "a string",
+             list: "a list", dict: "a mapping"}
+    return kinds.get(type(value), f"a {type(value).__name__}")
+
+
 def _read_csv(text: str, answers: Answers) -> None:
     rows = list(csv.reader(io.StringIO(text)))
     if not rows or [c.strip() for c in rows[0]][:1] != ["layer"]:
@@ -189,7 +205,7 @@ def _read_csv(text: str, answers: Answers) -> None:
     long_form = header == ["layer", "field", "value"]
     for c in header[1:] if not long_form else []:
         if c not in FIELDS:
-            raise AnswersError(answers.file, f"unknown column '{c}'{suggest(c, FIELDS)}", 1)
+            raise AnswersError(answers.file, f"unknown column {quoted(c)}{suggest(c, FIELDS)}", 1)
     for number, row in enumerate(rows[1:], start=2):
         if not any(cell.strip() for cell in row):
             continue

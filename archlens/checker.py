@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .answers import Answers
+from .errors import one_line
 from .mistakes import facts_of, wrong_answers
 from .profile import ModelProfile
 from .worksheet import FIELDS, expected
@@ -133,7 +134,9 @@ def to_text(report: CheckReport) -> str:
     lines = [head] + [verdict_line(v, width) for v in report.verdicts]
     if report.convention == "default" and any(v.rule == "forgot_bias" for v in report.verdicts):
         lines.append(NO_BIAS_HINT)
-    return "\n".join(lines + [_unanswered_text(report)])
+    text = "\n".join(lines + [_unanswered_text(report)])
+    # the report echoes spec and layer names: each line shown as text, never as terminal codes
+    return "\n".join(one_line(line) for line in text.split("\n"))
 
 
 def key_payload(p: ModelProfile, convention: str = "default") -> dict:

@@ -237,7 +237,8 @@ def cmd_train(args) -> int:
         print(f"archlens: {interrupted_message(out or Path('runs') / Path(args.spec).stem)}",
               file=sys.stderr)
         return 130
-    print(summary_text(result))
+    if result.main:   # under torchrun every process returns the same result
+        print(summary_text(result))
     return 0
 
 
@@ -260,7 +261,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return COMMANDS[args.command](args)
     except ArchlensError as exc:
-        print(f"archlens: {exc}", file=sys.stderr)
+        if exc.echo:
+            print(f"archlens: {exc}", file=sys.stderr)
         return EXIT_USER_ERROR
     except KeyboardInterrupt:
         print("archlens: interrupted", file=sys.stderr)

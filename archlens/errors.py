@@ -5,14 +5,38 @@ is ever an ``assert`` or a bare traceback.
 """
 from __future__ import annotations
 
+import re
+
+
+# C0 controls, DEL and C1 controls: newlines, and ESC (or C1's CSI, OSC) that begins the
+# sequences which recolour, clear, retitle or rewrite a terminal.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
 
 def one_line(text: str) -> str:
-    """User-supplied values may hold newlines; a message must stay on one line."""
-    return text.replace("\r", "\\r").replace("\n", "\\n")
+    """User text made safe for one line of a terminal: every control character is written as
+    its escape (``\\n``, ``\\x1b``, ...), so a message stays one line that only shows text."""
+    return _CONTROL.sub(lambda m: _NAMED.get(m.group(), f"\\x{ord(m.group()):02x}"), text)
+
+
+def quoted(value, limit: int = 60) -> str:
+    """A name the user gave, in quotes for a message; one past ``limit`` characters is cut
+    there, with its length (a 2,000-character key would bury the rest of the line)."""
+    text = str(value)
+    return f"'{text}'" if len(text) <= limit else f"'{text[:limit]}...' ({len(text):,} characters)"
 
 
 class ArchlensError(Exception):
-    """Base of all user-facing errors: ``str()`` is the complete one-line message."""
+    """Base of all user-facing errors: ``str()`` is the complete one-line message, with any
+    user text in it escaped (``one_line``), whoever raised it."""
+
+    # False in the processes of a torchrun job other than rank 0 when every process raises
+    # this same error (train.distributed): the job prints it once
+    echo = True
+
+    def __init__(self, message: str = ""):
+        super().__init__(one_line(str(message)))
 
 
 class SpecError(ArchlensError):
@@ -33,7 +57,7 @@ class SpecError(ArchlensError):
         if self.layer is not None:
             parts.append(f"layer '{self.layer}'" + (f" ({self.kind})" if self.kind else ""))
         parts.append(self.problem)
-        return one_line(": ".join(str(p) for p in parts))
+        return ": ".join(str(p) for p in parts)   # escaped by ArchlensError
 
     def located(self, file: str | None = None, layer: str | None = None,
                 kind: str | None = None) -> "SpecError":

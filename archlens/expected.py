@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from .errors import SpecError
+from .errors import SpecError, quoted
 from .kinds.args import suggest
 
 
@@ -47,7 +47,7 @@ def _rf(value: Any, where: str, layers: list[str]) -> None:
 def _refuse_unknown(mapping: dict, known, where: str) -> None:
     for key in mapping:
         if key not in known:
-            raise SpecError(f"{where}unknown key '{key}'{suggest(str(key), known)} "
+            raise SpecError(f"{where}unknown key {quoted(key)}{suggest(str(key), known)} "
                             f"(known: {', '.join(known)})")
 
 

@@ -8,20 +8,11 @@ replaced until the new file is complete.
 from __future__ import annotations
 
 import os
-import tempfile
+import secrets
 from pathlib import Path
 from typing import Callable, Iterable
 
 from .errors import ArchlensError
-
-
-def _read_umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-_MODE = 0o666 & ~_read_umask()   # read once: os.umask is process-wide, writers run in threads
 
 
 MAX_INPUT_BYTES = 10 * 1024 * 1024   # a spec or answers file; 100,000 spec layers fit in 7 MB
@@ -32,7 +23,9 @@ class TooLarge(ValueError):
 
 
 def read_text_limited(path, limit: int = MAX_INPUT_BYTES) -> str:
-    """The file's UTF-8 text, reading at most ``limit`` bytes (``/dev/zero`` never ends).
+    """The file's UTF-8 text, reading at most ``limit`` bytes (``/dev/zero`` never ends). A
+    byte-order mark (Notepad, Excel's "CSV UTF-8") is dropped, or it would begin the first key
+    or CSV cell.
 
     Raises ``TooLarge``, or the ``OSError``/``UnicodeDecodeError`` of the read."""
     with open(path, "rb") as f:
@@ -40,7 +33,7 @@ def read_text_limited(path, limit: int = MAX_INPUT_BYTES) -> str:
     if len(data) > limit:
         raise TooLarge(f"larger than {limit // (1024 * 1024)} MB; archlens reads at most "
                        f"{limit // (1024 * 1024)} MB of a spec or answers file")
-    return data.decode("utf-8")
+    return data.decode("utf-8-sig")
 
 
 class OutputError(ArchlensError):
@@ -51,18 +44,30 @@ def write_atomically(path, write: Callable) -> Path:
     """Call ``write(binary_file)`` on a temporary file beside ``path``, then rename it over."""
     path = Path(path)
     folder = path.parent if str(path.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+    fd, tmp = _create_beside(folder, path.name)
     try:
         with os.fdopen(fd, "wb") as f:
             write(f)
             f.flush()
             os.fsync(f.fileno())
-        os.chmod(tmp, _MODE)   # mkstemp makes 0600; give the usual file mode
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
     return path
+
+
+def _create_beside(folder: Path, name: str) -> tuple[int, Path]:
+    """A new ``folder/.NAME.XXXXXXXX.tmp``, open for writing, with the mode a plain ``open()``
+    gives: 0666 less the umask of the moment, applied by the kernel (``mkstemp`` makes 0600,
+    and reading the umask means setting it, process-wide, under other threads)."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    while True:
+        tmp = folder / f".{name}.{secrets.token_hex(4)}.tmp"
+        try:
+            return os.open(tmp, flags, 0o666), tmp
+        except FileExistsError:   # another writer's name: draw again
+            continue
 
 
 def write_bytes_atomically(path, data: bytes) -> Path:

@@ -3,7 +3,7 @@
 Make every path positive (input of ones, positive weights, zero biases, max pools swapped for
 window sums of the same geometry, cross-channel normalisations made identity), backpropagate
 from the centre unit of a layer's output, and read where the input gradient is non-zero.
-That extent must equal the analytic field [centre - (r-1)/2, centre + (r-1)/2], clipped to
+That extent must equal the analytic field [centre - (r-1)/2, centre + (r-1)/2], quoted to
 the image. Channels do not change a field, so a thin variant (width-scaled) is used.
 """
 from __future__ import annotations

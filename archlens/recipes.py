@@ -12,8 +12,9 @@ import typing
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
-from .errors import TrainError
-from .kinds.args import Bool, NonNegInt, PosFloat, PosInt, Prob, choice, suggest
+from .errors import TrainError, quoted
+from .kinds.args import (Bool, NonNegInt, PosFloat, PosInt, Prob, choice, finite_number,
+                         positive_int, suggest)
 
 PRECISIONS = ("auto", "fp32", "bf16")  # train.precision: 'auto' picks bf16 where it is native
 
@@ -21,9 +22,10 @@ RECIPES = ("quick", "full")
 
 
 def _nonneg_float(value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+    number = finite_number(value)
+    if number < 0:
         raise ValueError(f"must be a non-negative number, got {value!r}")
-    return float(value)
+    return number
 
 
 NonNegFloat = Annotated[float, _nonneg_float]
@@ -41,16 +43,20 @@ def _input(value: Any) -> tuple[int, ...]:
     return tuple(value)
 
 
-def _float_list(value: Any) -> tuple[float, ...]:
-    if not isinstance(value, list) or not all(isinstance(v, (int, float)) for v in value):
-        raise ValueError(f"must be a list of numbers, got {value!r}")
-    return tuple(float(v) for v in value)
+def _list_of(parse, what: str):
+    """A parser for a list whose items each pass ``parse`` (bools and NaN refused there too)."""
+    def parse_list(value: Any) -> tuple:
+        if isinstance(value, list):
+            try:
+                return tuple(parse(v) for v in value)
+            except ValueError:
+                pass
+        raise ValueError(f"must be a list of {what}, got {value!r}")
+    return parse_list
 
 
-def _int_list(value: Any) -> tuple[int, ...]:
-    if not isinstance(value, list) or not all(isinstance(v, int) and v > 0 for v in value):
-        raise ValueError(f"must be a list of positive integers, got {value!r}")
-    return tuple(value)
+_float_list = _list_of(finite_number, "finite numbers")
+_int_list = _list_of(positive_int, "positive integers")
 
 
 @dataclass(frozen=True)
@@ -138,7 +144,7 @@ def parse_record(record: type, raw: Any, where: str):
     for key, value in raw.items():
         if key not in names:
             hint = suggest(str(key), names)
-            raise TrainError(f"{where}: unknown key '{key}'"
+            raise TrainError(f"{where}: unknown key {quoted(key)}"
                              + (hint if hint else f" (known: {', '.join(names)})"))
         try:
             values[key] = _parser(hints[key])(value, f"{where}.{key}")
@@ -152,7 +158,7 @@ def recipe_section(section: Any, where: str) -> dict:
     section = _mapping(section or {}, where)
     for key in section:
         if key not in RECIPES:
-            raise TrainError(f"{where}: unknown key '{key}'{suggest(str(key), RECIPES)} "
+            raise TrainError(f"{where}: unknown key {quoted(key)}{suggest(str(key), RECIPES)} "
                              f"(recipes: {', '.join(RECIPES)})")
     return section
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import fnmatch
 
-from .errors import SpecError
+from .errors import SpecError, quoted
 
 STAGE_KEYS = ("vgg_stages", "conv", "pool", "lrn", "batch_norm")
 CONV_DEFAULT = {"kernel_size": 3, "padding": 1}           # VGG Sec. 2.1: 3x3, stride 1, pad 1
@@ -31,7 +31,7 @@ def _options(item: dict) -> tuple[dict, dict, dict, bool]:
     for key in item:
         if key not in STAGE_KEYS:
             from .kinds.args import suggest
-            raise SpecError(f"unknown key '{key}' in vgg_stages{suggest(str(key), STAGE_KEYS)}",
+            raise SpecError(f"unknown key {quoted(key)} in vgg_stages{suggest(str(key), STAGE_KEYS)}",
                             layer="vgg_stages")
     conv = {**CONV_DEFAULT, **(item.get("conv") or {})}
     pool = {**POOL_DEFAULT, **(item.get("pool") or {})}

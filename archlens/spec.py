@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from . import yamlio
-from .errors import LayerProblem, SpecError, TrainError
+from .errors import LayerProblem, SpecError, TrainError, quoted
 from .expected import check_expected
 from .kinds import get_kind
 from .kinds.args import parse_args, suggest
@@ -27,7 +27,7 @@ from .shorthand import expand_item
 # Package data: present in a wheel or an editable install alike (pyproject's package-data).
 SPECS_DIR = Path(str(resources.files("archlens") / "specs"))
 INPUT = "input"  # the name by which layers refer to the network input
-NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")   # whole name (fullmatch: '$' lets "r\n" in)
 TOP_KEYS = ("name", "title", "description", "source", "task", "input", "num_classes",
             "backbone", "layers", "expected", "train", "detection", "notes")
 LAYER_KEYS = ("name", "kind", "inputs", "frozen")
@@ -163,7 +163,7 @@ def _checked_train(section) -> dict:
 def _check_keys(doc: dict, allowed, what: str, layer=None, kind=None) -> None:
     for key in doc:
         if key not in allowed:
-            raise SpecError(f"{what} '{key}'{suggest(str(key), allowed)}", layer=layer, kind=kind)
+            raise SpecError(f"{what} {quoted(key)}{suggest(str(key), allowed)}", layer=layer, kind=kind)
 
 
 def _parse_input(value) -> tuple[int, ...]:
@@ -212,7 +212,7 @@ def _until(layers: list[dict], until, source: Path) -> list[dict]:
 
 def _parse_layer(raw: dict, num_classes: int | None) -> LayerSpec:
     name, kind_name = raw.get("name"), raw.get("kind")
-    if not isinstance(name, str) or not NAME_RE.match(name) or name == INPUT:
+    if not isinstance(name, str) or not NAME_RE.fullmatch(name) or name == INPUT:
         raise SpecError(f"layer name {name!r} must be an identifier (letters, digits, _) "
                         f"other than '{INPUT}'", layer=str(name), kind=kind_name)
     if kind_name is None:

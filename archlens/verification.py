@@ -106,7 +106,7 @@ def _hooked_shapes(model, x, names) -> dict[str, tuple]:
 
 def _rf_checks(spec, prof: ModelProfile, width: float | None) -> list[Check]:
     """Footprints of each layer's centre unit, measured on an input enlarged so that no field
-    is clipped by the image border (fields do not depend on the input size); then the
+    is quoted by the image border (fields do not depend on the input size); then the
     extent of non-zero input gradient must equal the analytic interval exactly."""
     spatial = [lp for lp in prof.layers if lp.rf is not None and len(lp.out_shape) == 3]
     if not spatial:

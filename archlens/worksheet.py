@@ -67,12 +67,12 @@ class Worksheet:
 
 def parse_fields(text: str) -> tuple[str, ...]:
     """'shape,params' -> ('out_shape', 'params'); unknown names raise a one-line error."""
-    from .errors import ArchlensError
+    from .errors import ArchlensError, quoted
     from .kinds.args import suggest
     names = [t.strip() for t in text.split(",") if t.strip()]
     for name in names:
         if name not in FIELD_OPTIONS:
-            raise ArchlensError(f"--fields: unknown field '{name}'{suggest(name, FIELD_OPTIONS)} "
+            raise ArchlensError(f"--fields: unknown field {quoted(name)}{suggest(name, FIELD_OPTIONS)} "
                                 f"(fields: {', '.join(FIELD_OPTIONS)})")
     if not names:
         raise ArchlensError("--fields: give at least one of " + ", ".join(FIELD_OPTIONS))

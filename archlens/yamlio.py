@@ -6,6 +6,7 @@ keeps the last) and tags that would construct Python objects.
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import yaml
@@ -53,7 +54,7 @@ def _compose(text: str, file: str):
     except (yamlguard.TooLarge, RecursionError) as exc:
         raise SpecError(_too_large(exc), file=file) from None
     except yaml.YAMLError as exc:
-        raise SpecError(_syntax_message(exc), file=file) from None
+        raise SpecError(_long_key(text, exc) or _syntax_message(exc), file=file) from None
 
 
 def _too_large(exc) -> str:
@@ -65,7 +66,7 @@ def _too_large(exc) -> str:
 def _construct(node, file: str):
     try:
         return None if node is None else UniqueKeyLoader("").construct_document(node)
-    except DuplicateKey as exc:
+    except BadKey as exc:
         raise SpecError(str(exc), file=file) from None
     except yaml.constructor.ConstructorError as exc:
         message = _tag_message(exc) if "tag '" in str(exc.problem) else _syntax_message(exc)
@@ -83,6 +84,27 @@ def _tag_message(exc) -> str:
     tag = str(exc.problem).split("tag '")[-1].rstrip("'")
     tag = tag.replace("tag:yaml.org,2002:", "!!")
     return f"{_line(exc)}YAML tag '{tag}' is not allowed (specs are plain data)"
+
+
+KEY_LIMIT = 1024   # YAML reads a key written without '? ' (plain or quoted) up to 1024 characters
+_KEY_END = re.compile(r":(?:\s|$)")
+
+
+def _long_key(text: str, exc) -> str | None:
+    """The message for YAML's key-length limit, which libyaml reports as a syntax error
+    ("could not find expected ':'"): a key that long is no archlens name, so say that."""
+    lines = text.splitlines()
+    for mark in (getattr(exc, "problem_mark", None), getattr(exc, "context_mark", None)):
+        if mark is None or mark.line >= len(lines):
+            continue
+        for part in re.split(r"[{},\[\]]", lines[mark.line]):   # flow items; linear time
+            end = _KEY_END.search(part)
+            key = part[:end.start()].strip().removeprefix("- ").strip() if end else ""
+            if len(key) > KEY_LIMIT:
+                return (f"line {mark.line + 1}: a key of {len(key):,} characters (YAML reads keys "
+                        f"of at most {KEY_LIMIT}); no archlens setting, argument or layer name is "
+                        f"that long: check the name")
+    return None
 
 
 def _syntax_message(exc) -> str:
@@ -138,7 +160,7 @@ class UniqueKeyLoader(_Loader):
         if any(key.tag == MERGE for key, _ in node.value):
             self.flatten_mapping(node)  # '<<: *anchor' merges; keys written here win
         for key_node, value_node in node.value:
-            out[self._key(node, key_node)] = self._plain(value_node)
+            out[self._key(key_node)] = self._plain(value_node)
         return out
 
     def _refuse_duplicates(self, node) -> None:
@@ -146,20 +168,18 @@ class UniqueKeyLoader(_Loader):
         for key_node, _ in node.value:
             if key_node.tag == MERGE:
                 continue
-            key, line = self._key(node, key_node), key_node.start_mark.line + 1
+            key, line = self._key(key_node), key_node.start_mark.line + 1
             if key in first_line:
-                raise DuplicateKey(f"line {line}: duplicate entry '{key}' "
+                raise BadKey(f"line {line}: duplicate entry '{key}' "
                                    f"(first given at line {first_line[key]})")
             first_line[key] = line
 
-    def _key(self, node, key_node):
-        key = self._plain(key_node)
-        try:
-            hash(key)
-        except TypeError:
-            raise yaml.constructor.ConstructorError("while constructing a mapping", node.start_mark,
-                                                    "found unhashable key", key_node.start_mark)
-        return key
+    def _key(self, key_node):
+        if not isinstance(key_node, yaml.ScalarNode):   # '? [a, b]': a list or mapping as a key
+            got = "a list" if isinstance(key_node, yaml.SequenceNode) else "a mapping"
+            raise BadKey(f"line {key_node.start_mark.line + 1}: a mapping key must be a plain "
+                         f"name, not {got} (archlens reads no '? ' complex keys)")
+        return self._plain(key_node)   # a scalar: a string, number, bool, null or date
 
     def construct_mapping(self, node, deep=False):
         """Mappings inside other tags (``!!omap``, ``!!set``, ...) refuse duplicates too."""
@@ -168,8 +188,16 @@ class UniqueKeyLoader(_Loader):
         return super().construct_mapping(node, deep)
 
 
-class DuplicateKey(yaml.YAMLError):
-    pass
+class BadKey(yaml.YAMLError):
+    """A mapping key archlens refuses (a duplicate, or a list or mapping); ``str()`` is the
+    located message."""
+
+
+# YAML 1.1 (PyYAML's schema) reads a float only with a dot and a signed exponent, so "1e-3" and
+# "5E4" were strings and "lr: 1e-3" failed as "must be a number". YAML 1.2 and JSON write such
+# numbers without the dot; read them as floats too, in specs, answers and --set values alike.
+EXPONENT_FLOAT = re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$")
+UniqueKeyLoader.add_implicit_resolver(_TAG + "float", EXPONENT_FLOAT, list("-+.0123456789"))
 
 
 def parse_with_lines(text: str, file: str):

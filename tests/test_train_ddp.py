@@ -1,20 +1,13 @@
 """Scale-out: the same command under torchrun (2 processes, gloo on CPU) matches one process."""
 import json
 import os
-import socket
 import subprocess
 import sys
 
 import pytest
 import torch
 
-from train_helpers import ROOT, archlens
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from train_helpers import ROOT, archlens, free_port
 
 
 @pytest.mark.slow

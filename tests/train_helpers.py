@@ -1,5 +1,6 @@
 """Small specs and subprocess helpers shared by the training tests."""
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -61,3 +62,10 @@ def archlens(*args, env=None, timeout=300):
     proc = subprocess.run([sys.executable, "-m", "archlens", *map(str, args)], cwd=ROOT,
                           env=full_env, capture_output=True, text=True, timeout=timeout)
     return proc.returncode, proc.stdout, proc.stderr
+
+
+def free_port() -> int:
+    """A TCP port free now on 127.0.0.1 (for a torch.distributed rendezvous)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]

@@ -24,7 +24,7 @@ class Annotation:
 
     name: str                  # class name, e.g. 'circle' or 'dog'
     label: int                 # class id: index into the source's class list; 0 is background
-    box: Box                   # tight box of the whole object, clipped to the image (see above)
+    box: Box                   # tight box of the whole object, quoted to the image (see above)
     difficult: bool = False    # VOC 'difficult' flag (excluded from training by default)
     truncated: bool = False    # object extends beyond the image border
 

@@ -159,7 +159,7 @@ def _place(rng, c: ShapesConfig, instances, areas, inside: bool, name: str | Non
 
 
 def _annotation(shape: _Shape, full: np.ndarray, c: ShapesConfig) -> Annotation:
-    """The object's record: its full (not just visible) tight box, clipped to the image."""
+    """The object's record: its full (not just visible) tight box, quoted to the image."""
     out = (shape.cx - shape.r < 0 or shape.cy - shape.r < 0 or
            shape.cx + shape.r > c.width or shape.cy + shape.r > c.height)
     truncated = out and bool(full[0].any() or full[-1].any() or full[:, 0].any() or full[:, -1].any())

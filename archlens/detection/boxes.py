@@ -23,7 +23,7 @@ def as_boxes(boxes, what: str = "boxes") -> torch.Tensor:
 
 
 def clip(boxes: torch.Tensor, hw: tuple[int, int]) -> torch.Tensor:
-    """Boxes clipped to the image [0, W] x [0, H]."""
+    """Boxes quoted to the image [0, W] x [0, H]."""
     h, w = hw
     limits = torch.tensor([w, h, w, h], dtype=boxes.dtype)
     return torch.minimum(boxes.clamp(min=0), limits)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..errors import SpecError
+from ..errors import SpecError, quoted
 from ..kinds.args import suggest
 
 METHODS = ("rcnn", "sppnet")
@@ -75,7 +75,7 @@ def _check_keys(raw: dict, method: str) -> None:
         if other:
             raise _problem(f"'{key}' applies to method {other} only, not {method}")
         everything = COMMON + sum(ONLY.values(), ())
-        raise _problem(f"unknown key '{key}'{suggest(str(key), everything)} "
+        raise _problem(f"unknown key {quoted(key)}{suggest(str(key), everything)} "
                        f"(known: {', '.join(allowed)})")
 
 

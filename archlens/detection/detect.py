@@ -6,7 +6,7 @@ from pathlib import Path
 
 import torch
 
-from ..errors import DataError
+from ..errors import DataError, one_line
 from .head import Detections
 
 COLOURS = ("#e6194b", "#3cb44b", "#4363d8", "#f58231", "#911eb4", "#42d4f4", "#f032e6")
@@ -59,7 +59,7 @@ def detect(spec, image_path, proposals: int | None = None, weights=None,
 def format_result(result: DetectResult, spec_name: str) -> str:
     d = result.detections
     h, w = result.image_hw
-    lines = [f"{spec_name} on {result.image} ({w}x{h}): {d.proposals} proposals "
+    lines = [f"{spec_name} on {one_line(result.image)} ({w}x{h}): {d.proposals} proposals "
              f"({result.proposal_method}), {len(d)} detections after per-class NMS"]
     lines += [f"  class {int(c):>2}  score {float(s):+.3f}  box x0={b[0]:.0f} y0={b[1]:.0f} "
               f"x1={b[2]:.0f} y1={b[3]:.0f}" for b, s, c in zip(d.boxes.tolist(), d.scores, d.labels)]

@@ -44,7 +44,7 @@ class DetectionHead(nn.Module):
 class Pipeline(nn.Module):
     """proposals -> ``region_features`` (the method's own part) -> ``head``.
 
-    Boxes are made safe first: clipped to the image, and degenerate boxes or boxes outside
+    Boxes are made safe first: quoted to the image, and degenerate boxes or boxes outside
     it dropped (``boxes.sanitize``); no boxes left means no detections, not an error.
     """
 

@@ -5,7 +5,7 @@ use (about 2000 boxes per image). It comes from ``cv2.ximgproc`` (pip ``opencv-c
 an optional extra). Without it, a documented deterministic fallback proposes multi-scale
 sliding windows: square side lengths from 32 px up to the shorter image side in steps of
 x sqrt(2), aspect ratios 1:2, 1:1 and 2:1, stride a quarter of the window side. Either way the
-boxes are clipped to the image, deduplicated and capped at ``limit`` (evenly subsampled for
+boxes are quoted to the image, deduplicated and capped at ``limit`` (evenly subsampled for
 the windows, so every scale survives; highest-ranked first for selective search).
 """
 from __future__ import annotations

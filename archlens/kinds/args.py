@@ -10,10 +10,11 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import functools
+import math
 import typing
 from typing import Annotated, Any
 
-from ..errors import LayerProblem
+from ..errors import LayerProblem, quoted
 
 
 def _describe(value: Any) -> str:
@@ -27,6 +28,11 @@ def _int(value: Any, minimum: int) -> int:
         kind = "positive" if minimum == 1 else "non-negative"
         raise ValueError(f"must be {kind}, got {value}")
     return value
+
+
+def positive_int(value: Any) -> int:
+    """An integer >= 1; a bool (an int in Python: ``true`` is 1) refused."""
+    return _int(value, 1)
 
 
 def _pair(value: Any, minimum: int) -> tuple[int, int]:
@@ -49,12 +55,26 @@ def _bool(value: Any) -> bool:
     return value
 
 
-def _float(value: Any, lo: float | None = None, hi: float | None = None) -> float:
+def finite_number(value: Any) -> float:
+    """``value`` as a float; bools, NaN and infinities refused (YAML's ``.nan`` and ``.inf``
+    compare false with every bound, so they would pass a range check and fail in training)."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ValueError(f"must be a number, got {_describe(value)}")
-    if (lo is not None and value < lo) or (hi is not None and value > hi):
+    try:
+        number = float(value)
+    except OverflowError:   # an integer of hundreds of digits
+        number = math.inf
+    if not math.isfinite(number):
+        shown = value if isinstance(value, float) else f"an integer of {len(str(value))} digits"
+        raise ValueError(f"must be a finite number, got {shown}")
+    return number
+
+
+def _float(value: Any, lo: float | None = None, hi: float | None = None) -> float:
+    number = finite_number(value)
+    if (lo is not None and number < lo) or (hi is not None and number > hi):
         raise ValueError(f"must lie in [{lo}, {hi}], got {value}")
-    return float(value)
+    return number
 
 
 def _int_any(value: Any) -> int:
@@ -72,7 +92,7 @@ def choice(*options: str):
     return parse
 
 
-PosInt = Annotated[int, lambda v: _int(v, 1)]
+PosInt = Annotated[int, positive_int]
 NonNegInt = Annotated[int, lambda v: _int(v, 0)]
 Int = Annotated[int, _int_any]
 PosPair = Annotated[tuple, lambda v: _pair(v, 1)]
@@ -134,8 +154,8 @@ def parse_args(record: type, raw: dict) -> Any:
         if name not in parsers:
             known = ", ".join(parsers) or "none"
             hint = suggest(str(name), parsers)
-            raise LayerProblem(f"unknown argument '{name}'{hint}" if hint else
-                               f"unknown argument '{name}' (known: {known})")
+            raise LayerProblem(f"unknown argument {quoted(name)}{hint}" if hint else
+                               f"unknown argument {quoted(name)} (known: {known})")
     for name in _required(record):
         if name not in raw:
             raise LayerProblem(f"missing required argument '{name}'")

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from ..errors import one_line
+
 # HTML and Markdown/math marks, written as numeric character references rather than
 # backslash escapes: arithmatex reads "\(" and "\[" as math, and "[x](javascript:...)" is a link.
 # One pass, so the references it writes are never escaped again. An underscore inside a word
@@ -17,5 +19,7 @@ _SPECIAL = re.compile(r"[<>&\"'\\`*{}\[\]#+|~$]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9
 
 
 def text(value) -> str:
-    """Plain text for Markdown, on one line: HTML-escaped, every Markdown and math mark inert."""
-    return _SPECIAL.sub(lambda m: f"&#{ord(m.group())};", " ".join(str(value).split()))
+    """Plain text for Markdown, on one line: HTML-escaped, every Markdown and math mark inert,
+    control characters written as escapes (``\\x1b``: a worksheet is often read on a terminal)."""
+    plain = one_line(" ".join(str(value).split()))
+    return _SPECIAL.sub(lambda m: f"&#{ord(m.group())};", plain)

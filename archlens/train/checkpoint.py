@@ -21,8 +21,7 @@ import torch
 
 from ..errors import TrainError
 from ..files import write_atomically
-
-CHECKPOINT = "checkpoint.pt"
+from .runfolder import CHECKPOINT   # re-exported: the loop's name for the file
 
 
 KEYS = ("model", "optimizer", "scheduler", "next_epoch", "history", "config", "rng")

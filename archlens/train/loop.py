@@ -5,6 +5,7 @@ that varies by recipe comes from the config. Read ``fit`` first.
 """
 from __future__ import annotations
 
+import math
 import os
 import signal
 import time
@@ -52,9 +53,9 @@ def fit(run: Run) -> list[dict]:
     val_batches = eval_loader(run.data.val, c.batch_size)
     ckpt = run.out / checkpoint.CHECKPOINT
     start, history = 0, []
-    if run.resume:
-        start, history = checkpoint.restore(checkpoint.load(ckpt, run.config_dict), model, opt,
-                                            sched, ckpt)
+    if run.resume:   # every process reads the checkpoint: a refusal is printed once
+        start, history = distributed.agreed(world, lambda: checkpoint.restore(
+            checkpoint.load(ckpt, run.config_dict), model, opt, sched, ckpt))
     kill_after, seen = int(os.environ.get(KILL_HOOK, "0")), 0
 
     for epoch in tqdm(range(start, c.epochs), desc=model.spec_name, unit="epoch",
@@ -69,9 +70,9 @@ def fit(run: Run) -> list[dict]:
             batch = to_device(batch, run.device)
             with precision.autocast(run.precision, run.device):
                 loss, outputs = task.loss(net, batch)
-            value = loss.item()
-            if not torch.isfinite(loss):
-                raise diverged(value, epoch, step, start, history)
+            value = loss.item()   # one process's shard diverging stops every process
+            distributed.agree(world, None if math.isfinite(value) else
+                              diverged(value, epoch, step, start, history))
             opt.zero_grad(set_to_none=True)
             loss.backward()
             if c.grad_clip:

@@ -50,29 +50,36 @@ class TrainResult:
     history: list[dict]
     final_std: dict | None = None       # k-fold standard deviations
     seconds: float = 0.0
+    main: bool = True                   # False in torchrun's other processes: rank 0 reports
 
 
 def train(spec, options: TrainOptions = TrainOptions()) -> TrainResult:
-    """Train ``spec`` (name, path or Spec) as ``options`` say; see the module docstring."""
-    spec = load_spec(spec)
-    task = get_task(spec.task, spec.path)
-    config = recipe(spec, "quick" if options.quick else "full", options.overrides)
-    task.settings(config, f"{spec.path}: train.{'quick' if options.quick else 'full'}")
-    device = _device(options.device)
-    world = distributed.start(device)
-    try:
+    """Train ``spec`` (name, path or Spec) as ``options`` say; see the module docstring.
+
+    Under torchrun a user error stops every process and rank 0 alone prints it
+    (``distributed``): the steps where only some processes could fail are agreed on."""
+    world = distributed.planned()
+    with distributed.alike(world):
+        spec = load_spec(spec)
+        task = get_task(spec.task, spec.path)
+        config = recipe(spec, "quick" if options.quick else "full", options.overrides)
+        task.settings(config, f"{spec.path}: train.{'quick' if options.quick else 'full'}")
+        device = _device(options.device)
+        distributed.local_batch(config.batch_size, world)
         out = options.out or folder_for(Path("runs"), spec.name)
-        if world.main:
-            runfolder.prepare(out, options.resume, options.force, options.folds)
-        distributed.barrier(world)
+    world = distributed.start(world, device)
+    try:
+        # the other processes wait here for rank 0's folder, and share its refusal
+        distributed.agreed(world, lambda: _prepare_folder(out, options, world))
         with _run_arithmetic():
             started = time.perf_counter()
-            data = task.data(spec, config, options.data)
+            data = distributed.agreed(world, lambda: _data(task, spec, config, options))
             if options.folds:
                 result = _cross_validate(spec, task, data, config, out, options, device, world)
             else:
                 result = _single(spec, task, data, config, out, options, device, world)
             result.seconds = time.perf_counter() - started
+        result.main = world.main
         return result
     finally:
         distributed.stop(world)
@@ -101,6 +108,22 @@ def _flushes_denormals() -> bool:
     return bool((tiny * 1.0).item() == 0.0)
 
 
+def _prepare_folder(out: Path, options: TrainOptions, world) -> None:
+    """Rank 0 alone checks and claims the run folder (two processes would race each other)."""
+    if world.main:
+        runfolder.prepare(out, options.resume, options.force, options.folds)
+
+
+def _data(task, spec, config, options) -> TrainData:
+    """The task's data, and enough of it for ``--folds``."""
+    data = task.data(spec, config, options.data)
+    available = len(data.train) + len(data.val)
+    if options.folds is not None and not 2 <= options.folds <= available:
+        raise TrainError(f"--folds {options.folds}: need 2 <= K <= {available} (the samples "
+                         f"available)")
+    return data
+
+
 def _device(name: str) -> str:
     if name not in ("cpu", "cuda"):
         raise TrainError(f"--device {name}: use cpu or cuda")
@@ -111,7 +134,8 @@ def _device(name: str) -> str:
 
 def _single(spec, task, data: TrainData, config, out: Path, options, device, world,
             title: str = "") -> TrainResult:
-    model = training_model(spec, config, data.num_classes, first_inputs(data.train, config.batch_size))
+    model = distributed.agreed(world, lambda: training_model(
+        spec, config, data.num_classes, first_inputs(data.train, config.batch_size)))
     config_dict = as_dict(config)
     arithmetic = precision.resolve(config.precision, device)
     header = {"spec": spec.name, "task": task.name, "recipe": "quick" if options.quick else "full",
@@ -141,8 +165,6 @@ def _cross_validate(spec, task, data: TrainData, config, out: Path, options, dev
     """k-fold: the pooled train+val set cut into ``folds`` parts, each validating once."""
     k = options.folds
     pool = join(data.train, data.val)
-    if k < 2 or k > len(pool):
-        raise TrainError(f"--folds {k}: need 2 <= K <= {len(pool)} (the samples available)")
     results = []
     for index in range(k):
         train, val = fold(pool, k, index, config.seed)

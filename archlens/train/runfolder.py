@@ -15,17 +15,18 @@ from pathlib import Path
 from ..errors import TrainError
 
 MARKER = "archlens-run.json"
-OUTPUTS = ("checkpoint.pt", "config.json", "metrics.json", "metrics.csv", "curves.svg",
+CHECKPOINT = "checkpoint.pt"
+OUTPUTS = (CHECKPOINT, "config.json", "metrics.json", "metrics.csv", "curves.svg",
            "curves.png")
-EVIDENCE = ("checkpoint.pt", "metrics.json", "config.json")   # any of these: a previous run
+EVIDENCE = (CHECKPOINT, "metrics.json", "config.json")   # any of these: a previous run
 _FOLD = re.compile(r"fold-[1-9][0-9]*")
 _SHOWN = 4   # foreign names quoted in a refusal
 
 
-def _temporary(name: str) -> bool:
-    """A temporary file left by an interrupted atomic write of an output."""
+def _temporary(name: str, outputs=OUTPUTS) -> bool:
+    """A temporary file left by an interrupted atomic write of one of ``outputs``."""
     return any(name == f"{o}.tmp" or (name.startswith(f".{o}.") and name.endswith(".tmp"))
-               for o in OUTPUTS)
+               for o in outputs)
 
 
 def _owned(entry: Path) -> bool:
@@ -55,10 +56,37 @@ def _made_by_archlens(folder: Path) -> bool:
     return False
 
 
+def _with_folds(folder: Path) -> list[Path]:
+    """The folder and its fold folders: k-fold writes each fold's results in ``fold-<k>/`` and
+    the top folder's only when every fold is done."""
+    return [folder, *sorted(e for e in folder.iterdir() if e.is_dir() and _FOLD.fullmatch(e.name))]
+
+
 def is_run(folder: Path) -> bool:
-    """A folder a run has written results into. A marker alone is a run that failed before
-    writing anything (bad data, say): the folder is reused as if new."""
-    return folder.is_dir() and any((folder / name).exists() for name in EVIDENCE)
+    """A folder a run has written results into (or one of its folds has). A marker alone is a
+    run that failed before writing anything (bad data, say): the folder is reused as if new."""
+    return folder.is_dir() and any((f / name).exists() for f in _with_folds(folder)
+                                   for name in EVIDENCE)
+
+
+def _cut_off_checkpoint(folder: Path) -> Path | None:
+    """The temporary file of a checkpoint write killed before its rename, where no checkpoint
+    was ever completed (the writer renames over ``checkpoint.pt`` only when the file is whole)."""
+    if (folder / CHECKPOINT).exists():
+        return None
+    return next((e for e in sorted(folder.iterdir()) if _temporary(e.name, (CHECKPOINT,))), None)
+
+
+def _refuse_cut_off_checkpoint(out: Path) -> None:
+    """--resume where the only checkpoint is a cut-off write: resuming would start from epoch 1
+    without a word, so say what is there and the two ways on."""
+    for folder in _with_folds(out):
+        leftover = _cut_off_checkpoint(folder)
+        if leftover is not None:
+            raise TrainError(f"{leftover}: --resume: the run was killed while writing its first "
+                             f"checkpoint (only this temporary file is left, no {CHECKPOINT}), so "
+                             f"there is nothing to resume; delete the file and rerun with --resume "
+                             f"to train from epoch 1, or pass --force to replace the run")
 
 
 def _names(names: list[str]) -> str:
@@ -77,6 +105,8 @@ def prepare(out: Path, resume: bool, force: bool, folds: int | None = None) -> N
                          f"replace it, or choose another --out")
     if resume and not previous:
         raise TrainError(f"{out}: no previous run to resume; run without --resume")
+    if resume:
+        _refuse_cut_off_checkpoint(out)
     if not previous and out.is_dir() and any(e.name != MARKER for e in out.iterdir()):
         raise TrainError(f"{out}: not empty and not an archlens run (it holds "
                          f"{_names(foreign(out))}); archlens writes a run only into a new or "

@@ -62,10 +62,23 @@ def folders(root: Path, config, hw) -> TrainData:
         if train.classes != val.classes:
             raise DataError(f"{root}: train and val class folders differ ({', '.join(train.classes)}"
                             f" vs {', '.join(val.classes)}); give both the same class folders")
+        _two_classes(root, train.classes)
         return TrainData(wrap(train), wrap(val), len(train.classes), train.classes, str(root))
     tree = ImageFolder(root)
+    if len(tree) < 2:   # the split keeps one for training: nothing would be validated
+        raise DataError(f"{root}: 1 image: too few to hold out a validation split (accuracy of "
+                        f"0 images means nothing); add images, or give DIR/train and DIR/val")
+    _two_classes(root, tree.classes)
     train, val = split(wrap(tree), config.data.val_fraction, config.data.seed)
     return TrainData(train, val, len(tree.classes), tree.classes, str(root))
+
+
+def _two_classes(root: Path, classes: tuple[str, ...]) -> None:
+    """One class is always guessed right: its accuracy of 100% would measure nothing."""
+    if len(classes) < 2:
+        raise DataError(f"{root}: one class folder ({classes[0]}): classification needs at least "
+                        f"2 classes (one class scores 100% by always answering it); add a folder "
+                        f"of images per class")
 
 
 @register_task("classification")
