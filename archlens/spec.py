@@ -184,20 +184,40 @@ def _own_layers(doc: dict, path: Path) -> list[dict]:
     return out
 
 
-def _backbone_layers(backbone, path: Path) -> list[dict]:
-    """Layers reused from another spec, up to ``until``, with per-layer overrides."""
+def _backbone_layers(backbone, path: Path, chain: tuple[Path, ...] = ()) -> list[dict]:
+    """Layers reused from another spec, up to ``until``, with per-layer overrides.
+
+    ``chain`` holds the specs whose backbones led here, so a cycle is refused by name instead
+    of recursing until Python gives up."""
     if backbone is None:
         return []
-    if not isinstance(backbone, dict) or "spec" not in backbone:
-        raise SpecError("backbone must be a mapping with 'spec' (and optional 'until', 'override')")
-    _check_keys(backbone, ("spec", "until", "override"), "unknown backbone key")
-    other = resolve_path(backbone["spec"]) if not str(backbone["spec"]).endswith(".yaml") \
-        else (path.parent / backbone["spec"])
-    doc = yamlio.read_mapping(other, display_path(other))
-    layers = _backbone_layers(doc.get("backbone"), other) + _own_layers(doc, other)
+    other = _backbone_file(backbone, path)
+    chain = chain + (path.resolve(),)
+    if other.resolve() in chain:
+        names = [display_path(p) for p in chain[chain.index(other.resolve()):]] + [display_path(other)]
+        raise SpecError(f"backbone cycle: {' -> '.join(names)}; a spec cannot be its own backbone")
+    shown = display_path(other)
+    doc = yamlio.read_mapping(other, shown)
+    try:
+        layers = _backbone_layers(doc.get("backbone"), other, chain) + _own_layers(doc, other)
+    except SpecError as exc:   # a problem inside the backbone is that file's, not its user's
+        raise exc.located(file=shown) from None
     layers = _until(layers, backbone.get("until"), other)
     from .shorthand import apply_overrides
     return apply_overrides(layers, backbone.get("override") or {})
+
+
+def _backbone_file(backbone, path: Path) -> Path:
+    """The spec file a ``backbone:`` mapping names: a bundled name, or a .yaml path relative
+    to the spec that uses it."""
+    if not isinstance(backbone, dict) or "spec" not in backbone:
+        raise SpecError(f"backbone must be a mapping like {{spec: vgg16, until: pool5}} (with "
+                        f"optional 'until' and 'override'), got {backbone!r}")
+    _check_keys(backbone, ("spec", "until", "override"), "unknown backbone key")
+    name = backbone["spec"]
+    if not isinstance(name, str) or not name:
+        raise SpecError(f"backbone 'spec' must be a bundled spec name or a .yaml path, got {name!r}")
+    return path.parent / name if name.endswith(".yaml") else resolve_path(name)
 
 
 def _until(layers: list[dict], until, source: Path) -> list[dict]:
