@@ -16,6 +16,8 @@ STAGE_KEYS = ("vgg_stages", "conv", "pool", "lrn", "batch_norm")
 CONV_DEFAULT = {"kernel_size": 3, "padding": 1}           # VGG Sec. 2.1: 3x3, stride 1, pad 1
 POOL_DEFAULT = {"kernel_size": 2, "stride": 2}            # VGG Sec. 2.1: 2x2 window, stride 2
 LRN_DEFAULT = {"size": 5, "alpha": 0.0005, "beta": 0.75, "k": 2.0}  # VGG's Caffe LRN (as AlexNet's)
+_EXAMPLES = {"conv": "{kernel_size: 3, padding: 1}", "pool": "{kernel_size: 2, stride: 2}",
+             "lrn": "{size: 5}"}
 
 
 def expand_item(item, index: int) -> list[dict]:
@@ -33,10 +35,26 @@ def _options(item: dict) -> tuple[dict, dict, dict, bool]:
             from .kinds.args import suggest
             raise SpecError(f"unknown key {quoted(key)} in vgg_stages{suggest(str(key), STAGE_KEYS)}",
                             layer="vgg_stages")
-    conv = {**CONV_DEFAULT, **(item.get("conv") or {})}
-    pool = {**POOL_DEFAULT, **(item.get("pool") or {})}
-    lrn = {**LRN_DEFAULT, **(item.get("lrn") or {})}
-    return conv, pool, lrn, bool(item.get("batch_norm", False))
+    conv = {**CONV_DEFAULT, **_arguments(item, "conv")}
+    pool = {**POOL_DEFAULT, **_arguments(item, "pool")}
+    lrn = {**LRN_DEFAULT, **_arguments(item, "lrn")}
+    batch_norm = item.get("batch_norm", False)
+    if not isinstance(batch_norm, bool):   # bool('no') is True: a typo would add layers
+        raise SpecError(f"'batch_norm' must be true or false, got {batch_norm!r}",
+                        layer="vgg_stages")
+    return conv, pool, lrn, batch_norm
+
+
+def _arguments(item: dict, key: str) -> dict:
+    """The arguments ``key`` (conv, pool, lrn) gives every layer of its kind; each is checked
+    with the layer it lands in, the mapping itself here."""
+    value = item.get(key)
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise SpecError(f"'{key}' must be a mapping of {key} arguments, e.g. "
+                        f"{key}: {_EXAMPLES[key]}, got {value!r}", layer="vgg_stages")
+    return value
 
 
 def expand_vgg_stages(item: dict) -> list[dict]:

@@ -7,6 +7,7 @@ import pytest
 
 HEAD = "name: t\ntask: regression\ninput: [4]\n"
 FC = "layers:\n  - {name: fc, kind: linear, out_features: 1}\n"
+IMAGE_HEAD = "name: t\ninput: [3, 32, 32]\n"
 
 
 # Each group: id -> (files to write, command line, words the message must hold). "{tmp}" is
@@ -31,7 +32,17 @@ BACKBONE_CYCLES = {  # 2. backbone cycles
                                        "b.yaml": HEAD + "layers: 5\n"},
                                       ["profile", "s.yaml"], ["b.yaml", "layers must be a list"]),
 }
-CASES = {**BACKBONE, **BACKBONE_CYCLES}
+VGG_STAGES = {  # 3. vgg_stages options of the wrong type
+    "vgg-conv-int": ({"s.yaml": IMAGE_HEAD + "layers:\n  - {vgg_stages: [8, M], conv: 5}\n"},
+                     ["profile", "s.yaml"], ["s.yaml", "vgg_stages", "conv", "got 5"]),
+    "vgg-pool-list": ({"s.yaml": IMAGE_HEAD + "layers:\n  - {vgg_stages: [8, M], pool: [2]}\n"},
+                      ["profile", "s.yaml"], ["s.yaml", "vgg_stages", "pool", "got [2]"]),
+    "vgg-lrn-text": ({"s.yaml": IMAGE_HEAD + "layers:\n  - {vgg_stages: [8, LRN, M], lrn: x}\n"},
+                     ["profile", "s.yaml"], ["s.yaml", "vgg_stages", "lrn", "got 'x'"]),
+    "vgg-batch-norm-text": ({"s.yaml": IMAGE_HEAD + "layers:\n  - {vgg_stages: [8, M], batch_norm: maybe}\n"},
+                            ["profile", "s.yaml"], ["s.yaml", "batch_norm", "true or false"]),
+}
+CASES = {**BACKBONE, **BACKBONE_CYCLES, **VGG_STAGES}
 
 
 def _write(folder: Path, files: dict) -> None:
