@@ -12,12 +12,13 @@ from __future__ import annotations
 import csv
 import io
 import re
+import sys
 from pathlib import Path
 
 from . import yamlio
 from .errors import ArchlensError, quoted
 from .files import TooLarge, check_output, read_text_limited, write_text_atomically
-from .kinds.args import suggest
+from .kinds.args import describe, suggest
 from .profile import ModelProfile
 from .worksheet import FIELDS
 
@@ -43,20 +44,20 @@ class Problem(ValueError):
     """An unreadable answer value; the reader adds file, line and layer."""
 
 
-def _describe(value) -> str:
-    return f"'{value}'" if isinstance(value, str) else repr(value)
-
-
 def _count(value) -> str:
     if isinstance(value, str):
         text = re.sub(r"[,_\s]", "", value)
         if re.fullmatch(r"-[0-9]+", text):
             raise Problem(f"must be a non-negative integer, got {value.strip()}")
         if not re.fullmatch(r"[0-9]+", text):
-            raise Problem(f"must be a non-negative integer, got {_describe(value)}")
+            raise Problem(f"must be a non-negative integer, got {describe(value)}")
+        limit = sys.get_int_max_str_digits()   # int() refuses longer text (0: no limit)
+        if limit and len(text) > limit:
+            raise Problem(f"must be a non-negative integer of at most {limit:,} digits, got a "
+                          f"{len(text):,}-digit number")
         return str(int(text))
     if isinstance(value, bool) or not isinstance(value, int):
-        raise Problem(f"must be a non-negative integer, got {_describe(value)}")
+        raise Problem(f"must be a non-negative integer, got {describe(value)}")
     if value < 0:
         raise Problem(f"must be a non-negative integer, got {value}")
     return str(value)
@@ -70,13 +71,13 @@ def _numbers(value, what: str) -> list[int]:
     elif isinstance(value, int) and not isinstance(value, bool):
         parts = [value]
     else:
-        raise Problem(f"must be {what}, got {_describe(value)}")
+        raise Problem(f"must be {what}, got {describe(value)}")
     try:
         numbers = [int(_count(p)) for p in parts]
     except Problem:
-        raise Problem(f"must be {what} of positive integers, got {_describe(value)}") from None
+        raise Problem(f"must be {what} of positive integers, got {describe(value)}") from None
     if not numbers or min(numbers) < 1:
-        raise Problem(f"must be {what} of positive integers, got {_describe(value)}")
+        raise Problem(f"must be {what} of positive integers, got {describe(value)}")
     return numbers
 
 
@@ -84,7 +85,7 @@ def _shape(value, dims: int) -> str:
     what = "[C, H, W]" if dims == 3 else f"a list of {dims} number(s)"
     numbers = _numbers(value, what)
     if len(numbers) != dims:
-        raise Problem(f"must be {what} ({dims} entries), got {_describe(value)}")
+        raise Problem(f"must be {what} ({dims} entries), got {describe(value)}")
     return "x".join(map(str, numbers))
 
 
@@ -93,7 +94,7 @@ def _rf(value) -> str:
         return "none"
     numbers = _numbers(value, "an integer or [h, w]")
     if len(numbers) > 2:
-        raise Problem(f"must be an integer or [h, w], got {_describe(value)}")
+        raise Problem(f"must be an integer or [h, w], got {describe(value)}")
     h, w = (numbers * 2)[:2]
     return str(h) if h == w else f"{h}x{w}"
 
@@ -175,7 +176,7 @@ def _read_yaml(text: str, answers: Answers) -> None:
             continue
         if not isinstance(fields, dict):
             raise AnswersError(answers.file, "must be a mapping of fields (out_shape, params, "
-                                             f"macs, rf), got {_describe(fields)}", line, layer)
+                                             f"macs, rf), got {describe(fields)}", line, layer)
         for field, value in fields.items():
             answers.add(layer, field, value, lines.get(("layers", layer, field), line))
 

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 from .errors import TrainError, quoted
-from .kinds.args import (Bool, NonNegInt, PosFloat, PosInt, Prob, choice, finite_number,
-                         positive_int, suggest)
+from .kinds.args import (Bool, NonNegInt, PosFloat, PosInt, Prob, bound, choice, describe,
+                         finite_number, is_size, positive_int, suggest)
 
 PRECISIONS = ("auto", "fp32", "bf16")  # train.precision: 'auto' picks bf16 where it is native
 
@@ -24,7 +24,7 @@ RECIPES = ("quick", "full")
 def _nonneg_float(value: Any) -> float:
     number = finite_number(value)
     if number < 0:
-        raise ValueError(f"must be a non-negative number, got {value!r}")
+        raise ValueError(f"must be a non-negative number, got {describe(value)}")
     return number
 
 
@@ -36,10 +36,10 @@ def _opt(parser):
 
 
 def _input(value: Any) -> tuple[int, ...]:
-    ok = isinstance(value, list) and len(value) in (1, 3) and all(
-        isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in value)
+    ok = isinstance(value, list) and len(value) in (1, 3) and all(is_size(v) for v in value)
     if not ok:
-        raise ValueError(f"must be [C, H, W] or [features] of positive integers, got {value!r}")
+        raise ValueError(f"must be [C, H, W] or [features] of positive integers{bound(value)}, "
+                         f"got {describe(value)}")
     return tuple(value)
 
 
@@ -51,7 +51,7 @@ def _list_of(parse, what: str):
                 return tuple(parse(v) for v in value)
             except ValueError:
                 pass
-        raise ValueError(f"must be a list of {what}, got {value!r}")
+        raise ValueError(f"must be a list of {what}{bound(value)}, got {describe(value)}")
     return parse_list
 
 

@@ -19,7 +19,7 @@ from . import yamlio
 from .errors import LayerProblem, SpecError, TrainError, quoted
 from .expected import check_expected
 from .kinds import get_kind
-from .kinds.args import parse_args, suggest
+from .kinds.args import bound, describe, is_size, parse_args, suggest
 from .names import spec_name
 from .recipes import check_train_section
 from .shorthand import expand_item
@@ -129,8 +129,9 @@ def spec_from_dict(doc: dict, file: str = "<spec>") -> Spec:
 def _build_spec(doc: dict, path: Path) -> Spec:
     _check_keys(doc, TOP_KEYS, "unknown top-level key")
     num_classes = doc.get("num_classes")
-    if num_classes is not None and (not isinstance(num_classes, int) or num_classes < 1):
-        raise SpecError(f"num_classes must be a positive integer, got {num_classes!r}")
+    if num_classes is not None and not is_size(num_classes):
+        raise SpecError(f"num_classes must be a positive integer{bound(num_classes)}, "
+                        f"got {describe(num_classes)}")
     raw_layers = _backbone_layers(doc.get("backbone"), path) + _own_layers(doc, path)
     if not raw_layers:
         raise SpecError("the spec has no layers")
@@ -167,10 +168,10 @@ def _check_keys(doc: dict, allowed, what: str, layer=None, kind=None) -> None:
 
 
 def _parse_input(value) -> tuple[int, ...]:
-    ok = isinstance(value, list) and len(value) in (1, 3) and all(
-        isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in value)
+    ok = isinstance(value, list) and len(value) in (1, 3) and all(is_size(v) for v in value)
     if not ok:
-        raise SpecError(f"input must be [C, H, W] or [features] of positive integers, got {value!r}")
+        raise SpecError(f"input must be [C, H, W] or [features] of positive integers"
+                        f"{bound(value)}, got {describe(value)}")
     return tuple(value)
 
 
@@ -332,10 +333,11 @@ def _resized(layer: LayerSpec, n: int) -> LayerSpec:
 
 def parse_shape(text: str) -> tuple[int, ...]:
     """'3x224x224' -> (3, 224, 224); used by the CLI's --input."""
-    try:
+    try:   # int() also refuses numbers past Python's digit limit
         shape = tuple(int(v) for v in text.lower().split("x"))
     except ValueError:
         shape = ()
-    if len(shape) not in (1, 3) or any(v <= 0 for v in shape):
-        raise SpecError(f"--input must look like CxHxW (e.g. 3x224x224) or F, got '{text}'")
+    if len(shape) not in (1, 3) or not all(is_size(v) for v in shape):
+        raise SpecError(f"--input must look like CxHxW (e.g. 3x224x224) or F{bound(shape)}, "
+                        f"got {describe(text)}")
     return shape

@@ -7,12 +7,13 @@ keeps the last) and tags that would construct Python objects.
 from __future__ import annotations
 
 import re
+import sys
 from pathlib import Path
 
 import yaml
 
 from . import yamlguard
-from .errors import SpecError
+from .errors import SpecError, quoted
 from .files import TooLarge, read_text_limited
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -66,7 +67,7 @@ def _too_large(exc) -> str:
 def _construct(node, file: str):
     try:
         return None if node is None else UniqueKeyLoader("").construct_document(node)
-    except BadKey as exc:
+    except (BadKey, UnreadableValue) as exc:
         raise SpecError(str(exc), file=file) from None
     except yaml.constructor.ConstructorError as exc:
         message = _tag_message(exc) if "tag '" in str(exc.problem) else _syntax_message(exc)
@@ -138,9 +139,12 @@ class UniqueKeyLoader(_Loader):
         if isinstance(node, yaml.ScalarNode):
             if node.tag == STR:
                 return node.value
-            if node.tag in PLAIN_SCALARS:
-                return self.yaml_constructors[node.tag](self, node)
-            return self.construct_object(node, deep=True)  # timestamps, ... and refused tags
+            try:
+                if node.tag in PLAIN_SCALARS:
+                    return self.yaml_constructors[node.tag](self, node)
+                return self.construct_object(node, deep=True)  # timestamps, ... and refused tags
+            except ValueError as exc:   # an integer past Python's digit limit, a 13th month
+                raise UnreadableValue(node, exc) from None
         if id(node) in self._built:
             return self._built[id(node)]
         if node.tag == SEQ:
@@ -198,6 +202,20 @@ class BadKey(yaml.YAMLError):
 # numbers without the dot; read them as floats too, in specs, answers and --set values alike.
 EXPONENT_FLOAT = re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$")
 UniqueKeyLoader.add_implicit_resolver(_TAG + "float", EXPONENT_FLOAT, list("-+.0123456789"))
+
+
+class UnreadableValue(yaml.YAMLError):
+    """A scalar that parses as YAML but that Python cannot construct, located by its line."""
+
+    def __init__(self, node, exc: ValueError):
+        line = node.start_mark.line + 1
+        if node.tag == _TAG + "int":
+            digits = sum(ch.isdigit() for ch in node.value)
+            limit = sys.get_int_max_str_digits()
+            problem = f"an integer of {digits:,} digits; archlens reads integers of at most {limit:,} digits"
+        else:
+            problem = f"cannot read {quoted(node.value)} as a {node.tag.replace(_TAG, '')} ({exc})"
+        super().__init__(f"line {line}: {problem}")
 
 
 def parse_with_lines(text: str, file: str):

@@ -8,6 +8,9 @@ import pytest
 HEAD = "name: t\ntask: regression\ninput: [4]\n"
 FC = "layers:\n  - {name: fc, kind: linear, out_features: 1}\n"
 IMAGE_HEAD = "name: t\ninput: [3, 32, 32]\n"
+LONG = "1" + "0" * 5000           # past Python's 4300-digit int-string conversion limit
+HUGE = "1" + "0" * 1000           # readable, but no tensor has a dimension this large
+CSV = "layer,field,value\n"
 
 
 # Each group: id -> (files to write, command line, words the message must hold). "{tmp}" is
@@ -42,7 +45,28 @@ VGG_STAGES = {  # 3. vgg_stages options of the wrong type
     "vgg-batch-norm-text": ({"s.yaml": IMAGE_HEAD + "layers:\n  - {vgg_stages: [8, M], batch_norm: maybe}\n"},
                             ["profile", "s.yaml"], ["s.yaml", "batch_norm", "true or false"]),
 }
-CASES = {**BACKBONE, **BACKBONE_CYCLES, **VGG_STAGES}
+INTEGERS = {  # 4. integers too long to read, or too large for any tensor
+    "spec-long-int": ({"s.yaml": HEAD + f"layers:\n  - {{name: fc, kind: linear, out_features: {LONG}}}\n"},
+                      ["profile", "s.yaml"], ["s.yaml", "line 5", "5,001 digits"]),
+    "spec-huge-int": ({"s.yaml": HEAD + f"layers:\n  - {{name: fc, kind: linear, out_features: {HUGE}}}\n"},
+                      ["profile", "s.yaml"], ["s.yaml", "layer 'fc'", "out_features", "1,001-digit"]),
+    "spec-huge-input": ({"s.yaml": f"name: t\ninput: [3, {HUGE}, 32]\n" + FC}, ["profile", "s.yaml"],
+                        ["s.yaml", "input", "1,001-digit", "up to 2**63 - 1"]),
+    "spec-huge-float": ({"s.yaml": IMAGE_HEAD + f"layers:\n  - {{name: n, kind: lrn, size: 5, alpha: {HUGE}}}\n"},
+                        ["profile", "s.yaml"], ["s.yaml", "layer 'n'", "alpha", "finite number", "1,001-digit"]),
+    "spec-impossible-date": ({"s.yaml": HEAD + "notes: 2001-13-01\n" + FC}, ["profile", "s.yaml"],
+                             ["s.yaml", "line 4", "2001-13-01", "month"]),
+    "cli-huge-input": ({}, ["profile", "mlp", "--input", f"3x{HUGE}x32"], ["--input", "up to 2**63 - 1"]),
+    "set-long-int": ({}, ["train", "linear_regression", "--quick", "--out", "{tmp}/run",
+                          "--set", f"epochs={LONG}"], ["--set", "epochs", "5,001 digits"]),
+    "answers-yaml-long-int": ({"a.yaml": f"layers:\n  fc1:\n    params: {LONG}\n"},
+                              ["check", "mlp", "a.yaml"], ["a.yaml", "line 3", "5,001 digits"]),
+    "answers-csv-long-int": ({"a.csv": CSV + f"fc1,params,{LONG}\n"}, ["check", "mlp", "a.csv"],
+                             ["a.csv", "line 2", "fc1", "5,001-digit"]),
+    "answers-csv-long-shape": ({"a.csv": f"layer,out_shape\nfc1,{LONG}\n"}, ["check", "mlp", "a.csv"],
+                               ["a.csv", "line 2", "fc1", "out_shape"]),
+}
+CASES = {**BACKBONE, **BACKBONE_CYCLES, **VGG_STAGES, **INTEGERS}
 
 
 def _write(folder: Path, files: dict) -> None:
@@ -76,3 +100,16 @@ def test_a_hostile_input_is_refused_in_one_line(cli, tmp_path, monkeypatch, file
     _write(tmp_path, files)
     code, _, err = _run(cli, tmp_path, monkeypatch, argv)
     assert _refusal_faults(code, err, words) == []
+
+
+def test_a_field_past_float_range_is_still_profiled_exactly(cli, tmp_path, monkeypatch):
+    """Strides multiply down a net: 20 layers of stride 2**62 give a field near 2**1240 pixels,
+    past float's range; the analysis is exact integers and fractions, and so is its output."""
+    layer = "  - {{name: c{0}, kind: conv, out_channels: 1, kernel_size: 2, stride: {1}, padding: {1}}}\n"
+    layers = "".join(layer.format(i, 2**62) for i in range(20))
+    _write(tmp_path, {"s.yaml": "name: t\ninput: [1, 32, 32]\nlayers:\n" + layers})
+    for fmt in ("table", "json", "csv", "markdown"):
+        code, _, err = _run(cli, tmp_path, monkeypatch, ["profile", "s.yaml", "--format", fmt])
+        assert code == 0 and err == "", (fmt, err)
+    code, _, err = _run(cli, tmp_path, monkeypatch, ["worksheet", "s.yaml", "--format", "html"])
+    assert code == 0, err

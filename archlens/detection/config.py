@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..errors import SpecError, quoted
-from ..kinds.args import suggest
+from ..kinds.args import MAX_INT, bound, describe, is_size, suggest
 
 METHODS = ("rcnn", "sppnet")
 COMMON = ("method", "proposals", "feature_layer", "bbox_features", "nms_iou", "image_size")
@@ -97,17 +97,17 @@ def _typed(values: dict) -> dict:
 
 
 def _int(key: str, value, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+    if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= MAX_INT:
         kind = "a non-negative" if minimum == 0 else "a positive"
-        raise _problem(f"{key} must be {kind} integer, got {value!r}")
+        raise _problem(f"{key} must be {kind} integer{bound(value)}, got {describe(value)}")
     return value
 
 
 def _image_size(value) -> tuple[int, int]:
-    ok = isinstance(value, list) and len(value) == 2 and all(
-        isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in value)
+    ok = isinstance(value, list) and len(value) == 2 and all(is_size(v) for v in value)
     if not ok:
-        raise _problem(f"image_size must be [H, W] of positive integers, got {value!r}")
+        raise _problem(f"image_size must be [H, W] of positive integers{bound(value)}, "
+                       f"got {describe(value)}")
     return tuple(value)
 
 

@@ -16,17 +16,45 @@ from typing import Annotated, Any
 
 from ..errors import LayerProblem, quoted
 
+# Torch holds every size as a signed 64-bit integer, and rendering, width scaling and the
+# memory estimate take sizes as machine numbers: a larger one could never be built, and past
+# about 10**308 even its float would overflow. YAML integers have no bound of their own.
+MAX_INT = 2**63 - 1
+MAX_INT_TEXT = "2**63 - 1 (torch's largest size)"
 
-def _describe(value: Any) -> str:
-    return repr(value) if not isinstance(value, str) else f"'{value}'"
+
+def describe(value: Any) -> str:
+    """A value for a one-line message: strings quoted, long numbers and texts by their length."""
+    if isinstance(value, str):
+        return quoted(value)
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_INT:
+        return f"a {len(str(abs(value))):,}-digit number"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(describe(v) for v in value) + "]"
+    return repr(value)
+
+
+def bound(value: Any) -> str:
+    """' up to 2**63 - 1 (...)' when ``value``, or an entry of it, is an integer past that bound,
+    else '': a message says so where it matters and stays short where it does not."""
+    values = value if isinstance(value, (list, tuple)) else [value]
+    too_large = any(isinstance(v, int) and abs(v) > MAX_INT for v in values)
+    return f" up to {MAX_INT_TEXT}" if too_large else ""
+
+
+def is_size(value: Any) -> bool:
+    """A positive integer that torch can hold: an input dimension, a width, a count."""
+    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_INT
 
 
 def _int(value: Any, minimum: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ValueError(f"must be an integer, got {_describe(value)}")
+        raise ValueError(f"must be an integer, got {describe(value)}")
     if value < minimum:
         kind = "positive" if minimum == 1 else "non-negative"
-        raise ValueError(f"must be {kind}, got {value}")
+        raise ValueError(f"must be {kind}, got {describe(value)}")
+    if value > MAX_INT:
+        raise ValueError(f"must be at most {MAX_INT_TEXT}, got {describe(value)}")
     return value
 
 
@@ -38,20 +66,20 @@ def positive_int(value: Any) -> int:
 def _pair(value: Any, minimum: int) -> tuple[int, int]:
     if isinstance(value, (list, tuple)):
         if len(value) != 2:
-            raise ValueError(f"must be an integer or a pair [h, w], got {_describe(list(value))}")
+            raise ValueError(f"must be an integer or a pair [h, w], got {describe(list(value))}")
         return (_int(value[0], minimum), _int(value[1], minimum))
     try:
         v = _int(value, minimum)
     except ValueError as exc:
         if "integer" in str(exc):
-            raise ValueError(f"must be an integer or a pair [h, w], got {_describe(value)}") from None
+            raise ValueError(f"must be an integer or a pair [h, w], got {describe(value)}") from None
         raise
     return (v, v)
 
 
 def _bool(value: Any) -> bool:
     if not isinstance(value, bool):
-        raise ValueError(f"must be true or false, got {_describe(value)}")
+        raise ValueError(f"must be true or false, got {describe(value)}")
     return value
 
 
@@ -59,27 +87,28 @@ def finite_number(value: Any) -> float:
     """``value`` as a float; bools, NaN and infinities refused (YAML's ``.nan`` and ``.inf``
     compare false with every bound, so they would pass a range check and fail in training)."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ValueError(f"must be a number, got {_describe(value)}")
+        raise ValueError(f"must be a number, got {describe(value)}")
     try:
         number = float(value)
     except OverflowError:   # an integer of hundreds of digits
         number = math.inf
     if not math.isfinite(number):
-        shown = value if isinstance(value, float) else f"an integer of {len(str(value))} digits"
-        raise ValueError(f"must be a finite number, got {shown}")
+        raise ValueError(f"must be a finite number, got {describe(value)}")
     return number
 
 
 def _float(value: Any, lo: float | None = None, hi: float | None = None) -> float:
     number = finite_number(value)
     if (lo is not None and number < lo) or (hi is not None and number > hi):
-        raise ValueError(f"must lie in [{lo}, {hi}], got {value}")
+        raise ValueError(f"must lie in [{lo}, {hi}], got {describe(value)}")
     return number
 
 
 def _int_any(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ValueError(f"must be an integer, got {_describe(value)}")
+        raise ValueError(f"must be an integer, got {describe(value)}")
+    if abs(value) > MAX_INT:
+        raise ValueError(f"must be at most {MAX_INT_TEXT} either way, got {describe(value)}")
     return value
 
 
@@ -87,7 +116,7 @@ def choice(*options: str):
     """Parser for a string argument limited to ``options``."""
     def parse(value: Any) -> str:
         if value not in options:
-            raise ValueError(f"must be one of {', '.join(options)}; got {_describe(value)}")
+            raise ValueError(f"must be one of {', '.join(options)}; got {describe(value)}")
         return value
     return parse
 

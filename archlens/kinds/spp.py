@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from ..geometry import require_spatial
+from .args import bound, describe, is_size
 from .pool import adaptive_windows, bin_reads
 from .registry import Kind, register
 
@@ -26,10 +27,10 @@ PAPER_LEVELS = (6, 3, 2, 1)  # TPAMI Sec. 4.2 (detection): a 4-level pyramid, 50
 
 
 def _levels(value) -> tuple[int, ...]:
-    ok = isinstance(value, (list, tuple)) and value and all(
-        isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in value)
+    ok = isinstance(value, (list, tuple)) and value and all(is_size(v) for v in value)
     if not ok:
-        raise ValueError(f"must be a non-empty list of positive integers, got {value!r}")
+        raise ValueError(f"must be a non-empty list of positive integers{bound(value)}, "
+                         f"got {describe(value)}")
     return tuple(value)
 
 

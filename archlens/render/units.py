@@ -26,7 +26,12 @@ def number(value: Fraction) -> int | float:
     if isinstance(value, int):  # most receptive-field entries; Fraction() would copy them
         return value
     value = Fraction(value)
-    return value.numerator if value.denominator == 1 else float(value)
+    if value.denominator == 1:
+        return value.numerator
+    try:
+        return float(value)
+    except OverflowError:   # a field start past 10**308 (strides multiply): a float would be whole
+        return round(value)
 
 
 def frac(value: Fraction) -> str:
@@ -34,7 +39,10 @@ def frac(value: Fraction) -> str:
     value = Fraction(value)
     if value.denominator == 1:
         return str(value.numerator)
-    as_float = float(value)
+    try:
+        as_float = float(value)
+    except OverflowError:   # past float's range (strides multiply down a deep net): p/q
+        return str(value)
     return f"{as_float:g}" if Fraction(as_float) == value and len(f"{as_float:g}") < 9 else str(value)
 
 

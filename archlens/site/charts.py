@@ -34,12 +34,17 @@ def layer_costs(p: ModelProfile) -> DrawFn:
     return draw
 
 
+PLOTTABLE = 10**300   # strides multiply: a deep stack of huge ones outgrows float (10**308)
+
+
 def rf_growth(p: ModelProfile) -> DrawFn | None:
     """Receptive-field size after each drawn layer (per axis when they differ)."""
     drawn = [b for b in boxes(p) if b.last.rf is not None and len(b.last.out_shape) == 3]
     if not drawn:
         return None
     heads = [b.last for b in drawn]  # the field after the folded layers, named by the box
+    if max(max(lp.rf.size) for lp in heads) > PLOTTABLE:
+        return None
     names = [b.head.name for b in drawn]
     rows = [float(lp.rf.size[0]) for lp in heads]
     cols = [float(lp.rf.size[1]) for lp in heads]
