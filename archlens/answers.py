@@ -197,8 +197,20 @@ def _kind(value) -> str:
     return kinds.get(type(value), f"a {type(value).__name__}")
 
 
+def _csv_rows(text: str, file: str) -> list[list[str]]:
+    """Every row; a cell past the csv module's field limit (131,072 characters) or a broken quote
+    is refused with the line it reached."""
+    reader = csv.reader(io.StringIO(text))
+    try:
+        return list(reader)
+    except csv.Error as exc:
+        problem = (f"a cell longer than {csv.field_size_limit():,} characters; answers are short "
+                   f"numbers and shapes" if "field limit" in str(exc) else f"not valid CSV ({exc})")
+        raise AnswersError(file, problem, reader.line_num) from None
+
+
 def _read_csv(text: str, answers: Answers) -> None:
-    rows = list(csv.reader(io.StringIO(text)))
+    rows = _csv_rows(text, answers.file)
     if not rows or [c.strip() for c in rows[0]][:1] != ["layer"]:
         raise AnswersError(answers.file, "not an answers CSV: the header must be "
                                          "'layer,field,value' or 'layer,out_shape,params,macs,rf'", 1)

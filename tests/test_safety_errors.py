@@ -66,7 +66,11 @@ INTEGERS = {  # 4. integers too long to read, or too large for any tensor
     "answers-csv-long-shape": ({"a.csv": f"layer,out_shape\nfc1,{LONG}\n"}, ["check", "mlp", "a.csv"],
                                ["a.csv", "line 2", "fc1", "out_shape"]),
 }
-CASES = {**BACKBONE, **BACKBONE_CYCLES, **VGG_STAGES, **INTEGERS}
+CSV_CELLS = {  # 5. a CSV cell past the csv module's field limit
+    "answers-csv-long-cell": ({"a.csv": CSV + "fc1,params," + "9" * 140_000 + "\n"},
+                              ["check", "mlp", "a.csv"], ["a.csv", "line 2", "131,072 characters"]),
+}
+CASES = {**BACKBONE, **BACKBONE_CYCLES, **VGG_STAGES, **INTEGERS, **CSV_CELLS}
 
 
 def _write(folder: Path, files: dict) -> None:
