@@ -4,11 +4,16 @@ Submodule names are the spec's layer names, so ``model.conv1_1`` is the spec's `
 """
 from __future__ import annotations
 
+import os
+
 import torch
 from torch import nn
 
+from .errors import SpecError
+from .geometry import numel
 from .graph import Node, order, output_name
-from .profile import profile
+from .profile import DTYPE_BYTES, profile
+from .render import units
 from .spec import INPUT, Spec, load_spec, scale_width, with_input
 
 
@@ -55,7 +60,32 @@ def build_model(spec, input=None, width: float = 1.0) -> SpecModel:
     """
     spec = scale_width(with_input(load_spec(spec), input), width)
     nodes = order(spec)
-    facts = {lp.name: lp for lp in profile(spec).layers}  # pure arithmetic: shapes, crop offsets
+    prof = profile(spec)   # pure arithmetic: shapes, crop offsets, and what the model will take
+    check_fits_in_memory(prof)
+    facts = {lp.name: lp for lp in prof.layers}
     modules = {n.name: n.kind.build_in_context(n.layer.args, list(facts[n.name].in_shapes),
                                                facts[n.name].extra) for n in nodes}
     return SpecModel(spec, nodes, modules)
+
+
+def check_fits_in_memory(prof) -> None:
+    """Refuse, before torch allocates anything, a model whose float32 parameters, input and layer
+    outputs (batch 1) exceed this machine's memory: torch would fail in the allocator with a
+    traceback, or the kernel would kill the process part-way."""
+    available = _machine_memory()
+    params = prof.totals.params
+    values = numel(prof.input) + sum(numel(lp.out_shape) for lp in prof.layers)
+    needed = (params + values) * DTYPE_BYTES["float32"]
+    if available is not None and needed > available:
+        raise SpecError(f"the model needs about {units.gib_unit(needed)} to build and run once "
+                        f"({params:,} parameters and {values:,} input and activation values, "
+                        f"float32, batch 1), more than this machine's {units.gib_unit(available)} "
+                        f"of memory", file=prof.spec.path or prof.spec.name)
+
+
+def _machine_memory() -> int | None:
+    """Physical memory in bytes, where the system says (None elsewhere: no check)."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, OSError, ValueError):
+        return None

@@ -70,7 +70,14 @@ CSV_CELLS = {  # 5. a CSV cell past the csv module's field limit
     "answers-csv-long-cell": ({"a.csv": CSV + "fc1,params," + "9" * 140_000 + "\n"},
                               ["check", "mlp", "a.csv"], ["a.csv", "line 2", "131,072 characters"]),
 }
-CASES = {**BACKBONE, **BACKBONE_CYCLES, **VGG_STAGES, **INTEGERS, **CSV_CELLS}
+MEMORY = {  # 6. models too large to allocate: refused before building, with the number
+    "verify-huge-linear": ({"s.yaml": HEAD + "layers:\n  - {name: fc, kind: linear, out_features: 1000000000000}\n"},
+                           ["verify", "s.yaml"], ["s.yaml", "5,000,000,000,000 parameters", "memory"]),
+    "verify-huge-input": ({"s.yaml": "name: t\ninput: [3, 100000, 100000]\n"
+                                     "layers:\n  - {name: c, kind: conv, out_channels: 64, kernel_size: 3}\n"},
+                          ["verify", "s.yaml"], ["s.yaml", "activation", "memory"]),
+}
+CASES = {**BACKBONE, **BACKBONE_CYCLES, **VGG_STAGES, **INTEGERS, **CSV_CELLS, **MEMORY}
 
 
 def _write(folder: Path, files: dict) -> None:

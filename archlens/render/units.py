@@ -70,6 +70,11 @@ def mib_unit(nbytes: int) -> str:
     return f"{nbytes} B"
 
 
+def gib_unit(nbytes: int) -> str:
+    """Memory too large for MiB: '22,351.7 GiB'."""
+    return f"{nbytes / 2**30:,.1f} GiB"
+
+
 def si_unit(n: float, unit: str) -> str:
     """15470264320, 'MAC' -> '15.47 GMAC'; 2, 'params' -> '2 params'."""
     text = si(n)
