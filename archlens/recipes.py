@@ -59,6 +59,17 @@ _float_list = _list_of(finite_number, "finite numbers")
 _int_list = _list_of(positive_int, "positive integers")
 
 
+def _betas(value: Any) -> tuple[float, float]:
+    """Adam's decay rates for the gradient's running mean and square: two numbers in [0, 1), as
+    torch requires (at 1 an average never leaves zero and its bias correction divides by zero)."""
+    if not isinstance(value, list) or len(value) != 2:
+        raise ValueError(f"must be two numbers [beta1, beta2], e.g. [0.9, 0.999], got {describe(value)}")
+    betas = _float_list(value)
+    if not all(0 <= b < 1 for b in betas):
+        raise ValueError(f"must be two numbers in [0, 1), e.g. [0.9, 0.999], got {describe(value)}")
+    return betas
+
+
 @dataclass(frozen=True)
 class OptimizerConfig:
     """First-order method and its settings (learning rate in loss units per gradient unit)."""
@@ -67,7 +78,7 @@ class OptimizerConfig:
     lr: PosFloat = 0.01                        # initial learning rate
     momentum: Prob = 0.9   # SGD only
     weight_decay: NonNegFloat = 0.0  # L2 penalty factor
-    betas: Annotated[tuple, _float_list] = (0.9, 0.999)   # Adam only (Kingma & Ba 2015 defaults)
+    betas: Annotated[tuple, _betas] = (0.9, 0.999)   # Adam only (Kingma & Ba 2015 defaults)
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ IMAGE_HEAD = "name: t\ninput: [3, 32, 32]\n"
 LONG = "1" + "0" * 5000           # past Python's 4300-digit int-string conversion limit
 HUGE = "1" + "0" * 1000           # readable, but no tensor has a dimension this large
 CSV = "layer,field,value\n"
+ADAM = "train:\n  quick: {{optimizer: {{name: adam, betas: {}}}}}\n"
 
 
 # Each group: id -> (files to write, command line, words the message must hold). "{tmp}" is
@@ -77,7 +78,18 @@ MEMORY = {  # 6. models too large to allocate: refused before building, with the
                                      "layers:\n  - {name: c, kind: conv, out_channels: 64, kernel_size: 3}\n"},
                           ["verify", "s.yaml"], ["s.yaml", "activation", "memory"]),
 }
-CASES = {**BACKBONE, **BACKBONE_CYCLES, **VGG_STAGES, **INTEGERS, **CSV_CELLS, **MEMORY}
+BETAS = {  # 7. Adam betas: two numbers in [0, 1)
+    "betas-out-of-range": ({"s.yaml": HEAD + FC + ADAM.format("[2, 3]")}, ["profile", "s.yaml"],
+                           ["s.yaml", "train.quick.optimizer.betas", "[0, 1)"]),
+    "betas-one": ({"s.yaml": HEAD + FC + ADAM.format("[0.9]")}, ["profile", "s.yaml"],
+                  ["s.yaml", "train.quick.optimizer.betas", "two numbers"]),
+    "betas-one-is-too-much": ({"s.yaml": HEAD + FC + ADAM.format("[0.9, 1.0]")}, ["profile", "s.yaml"],
+                              ["s.yaml", "train.quick.optimizer.betas", "[0, 1)"]),
+    "betas-set": ({}, ["train", "linear_regression", "--quick", "--out", "{tmp}/run", "--set",
+                       "optimizer.name=adam", "--set", "optimizer.betas=[2, 3]"],
+                  ["optimizer.betas", "[0, 1)"]),
+}
+CASES = {**BACKBONE, **BACKBONE_CYCLES, **VGG_STAGES, **INTEGERS, **CSV_CELLS, **MEMORY, **BETAS}
 
 
 def _write(folder: Path, files: dict) -> None:
