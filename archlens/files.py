@@ -41,18 +41,25 @@ class OutputError(ArchlensError):
 
 
 def write_atomically(path, write: Callable) -> Path:
-    """Call ``write(binary_file)`` on a temporary file beside ``path``, then rename it over."""
+    """Call ``write(binary_file)`` on a temporary file beside ``path``, then rename it over.
+
+    A folder that takes no new files (read-only, full, ``/proc``) raises ``OutputError``."""
     path = Path(path)
     folder = path.parent if str(path.parent) else Path(".")
-    fd, tmp = _create_beside(folder, path.name)
+    try:
+        fd, tmp = _create_beside(folder, path.name)
+    except OSError as exc:
+        raise OutputError(f"{path}: cannot write a file in {folder} ({_reason(exc, path)})") from None
     try:
         with os.fdopen(fd, "wb") as f:
             write(f)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         tmp.unlink(missing_ok=True)
+        if isinstance(exc, OSError):   # the disk filled, the target is a folder, ...
+            raise OutputError(f"{path}: cannot write the file ({_reason(exc, path)})") from None
         raise
     return path
 
@@ -68,6 +75,29 @@ def _create_beside(folder: Path, name: str) -> tuple[int, Path]:
             return os.open(tmp, flags, 0o666), tmp
         except FileExistsError:   # another writer's name: draw again
             continue
+
+
+def make_folder(path, flag: str) -> Path:
+    """``path`` as a folder, made with its parents where missing; an ``OutputError`` naming the
+    path and the option (``--out``, ``--docs``, ...) where it cannot be."""
+    path = Path(path)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise OutputError(f"{path}: {flag} is a file, not a folder; choose another {flag}") from None
+    except OSError as exc:
+        raise OutputError(f"{path}: {flag}: cannot create the folder ({_reason(exc, path)}); "
+                          f"choose another {flag}") from None
+    return path
+
+
+def _reason(exc: OSError, path: Path) -> str:
+    """Why ``path`` cannot be written: the file in the way, or the system's words."""
+    if isinstance(exc, NotADirectoryError):
+        blocking = next((p for p in path.parents if p.is_file()), None)
+        if blocking is not None:
+            return f"{blocking} is a file"
+    return exc.strerror or str(exc) or type(exc).__name__
 
 
 def write_bytes_atomically(path, data: bytes) -> Path:

@@ -12,6 +12,7 @@ LONG = "1" + "0" * 5000           # past Python's 4300-digit int-string conversi
 HUGE = "1" + "0" * 1000           # readable, but no tensor has a dimension this large
 CSV = "layer,field,value\n"
 ADAM = "train:\n  quick: {{optimizer: {{name: adam, betas: {}}}}}\n"
+NO_PROC = not Path("/proc/self").is_dir()   # /proc refuses new files, even to root
 
 
 # Each group: id -> (files to write, command line, words the message must hold). "{tmp}" is
@@ -89,7 +90,42 @@ BETAS = {  # 7. Adam betas: two numbers in [0, 1)
                        "optimizer.name=adam", "--set", "optimizer.betas=[2, 3]"],
                   ["optimizer.betas", "[0, 1)"]),
 }
-CASES = {**BACKBONE, **BACKBONE_CYCLES, **VGG_STAGES, **INTEGERS, **CSV_CELLS, **MEMORY, **BETAS}
+OUTPUTS = {  # 8. and 9. outputs that cannot be written: under a file, in a missing folder, in /proc
+    "template-under-a-file": ({"file": "x"}, ["worksheet", "mlp", "--template", "{tmp}/file/a.yaml"],
+                              ["file/a.yaml", "--template"]),
+    "template-missing-folder": ({}, ["worksheet", "mlp", "--template", "{tmp}/missing/a.yaml"],
+                                ["missing/a.yaml", "--template", "no folder"]),
+    "out-spec-missing-folder": ({}, ["convolutionalize", "vgg11", "--out-spec", "{tmp}/missing/c.yaml"],
+                                ["missing/c.yaml", "--out-spec", "no folder"]),
+    "train-out-under-a-file": ({"file": "x"}, ["train", "linear_regression", "--quick", "--out",
+                                               "{tmp}/file/run"], ["file/run", "--out"]),
+    "train-out-a-file": ({"file": "x"}, ["train", "linear_regression", "--quick", "--out", "{tmp}/file"],
+                         ["file", "--out"]),
+    "site-docs-under-a-file": ({"s.yaml": HEAD + FC, "file": "x"},
+                               ["site", "s.yaml", "--docs", "{tmp}/file/docs", "--cache", "{tmp}/cache",
+                                "--no-train", "--no-crosscheck"], ["file/docs", "--docs"]),
+    "site-cache-under-a-file": ({"s.yaml": HEAD + FC, "file": "x"},
+                                ["site", "s.yaml", "--docs", "{tmp}/docs", "--cache", "{tmp}/file/cache",
+                                 "--no-train", "--no-crosscheck"], ["file/cache", "--cache"]),
+    "site-cache-a-file": ({"s.yaml": HEAD + FC, "file": "x"},
+                          ["site", "s.yaml", "--docs", "{tmp}/docs", "--cache", "{tmp}/file",
+                           "--no-train", "--no-crosscheck"], ["file", "--cache"]),
+}
+CASES = {**BACKBONE, **BACKBONE_CYCLES, **VGG_STAGES, **INTEGERS, **CSV_CELLS, **MEMORY, **BETAS, **OUTPUTS}
+PROC_CASES = {   # needs a /proc (Linux); nothing may be created there, not even by root
+    "detect-out-proc": (["detect", "sppnet_zf5", "photo.png", "--out", "/proc/archlens.png"],
+                        ["/proc/archlens.png", "cannot write"]),
+    "out-spec-proc": (["convolutionalize", "vgg11", "--out-spec", "/proc/archlens.yaml"],
+                      ["/proc/archlens.yaml", "cannot write"]),
+    "template-proc": (["worksheet", "mlp", "--template", "/proc/archlens.yaml"],
+                      ["/proc/archlens.yaml", "cannot write"]),
+    "train-out-proc": (["train", "linear_regression", "--quick", "--out", "/proc/archlens"],
+                       ["/proc/archlens", "--out"]),
+    "site-docs-proc": (["site", "s.yaml", "--docs", "/proc/archlens", "--cache", "{tmp}/cache",
+                        "--no-train", "--no-crosscheck"], ["/proc/archlens", "--docs"]),
+    "site-cache-proc": (["site", "s.yaml", "--docs", "{tmp}/docs", "--cache", "/proc/archlens",
+                         "--no-train", "--no-crosscheck"], ["/proc/archlens", "--cache"]),
+}
 
 
 def _write(folder: Path, files: dict) -> None:
@@ -136,3 +172,15 @@ def test_a_field_past_float_range_is_still_profiled_exactly(cli, tmp_path, monke
         assert code == 0 and err == "", (fmt, err)
     code, _, err = _run(cli, tmp_path, monkeypatch, ["worksheet", "s.yaml", "--format", "html"])
     assert code == 0, err
+
+
+@pytest.mark.skipif(NO_PROC, reason="no /proc on this system")
+@pytest.mark.parametrize("argv, words", PROC_CASES.values(), ids=PROC_CASES.keys())
+def test_an_output_that_cannot_be_created_is_refused_in_one_line(cli, tmp_path, monkeypatch, argv, words):
+    from PIL import Image
+    _write(tmp_path, {"s.yaml": HEAD + FC})
+    Image.new("RGB", (60, 40), (200, 200, 200)).save(tmp_path / "photo.png")
+    code, _, err = _run(cli, tmp_path, monkeypatch, argv)
+    assert _refusal_faults(code, err, words) == []
+    assert not Path("/proc/archlens").exists()
+

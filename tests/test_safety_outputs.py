@@ -9,7 +9,7 @@ import pytest
 import torch
 from PIL import Image
 
-from archlens.files import write_atomically
+from archlens.files import OutputError, write_atomically
 from archlens.spec import SPECS_DIR
 
 
@@ -110,7 +110,7 @@ def test_write_atomically_keeps_the_old_file_when_a_write_fails(tmp_path):
     def half(f):
         f.write(b"ne")
         raise OSError("disk full")
-    with pytest.raises(OSError):
+    with pytest.raises(OutputError, match=r"f\.txt: cannot write the file \(disk full\)$"):
         write_atomically(path, half)
     assert path.read_text() == "old" and [p.name for p in tmp_path.iterdir()] == ["f.txt"]
 

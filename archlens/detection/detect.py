@@ -92,8 +92,4 @@ def draw(image_path, detections: Detections, out: str | Path) -> Path:
         colour = COLOURS[int(label) % len(COLOURS)]
         pen.rectangle(box, outline=colour, width=2)
         pen.text((box[0] + 3, box[1] + 2), f"{int(label)}:{float(score):.2f}", fill=colour)
-    try:
-        write_atomically(out, lambda f: canvas.save(f, format="PNG"))
-    except OSError as exc:
-        raise DataError(f"{out}: cannot write the PNG ({exc.strerror or exc})") from None
-    return out
+    return write_atomically(out, lambda f: canvas.save(f, format="PNG"))

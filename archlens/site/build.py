@@ -24,7 +24,7 @@ from typing import Collection
 import yaml
 
 from archlens.errors import ArchlensError, SpecError
-from archlens.files import write_text_atomically
+from archlens.files import make_folder, write_text_atomically
 from archlens.profile import profile
 from archlens.site import cache, outputs, results
 from archlens.site.figures import write_if_changed
@@ -131,6 +131,8 @@ def generate_site(specs=None, docs_dir: Path = DOCS, cache_dir: Path = CACHE, tr
     docs_dir, generated = Path(docs_dir), Path(docs_dir) / GENERATED
     loaded = _load_all(bundled_specs() if specs is None else specs)
     outputs.check_owned(docs_dir, GENERATED, force)   # before anything is written
+    make_folder(docs_dir, "--docs")
+    make_folder(cache_dir, "--cache")
     written = _concept_pages(generated, docs_dir, Path(cache_dir)) + _assets(generated)
     if train:   # all quick runs first, several at a time; the pages then read them from the cache
         results.train_missing(loaded, Path(cache_dir), log)

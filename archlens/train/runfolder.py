@@ -13,6 +13,7 @@ import re
 from pathlib import Path
 
 from ..errors import TrainError
+from ..files import make_folder
 
 MARKER = "archlens-run.json"
 CHECKPOINT = "checkpoint.pt"
@@ -113,7 +114,7 @@ def prepare(out: Path, resume: bool, force: bool, folds: int | None = None) -> N
                          f"empty folder: choose another --out")
     if previous and force and not resume:
         _clear(out)
-    out.mkdir(parents=True, exist_ok=True)
+    make_folder(out, "--out")
     claim(out, folds)
 
 
