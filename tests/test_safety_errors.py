@@ -1,6 +1,8 @@
 """Hostile inputs that once ended in a traceback are refused in one line, exit 2, naming the file
 and the problem (issue 13, item 7). Each case is data: the files it writes, the command line, and
 the words its message must hold."""
+import struct
+import zlib
 from pathlib import Path
 
 import pytest
@@ -13,6 +15,15 @@ HUGE = "1" + "0" * 1000           # readable, but no tensor has a dimension this
 CSV = "layer,field,value\n"
 ADAM = "train:\n  quick: {{optimizer: {{name: adam, betas: {}}}}}\n"
 NO_PROC = not Path("/proc/self").is_dir()   # /proc refuses new files, even to root
+
+
+def _png(width: int, height: int) -> bytes:
+    """A few dozen bytes of PNG whose header declares ``width`` x ``height`` RGB pixels."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0" * 64))
+            + chunk(b"IEND", b""))
 
 
 # Each group: id -> (files to write, command line, words the message must hold). "{tmp}" is
@@ -111,7 +122,13 @@ OUTPUTS = {  # 8. and 9. outputs that cannot be written: under a file, in a miss
                           ["site", "s.yaml", "--docs", "{tmp}/docs", "--cache", "{tmp}/file",
                            "--no-train", "--no-crosscheck"], ["file", "--cache"]),
 }
-CASES = {**BACKBONE, **BACKBONE_CYCLES, **VGG_STAGES, **INTEGERS, **CSV_CELLS, **MEMORY, **BETAS, **OUTPUTS}
+BOMBS = {  # 10. decompression bombs (PIL warns past 89 million pixels and refuses past twice that)
+    "detect-bomb": ({"bomb.png": _png(100_000, 100_000)}, ["detect", "sppnet_zf5", "bomb.png"],
+                    ["bomb.png", "declares 10,000,000,000 pixels", "decompression-bomb"]),
+    "detect-bomb-warned": ({"bomb.png": _png(10_000, 10_000)}, ["detect", "sppnet_zf5", "bomb.png"],
+                           ["bomb.png", "declares 100,000,000 pixels", "decompression-bomb"]),
+}
+CASES = {**BACKBONE, **BACKBONE_CYCLES, **VGG_STAGES, **INTEGERS, **CSV_CELLS, **MEMORY, **BETAS, **OUTPUTS, **BOMBS}
 PROC_CASES = {   # needs a /proc (Linux); nothing may be created there, not even by root
     "detect-out-proc": (["detect", "sppnet_zf5", "photo.png", "--out", "/proc/archlens.png"],
                         ["/proc/archlens.png", "cannot write"]),

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import tempfile
+import warnings
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator, Sequence
@@ -18,20 +20,41 @@ from PIL import Image, UnidentifiedImageError
 from archlens.errors import DataError
 
 MARKER = "archlens-dataset.json"   # written into every dataset folder we create
-_PIL_ERRORS = (OSError, ValueError, SyntaxError, UnidentifiedImageError, Image.DecompressionBombError)
+_PIL_ERRORS = (OSError, ValueError, SyntaxError, UnidentifiedImageError)
 
 
 def _open(path: Path) -> Image.Image:
-    """Open and fully decode an image file, or raise a located DataError."""
+    """Open and fully decode a dataset's image file, or raise a located DataError."""
     if not path.is_file():
         raise DataError(f"{path}: file not found; check the dataset folder and the image id lists")
     try:
-        with Image.open(path) as im:
-            im.load()
-            return im.copy()
+        return decode_image(path)
+    except DataError as exc:
+        raise DataError(f"{exc}; replace or remove the file") from None
+
+
+def decode_image(path: Path) -> Image.Image:
+    """Open and fully decode an image file, refusing a decompression bomb (a few bytes that
+    declare billions of pixels) before decoding it; anything unreadable is a DataError."""
+    try:
+        with warnings.catch_warnings():
+            # Past MAX_IMAGE_PIXELS Pillow only warns (on stderr) and decodes anyway
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(path) as im:
+                im.load()
+                return im.copy()
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as bomb:
+        raise DataError(f"{path}: declares {_pixels(bomb)}, more than the "
+                        f"{Image.MAX_IMAGE_PIXELS:,} archlens decodes (Pillow's "
+                        f"decompression-bomb limit)") from None
     except _PIL_ERRORS as err:
-        raise DataError(f"{path}: not a readable image ({type(err).__name__}); "
-                        f"replace or remove the file") from None
+        raise DataError(f"{path}: not a readable image ({type(err).__name__})") from None
+
+
+def _pixels(bomb: Exception) -> str:
+    """'10,000,000,000 pixels' from Pillow's 'Image size (10000000000 pixels) exceeds ...'."""
+    found = re.search(r"\((\d+) pixels\)", str(bomb))
+    return f"{int(found.group(1)):,} pixels" if found else "too many pixels"
 
 
 def read_rgb(path: str | os.PathLike) -> np.ndarray:

@@ -14,17 +14,12 @@ COLOURS = ("#e6194b", "#3cb44b", "#4363d8", "#f58231", "#911eb4", "#42d4f4", "#f
 
 def load_image(path: str | Path) -> torch.Tensor:
     """(3, H, W) float RGB in 0..255; a DataError for anything that is not a readable image."""
-    from PIL import Image, UnidentifiedImageError
-    try:
-        with Image.open(path) as im:
-            im.load()
-            rgb = im.convert("RGB")
-    except FileNotFoundError:
-        raise DataError(f"{path}: no such image file") from None
-    except IsADirectoryError:
-        raise DataError(f"{path}: is a directory, not an image") from None
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
-        raise DataError(f"{path}: not a readable image ({type(exc).__name__})") from None
+    from ..data.files import decode_image
+    if Path(path).is_dir():
+        raise DataError(f"{path}: is a directory, not an image")
+    if not Path(path).exists():
+        raise DataError(f"{path}: no such image file")
+    rgb = decode_image(Path(path)).convert("RGB")
     if min(rgb.size) < 1:
         raise DataError(f"{path}: the image is empty ({rgb.size[0]}x{rgb.size[1]})")
     data = torch.frombuffer(bytearray(rgb.tobytes()), dtype=torch.uint8)
