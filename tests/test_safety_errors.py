@@ -128,7 +128,13 @@ BOMBS = {  # 10. decompression bombs (PIL warns past 89 million pixels and refus
     "detect-bomb-warned": ({"bomb.png": _png(10_000, 10_000)}, ["detect", "sppnet_zf5", "bomb.png"],
                            ["bomb.png", "declares 100,000,000 pixels", "decompression-bomb"]),
 }
-CASES = {**BACKBONE, **BACKBONE_CYCLES, **VGG_STAGES, **INTEGERS, **CSV_CELLS, **MEMORY, **BETAS, **OUTPUTS, **BOMBS}
+SITE = {  # 11. the site: a bad expected: section (corrupt recorded runs: further down)
+    "site-expected-int": ({"s.yaml": HEAD + FC + "expected: 5\n"},
+                          ["site", "s.yaml", "--docs", "{tmp}/docs", "--cache", "{tmp}/cache",
+                           "--no-train", "--no-crosscheck"], ["s.yaml", "expected must be a mapping"]),
+}
+CASES = {**BACKBONE, **BACKBONE_CYCLES, **VGG_STAGES, **INTEGERS, **CSV_CELLS, **MEMORY, **BETAS,
+         **OUTPUTS, **BOMBS, **SITE}
 PROC_CASES = {   # needs a /proc (Linux); nothing may be created there, not even by root
     "detect-out-proc": (["detect", "sppnet_zf5", "photo.png", "--out", "/proc/archlens.png"],
                         ["/proc/archlens.png", "cannot write"]),
@@ -201,3 +207,24 @@ def test_an_output_that_cannot_be_created_is_refused_in_one_line(cli, tmp_path, 
     assert _refusal_faults(code, err, words) == []
     assert not Path("/proc/archlens").exists()
 
+
+RECORDED = {   # corrupt recorded runs (package data: archlens/specs/recorded/<spec>/metrics.json)
+    "not-json": b'{"history": [',
+    "not-utf8": b"\xff\xfe",
+    "a-list": b"[1, 2]",
+    "history-a-number": b'{"history": 5}',
+    "history-rows-numbers": b'{"history": [1, 2]}',
+    "final-text": b'{"final": "x"}',
+    "per-fold-text": b'{"per_fold": "x", "final": {}, "final_std": {}}',
+}
+
+
+@pytest.mark.parametrize("data", RECORDED.values(), ids=RECORDED.keys())
+def test_a_corrupt_recorded_run_is_refused_before_any_page_is_written(cli, tmp_path, monkeypatch, data):
+    from archlens.site import results
+    monkeypatch.setattr(results, "RECORDED", tmp_path / "recorded")   # never the package's own
+    _write(tmp_path, {"recorded/linear_regression/metrics.json": data})
+    code, _, err = _run(cli, tmp_path, monkeypatch, ["site", "linear_regression", "--docs", "{tmp}/docs",
+                                                     "--cache", "{tmp}/cache", "--no-train", "--no-crosscheck"])
+    assert _refusal_faults(code, err, ["recorded/linear_regression/metrics.json", "restore"]) == []
+    assert not (tmp_path / "docs").exists()

@@ -131,6 +131,7 @@ def generate_site(specs=None, docs_dir: Path = DOCS, cache_dir: Path = CACHE, tr
     docs_dir, generated = Path(docs_dir), Path(docs_dir) / GENERATED
     loaded = _load_all(bundled_specs() if specs is None else specs)
     outputs.check_owned(docs_dir, GENERATED, force)   # before anything is written
+    results.check_recorded(loaded)
     make_folder(docs_dir, "--docs")
     make_folder(cache_dir, "--cache")
     written = _concept_pages(generated, docs_dir, Path(cache_dir)) + _assets(generated)

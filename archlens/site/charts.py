@@ -107,7 +107,8 @@ BOOKKEEPING = ("lr", "time_s")   # logged per epoch but not metrics: they would 
 
 def training_series(history: list[dict]) -> tuple[str | None, list[str]]:
     """The x key (epoch, step) and the metric series of a training history."""
-    xkey = next((k for k in ("epoch", "step", "iteration") if history and k in history[0]), None)
+    xkey = next((k for k in ("epoch", "step", "iteration")
+                 if history and all(k in row for row in history)), None)
     keys = [k for k in (history[0] if history else {}) if k != xkey and k not in BOOKKEEPING
             and all(isinstance(row.get(k), (int, float)) for row in history)]
     return xkey, keys

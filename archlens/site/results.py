@@ -17,6 +17,8 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from pathlib import Path
 
+from archlens.errors import ArchlensError
+from archlens.files import TooLarge, read_text_limited
 from archlens.spec import SPECS_DIR, Spec, is_bundled
 from archlens.site.cache import cached, is_cached, spec_key
 from archlens.site.mdtext import slug
@@ -56,13 +58,20 @@ def crosscheck(spec: Spec, cache_dir: Path, run: bool = True) -> dict | None:
     return cached(cache_dir, spec, "crosscheck", (lambda: _crosscheck(spec)) if run else (lambda: None))
 
 
+class RecordedRunError(ArchlensError):
+    """A recorded run's metrics.json that the site cannot show: names the file and the problem."""
+
+
+RESTORE = "restore the recorded run (git checkout, or reinstall archlens)"   # it is package data
+
+
 def recorded_run(run_name: str) -> dict | None:
     """A quick run recorded with the package, ``archlens/specs/recorded/<name>/metrics.json``
     (``scripts/record_quick_runs.py`` writes them), with 'recorded' when given."""
     path = RECORDED / run_name / "metrics.json"
     if not path.is_file():
         return None
-    metrics = json.loads(path.read_text(encoding="utf-8"))
+    metrics = _read_recorded(path)
     when = metrics.get("recorded") or metrics.get("when") or "date not recorded"
     shown = f"archlens/specs/recorded/{run_name}/metrics.json"
     return {"origin": "recorded", "when": when, "file": shown, **_metrics(metrics)}
@@ -71,6 +80,48 @@ def recorded_run(run_name: str) -> dict | None:
 def _recorded_for(spec: Spec) -> dict | None:
     """Only the bundled file's own run: a user's spec of the same name is another network."""
     return recorded_run(slug(spec.name)) if is_bundled(spec) else None
+
+
+def check_recorded(specs: list[Spec]) -> None:
+    """Read every spec's recorded run now, so a corrupt one is refused before a page is written."""
+    for spec in specs:
+        _recorded_for(spec)
+
+
+def _read_recorded(path: Path) -> dict:
+    try:
+        metrics = json.loads(read_text_limited(path))
+    except TooLarge as exc:
+        raise RecordedRunError(f"{path}: {exc}") from None
+    except (OSError, ValueError) as exc:   # UnicodeDecodeError and JSONDecodeError among them
+        raise RecordedRunError(f"{path}: not a readable JSON file ({type(exc).__name__}); "
+                               f"{RESTORE}") from None
+    problem = _recorded_problem(metrics)
+    if problem:
+        raise RecordedRunError(f"{path}: {problem}; {RESTORE}")
+    return metrics
+
+
+ROWS, TABLES = ("history", "per_fold"), ("final", "final_std")   # what the pages read
+
+
+def _recorded_problem(metrics) -> str | None:
+    """What keeps the pages from reading ``metrics``: a row list or a metric table of the wrong shape."""
+    if not isinstance(metrics, dict):
+        return f"the top level must be a JSON object, got {_json(metrics)}"
+    for key in ROWS:
+        rows = metrics.get(key, [])
+        if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
+            return f"'{key}' must be a list of objects (one per epoch or fold), got {_json(rows)}"
+    for key in TABLES:
+        if not isinstance(metrics.get(key, {}), dict):
+            return f"'{key}' must be an object of named metrics, got {_json(metrics[key])}"
+    return None
+
+
+def _json(value) -> str:
+    text = json.dumps(value)
+    return text if len(text) <= 40 else text[:40] + "..."
 
 
 KFOLD_KEYS = ("folds", "per_fold", "final_std")   # present in a --folds run's metrics.json
