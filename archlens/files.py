@@ -49,7 +49,7 @@ def write_atomically(path, write: Callable) -> Path:
     try:
         fd, tmp = _create_beside(folder, path.name)
     except OSError as exc:
-        raise OutputError(f"{path}: cannot write a file in {folder} ({_reason(exc, path)})") from None
+        raise OutputError(f"{path}: cannot write a file in {folder} ({os_reason(exc, path)})") from None
     try:
         with os.fdopen(fd, "wb") as f:
             write(f)
@@ -59,7 +59,7 @@ def write_atomically(path, write: Callable) -> Path:
     except BaseException as exc:
         tmp.unlink(missing_ok=True)
         if isinstance(exc, OSError):   # the disk filled, the target is a folder, ...
-            raise OutputError(f"{path}: cannot write the file ({_reason(exc, path)})") from None
+            raise OutputError(f"{path}: cannot write the file ({os_reason(exc, path)})") from None
         raise
     return path
 
@@ -83,18 +83,16 @@ def make_folder(path, flag: str) -> Path:
     path = Path(path)
     try:
         path.mkdir(parents=True, exist_ok=True)
-    except FileExistsError:
-        raise OutputError(f"{path}: {flag} is a file, not a folder; choose another {flag}") from None
     except OSError as exc:
-        raise OutputError(f"{path}: {flag}: cannot create the folder ({_reason(exc, path)}); "
+        raise OutputError(f"{path}: {flag}: cannot create the folder ({os_reason(exc, path)}); "
                           f"choose another {flag}") from None
     return path
 
 
-def _reason(exc: OSError, path: Path) -> str:
-    """Why ``path`` cannot be written: the file in the way, or the system's words."""
-    if isinstance(exc, NotADirectoryError):
-        blocking = next((p for p in path.parents if p.is_file()), None)
+def os_reason(exc: OSError, path: Path) -> str:
+    """Why ``path`` cannot be written: the file in the way of a folder, or the system's words."""
+    if isinstance(exc, (NotADirectoryError, FileExistsError)):
+        blocking = next((p for p in (path, *path.parents) if p.is_file()), None)
         if blocking is not None:
             return f"{blocking} is a file"
     return exc.strerror or str(exc) or type(exc).__name__

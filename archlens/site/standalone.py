@@ -14,7 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from archlens.files import OutputError
+from archlens.files import OutputError, os_reason
 from archlens.site import outputs
 from archlens.site.build import CACHE, SiteResult, build_html, generate_site, site_config
 from archlens.spec import bundled_specs
@@ -56,8 +56,7 @@ def build_site(refs, out: Path, *, site_name: str = "archlens", with_bundled: bo
     start, out = time.perf_counter(), Path(out)
     check_target(out, force)
     specs = spec_refs(refs, with_bundled=with_bundled)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
+    work = _work_folder(out)
     try:
         result = generate_site(specs, docs_dir=work / "docs", cache_dir=cache_dir, train=train,
                                crosscheck=crosscheck, log=log)
@@ -68,6 +67,16 @@ def build_site(refs, out: Path, *, site_name: str = "archlens", with_bundled: bo
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return dataclasses.replace(result, seconds=time.perf_counter() - start)
+
+
+def _work_folder(out: Path) -> Path:
+    """A new temporary folder beside ``out`` (one file system: the finished site is renamed in)."""
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        return Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
+    except OSError as exc:
+        raise OutputError(f"{out}: --out: cannot create a folder in {out.parent} "
+                          f"({os_reason(exc, out)})") from None
 
 
 def _replace(out: Path, built: Path) -> None:
