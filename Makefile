@@ -29,6 +29,7 @@ site: install
 
 # Two xdist workers, one torch thread each (tests/conftest.py); the ten slowest tests are listed.
 test: install system-deps
+	$(PY) -m ruff check archlens tests benchmarks scripts
 	$(PY) -m pytest -q -n 2 --dist loadgroup --durations=10
 
 bench: install

@@ -11,7 +11,6 @@ aliases can never pass the character bound (files are read up to 10 MB, ``files.
 """
 from __future__ import annotations
 
-import yaml
 
 MAX_NODES = 10_000_000          # expanded nodes: mappings, sequences, scalars (keys included)
 MAX_CHARS = 100_000_000         # expanded scalar text

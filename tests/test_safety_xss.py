@@ -15,7 +15,7 @@ from archlens.render.formats import to_markdown
 from archlens.site.mdtext import text   # = archlens.render.mdsafe.text, the one helper
 from archlens.render.worksheet_pages import worksheet_markdown
 from archlens.spec import load_spec
-from archlens_testing import ROOT, script_urls
+from archlens_testing import script_urls
 
 HOSTILE = {
     "link": "[x](javascript:alert(1))",

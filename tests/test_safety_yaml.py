@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 
 import pytest
-import yaml
 
 from archlens import yamlio
 from archlens.errors import SpecError
