@@ -2,9 +2,10 @@
 
 The analysis API imports no torch; ``build_model`` and ``verify`` load it on first use.
 """
-from .errors import ArchlensError, SpecError
-from .profile import ModelProfile, profile
-from .spec import Spec, bundled_specs, load_spec
+from archlens.errors import ArchlensError, SpecError
+from archlens.core.profile import ModelProfile, profile
+from archlens.spec.model import Spec
+from archlens.spec.load import bundled_specs, load_spec
 
 __all__ = ["ArchlensError", "ModelProfile", "Spec", "SpecError", "build_model",
            "bundled_specs", "load_spec", "profile", "verify"]
@@ -12,9 +13,9 @@ __all__ = ["ArchlensError", "ModelProfile", "Spec", "SpecError", "build_model",
 
 def __getattr__(name):  # lazy: keep `import archlens` free of torch
     if name == "build_model":
-        from .build import build_model
+        from archlens.nn.build import build_model
         return build_model
     if name == "verify":
-        from .verification import verify
+        from archlens.verification.oracle import verify
         return verify
     raise AttributeError(name)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .errors import ArchlensError
+from archlens.errors import ArchlensError
 
 EXIT_USER_ERROR = 2
 
@@ -106,14 +106,14 @@ def _spec_args(p: argparse.ArgumentParser) -> None:
 
 
 def _input(args):
-    from .spec import parse_shape
+    from archlens.spec.load import parse_shape
     return parse_shape(args.input) if args.input else None
 
 
 def cmd_list(args) -> int:
-    from .profile import profile
-    from .render import units
-    from .spec import bundled_specs
+    from archlens.core.profile import profile
+    from archlens.render import units
+    from archlens.spec.load import bundled_specs
     for name in bundled_specs():
         p = profile(name)
         print(f"{name:<18} {p.spec.task:<15} input {units.shape(p.input):<11} "
@@ -128,15 +128,15 @@ def cmd_list(args) -> int:
 def cmd_profile(args) -> int:
     if args.proposals is not None:
         return _profile_stages(args)
-    from .profile import profile
-    from .render.formats import FORMATS
+    from archlens.core.profile import profile
+    from archlens.render.formats import FORMATS
     print(FORMATS[args.format](profile(args.spec, _input(args), dtype=args.dtype)))
     return 0
 
 
 def _profile_stages(args) -> int:
-    from .detection.profile_stages import profile_stages
-    from .render.stages import FORMATS
+    from archlens.detection.profile_stages import profile_stages
+    from archlens.render.stages import FORMATS
     shape = _input(args)
     n = None if args.proposals == -1 else args.proposals
     stages = profile_stages(args.spec, n, shape[1:] if shape else None, dtype=args.dtype)
@@ -145,7 +145,7 @@ def _profile_stages(args) -> int:
 
 
 def cmd_detect(args) -> int:
-    from .detection.detect import check_out, detect, draw, format_result
+    from archlens.detection.detect import check_out, detect, draw, format_result
     if args.out:   # before the work: never onto an input, an existing file only with --force
         check_out(args.out, args.spec, args.image, args.weights, args.force)
     result = detect(args.spec, args.image, args.proposals, args.weights, args.score_threshold)
@@ -157,22 +157,22 @@ def cmd_detect(args) -> int:
 
 
 def cmd_verify(args) -> int:
-    from .render.verify_report import to_text
-    from .verification import verify
+    from archlens.render.verify_report import to_text
+    from archlens.verification.oracle import verify
     report = verify(args.spec, _input(args), peers=not args.no_peers)
     print(to_text(report))
     return 0 if report.ok else 1
 
 
 def cmd_worksheet(args) -> int:
-    from .answers import write_template
-    from .profile import profile
-    from .render.worksheet_pages import worksheet_html, worksheet_markdown
-    from .worksheet import parse_fields
+    from archlens.teach.answers import write_template
+    from archlens.core.profile import profile
+    from archlens.render.worksheet_pages import worksheet_html, worksheet_markdown
+    from archlens.teach.worksheet import parse_fields
     fields = parse_fields(args.fields)
     p = profile(args.spec, _input(args))
     if args.template:
-        from .spec import resolve_path
+        from archlens.spec.load import resolve_path
         written = write_template(p, args.template, force=args.force, inputs=[resolve_path(args.spec)])
         print(f"wrote {written}", file=sys.stderr)
         return 0
@@ -182,9 +182,9 @@ def cmd_worksheet(args) -> int:
 
 
 def cmd_check(args) -> int:
-    from .answers import read_answers
-    from .checker import check, to_text
-    from .profile import profile
+    from archlens.teach.answers import read_answers
+    from archlens.teach.checker import check, to_text
+    from archlens.core.profile import profile
     p = profile(args.spec, _input(args))
     report = check(p, read_answers(args.answers, p), args.convention)
     print(to_text(report))
@@ -193,8 +193,8 @@ def cmd_check(args) -> int:
 
 def cmd_site(args) -> int:
     from pathlib import Path
-    from .site.build import CACHE, DOCS, build_html, generate_site
-    from .site.standalone import build_site, spec_refs
+    from archlens.site.build import CACHE, DOCS, build_html, generate_site
+    from archlens.site.standalone import build_site, spec_refs
     cache = Path(args.cache) if args.cache else CACHE
     common = dict(train=not args.no_train, crosscheck=not args.no_crosscheck, log=print,
                   cache_dir=cache, force=args.force)
@@ -220,8 +220,8 @@ def cmd_site(args) -> int:
 def cmd_train(args) -> int:
     from pathlib import Path
 
-    from .train import TrainOptions, parse_overrides, summary_text, train
-    from .train.loop import interrupted_message
+    from archlens.train import TrainOptions, parse_overrides, summary_text, train
+    from archlens.train.loop import interrupted_message
     overrides = parse_overrides(args.overrides)
     for key, value in (("epochs", args.epochs), ("batch_size", args.batch_size)):
         if value is not None:
@@ -243,7 +243,7 @@ def cmd_train(args) -> int:
 
 
 def cmd_convolutionalize(args) -> int:
-    from .convolutionalize import run_command
+    from archlens.transforms.convolutionalize import run_command
     text = run_command(args.spec, args.weights, args.out_spec, args.out_weights, args.force)
     if text:
         print(text, end="")

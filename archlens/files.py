@@ -12,7 +12,7 @@ import secrets
 from pathlib import Path
 from typing import Callable, Iterable
 
-from .errors import ArchlensError
+from archlens.errors import ArchlensError
 
 
 MAX_INPUT_BYTES = 10 * 1024 * 1024   # a spec or answers file; 100,000 spec layers fit in 7 MB

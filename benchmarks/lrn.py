@@ -16,7 +16,7 @@ import torch
 import torch.nn as nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from archlens.nn import LocalResponseNorm  # noqa: E402
+from archlens.nn.modules import LocalResponseNorm  # noqa: E402
 
 SHAPES = [(8, 12, 56, 56), (8, 32, 14, 14), (8, 96, 55, 55)]
 ARGS = dict(size=5, alpha=5e-5, beta=0.75, k=1.0)

@@ -31,7 +31,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 from archlens.site.build import build_html, site_config  # noqa: E402
-from archlens.spec import SPECS_DIR, bundled_specs  # noqa: E402
+from archlens.spec.load import SPECS_DIR, bundled_specs  # noqa: E402
 
 EDITED = "vgg11.yaml"   # a copy of the bundled file, edited
 TRAINED = "from clean, quick training included"

@@ -17,7 +17,7 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
-from archlens.spec import load_spec
+from archlens.spec.load import load_spec
 from archlens.train.config import as_dict, recipe
 from archlens.train.data import first_inputs
 from archlens.train.loop import Run, fit

@@ -18,7 +18,7 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from archlens.spec import bundled_specs, load_spec  # noqa: E402
+from archlens.spec.load import bundled_specs, load_spec  # noqa: E402
 from archlens.train import precision  # noqa: E402
 from archlens.train.config import recipe  # noqa: E402
 from archlens.train.data import first_inputs, loader  # noqa: E402

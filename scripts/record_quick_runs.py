@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from archlens.site.mdtext import slug  # noqa: E402
-from archlens.spec import bundled_specs, load_spec  # noqa: E402
+from archlens.spec.load import bundled_specs, load_spec  # noqa: E402
 from archlens.train import TrainOptions, train  # noqa: E402
 from archlens.train.bias_variance import sweep  # noqa: E402
 from archlens.files import write_text_atomically  # noqa: E402

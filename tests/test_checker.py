@@ -2,12 +2,12 @@
 import pytest
 import yaml
 
-from archlens.answers import read_answers, template
-from archlens.checker import check
-from archlens.mistakes import RULES
-from archlens.profile import profile
+from archlens.teach.answers import read_answers, template
+from archlens.teach.checker import check
+from archlens.teach.mistakes import RULES
+from archlens.core.profile import profile
 from archlens.render.formats import layer_json
-from archlens.spec import spec_from_dict
+from archlens.spec.load import spec_from_dict
 
 
 @pytest.fixture(scope="module")

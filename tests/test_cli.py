@@ -74,7 +74,7 @@ def test_verify_command_exit_code(cli):
 
 
 def test_spec_path_and_name_are_interchangeable(tmp_path):
-    from archlens.spec import SPECS_DIR
+    from archlens.spec.load import SPECS_DIR
     a = archlens.profile("vgg13")
     b = archlens.profile(str(SPECS_DIR / "vgg13.yaml"))
     assert a.totals == b.totals

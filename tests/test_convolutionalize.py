@@ -5,8 +5,8 @@ import torch
 import yaml
 
 import archlens
-from archlens.convolutionalize import convolutionalize, convolutionalized_doc, spec_yaml
-from archlens.spec import load_spec, scale_width
+from archlens.transforms.convolutionalize import convolutionalize, convolutionalized_doc, spec_yaml
+from archlens.spec.load import load_spec, scale_width
 
 THIN = 1 / 16
 

@@ -9,9 +9,9 @@ import torch
 import archlens
 from archlens.detection.boxes import decode, encode, iou, nms, nms_per_class, sanitize
 from archlens.detection.project import project_boxes
-from archlens.detection.spp_torch import SPP, pool_level
+from archlens.nn.spp import SPP, pool_level
 from archlens.detection.spp_windows import pool_windows
-from archlens.kinds.spp import bins, paper_bins
+from archlens.core.kinds.spp import bins, paper_bins
 
 
 def test_spp_paper_bins_on_13x13_by_hand():

@@ -2,7 +2,7 @@
 import pytest
 
 from archlens.errors import SpecError
-from archlens.spec import spec_from_dict
+from archlens.spec.load import spec_from_dict
 
 NET = {"input": [3, 16, 16], "layers": [{"name": "conv1", "kind": "conv", "out_channels": 8,
                                          "kernel_size": 3}, {"name": "crop", "kind": "relu"}]}

@@ -7,10 +7,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import archlens
-from archlens.kinds import get_kind
-from archlens.kinds.args import parse_args
+from archlens.core.kinds import get_kind
+from archlens.core.kinds.args import parse_args
 from archlens.render.verify_report import to_text
-from archlens.spec import load_spec, scale_width
+from archlens.spec.load import load_spec, scale_width
 
 FCNS = ("fcn32s", "fcn16s", "fcn8s")
 THIN = 1 / 16  # channels do not change shapes, offsets or fields; class count stays 21

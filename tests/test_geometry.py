@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from latex_arith import evaluate
 
-from archlens.geometry import (RF, conv_length, conv_length_calc, deconv_length, deconv_length_calc,
+from archlens.core.geometry import (RF, conv_length, conv_length_calc, deconv_length, deconv_length_calc,
                                rf_step, rf_step_calc)
 
 

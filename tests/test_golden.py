@@ -9,7 +9,7 @@ they are rendered from is held instead.
 import pytest
 from archlens_testing import check_golden
 
-from archlens.profile import profile
+from archlens.core.profile import profile
 from archlens.render.diagram import layer_diagram
 
 

@@ -3,9 +3,9 @@ import pytest
 
 import archlens
 from archlens.errors import SpecError
-from archlens.graph import order
+from archlens.core.graph import order
 from archlens.render.formats import to_dict
-from archlens.spec import spec_from_dict
+from archlens.spec.load import spec_from_dict
 
 
 def chain(n: int, reverse: bool = False) -> dict:

@@ -14,10 +14,10 @@ from latex_arith import evaluate
 from torch.utils.flop_counter import FlopCounterMode
 
 import archlens
-from archlens.geometry import RF
-from archlens.kinds import KINDS, register
-from archlens.kinds.args import parse_args
-from archlens.kinds.registry import FLOPS_CONVENTIONS, Kind
+from archlens.core.geometry import RF
+from archlens.core.kinds import KINDS, register
+from archlens.core.kinds.args import parse_args
+from archlens.core.kinds.registry import FLOPS_CONVENTIONS, Kind
 
 CASES = [(name, i) for name, kind in sorted(KINDS.items()) for i in range(len(kind.examples))]
 
@@ -109,7 +109,7 @@ def test_kind_example_flops_match_their_convention_oracle(name, index):
     convention = kind.flops_convention
     assert convention in FLOPS_CONVENTIONS, (
         f"kind '{name}' declares flops_convention {convention!r}: declare one of "
-        f"{sorted(FLOPS_CONVENTIONS)} (archlens/kinds/registry.py), or add a new convention "
+        f"{sorted(FLOPS_CONVENTIONS)} (archlens/core/kinds/registry.py), or add a new convention "
         f"there and its oracle to FLOPS_ORACLES in tests/test_kinds.py")
     raw, ins = kind.examples[index]
     a = parse_args(kind.Args, raw)
@@ -163,7 +163,7 @@ def test_kind_example_workings_evaluate_to_their_values(name, index):
 @pytest.mark.parametrize("spec", archlens.bundled_specs())
 def test_bundled_spec_workings_evaluate_to_their_values(spec):
     """At full size (thousands separators, FCN's fractional jumps) with the profile's own fields."""
-    from archlens.worksheet import input_rfs
+    from archlens.teach.worksheet import input_rfs
     p = archlens.profile(spec)
     for lp in p.layers:
         kind, a = KINDS[lp.kind], p.spec.layer(lp.name).args

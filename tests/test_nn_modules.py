@@ -3,7 +3,7 @@ import pytest
 import torch
 import torch.nn as nn
 
-from archlens.nn import LocalResponseNorm
+from archlens.nn.modules import LocalResponseNorm
 
 
 @pytest.mark.parametrize("size", [1, 2, 3, 5, 6])

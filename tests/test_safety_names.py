@@ -3,8 +3,8 @@ own page names are reserved (issue 13, item 3)."""
 import pytest
 import yaml
 
-from archlens.names import folder_for, is_spec_name
-from archlens.spec import bundled_specs, load_spec
+from archlens.spec.names import folder_for, is_spec_name
+from archlens.spec.load import bundled_specs, load_spec
 
 LAYERS = [{"name": "fc", "kind": "linear", "out_features": 1}]
 TRAIN = {"quick": {"epochs": 1, "batch_size": 8, "data": {"n_train": 16, "n_val": 8}}}

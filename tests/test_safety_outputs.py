@@ -10,7 +10,7 @@ import torch
 from PIL import Image
 
 from archlens.files import OutputError, write_atomically
-from archlens.spec import SPECS_DIR
+from archlens.spec.load import SPECS_DIR
 
 
 def _refused(code, err, *words):

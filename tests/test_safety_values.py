@@ -2,7 +2,7 @@
 (issue 13, items 8 and 9). Hostile inputs are data here; every refusal is one line, exit 2."""
 import pytest
 
-from archlens import yamlio
+from archlens.spec import yamlio
 
 SPEC_HEAD = "name: values\ntask: regression\ninput: [1]\nlayers:\n  - {name: fc, kind: linear, out_features: 1}\n"
 
@@ -37,7 +37,7 @@ def test_text_that_only_looks_like_an_exponent_stays_text(text):
 
 
 def test_set_and_spec_read_an_exponent_learning_rate_alike(tmp_path):
-    from archlens.spec import load_spec
+    from archlens.spec.load import load_spec
     from archlens.train.config import parse_overrides, recipe
     spec = load_spec(write(tmp_path, "values.yaml", SPEC_HEAD + "train:\n  full: {optimizer: {lr: 1e-3}}\n"))
     assert recipe(spec, "full").optimizer.lr == 0.001
@@ -71,7 +71,7 @@ def _nested(dotted: str, value: str) -> str:
 @pytest.mark.parametrize("key", FLOAT_SETTINGS)
 def test_a_spec_with_a_non_finite_setting_is_refused_at_load(tmp_path, key, value):
     from archlens.errors import SpecError
-    from archlens.spec import load_spec
+    from archlens.spec.load import load_spec
     path = write(tmp_path, "values.yaml", SPEC_HEAD + f"train:\n  full: {_nested(key, value)}\n")
     with pytest.raises(SpecError, match=rf"train\.full\.{key} must be a finite number, got "):
         load_spec(path)
@@ -105,7 +105,7 @@ INT_SETTINGS = ["epochs", "batch_size", "seed", "schedule.step_size", "data.n_tr
 @pytest.mark.parametrize("key", INT_SETTINGS + FLOAT_SETTINGS)
 def test_a_bool_is_refused_where_a_number_is_expected(tmp_path, key, value):
     from archlens.errors import SpecError
-    from archlens.spec import load_spec
+    from archlens.spec.load import load_spec
     path = write(tmp_path, "values.yaml", SPEC_HEAD + f"train:\n  full: {_nested(key, value)}\n")
     with pytest.raises(SpecError, match=rf"train\.full\.{key} must be .*, got {value.title()}"):
         load_spec(path)
@@ -262,7 +262,7 @@ def test_answers_with_a_byte_order_mark_are_read(cli, tmp_path, name, text):
 
 
 def test_a_spec_with_a_byte_order_mark_loads(tmp_path):
-    from archlens.spec import load_spec
+    from archlens.spec.load import load_spec
     path = tmp_path / "values.yaml"
     path.write_bytes(b"\xef\xbb\xbf" + SPEC_HEAD.encode("utf-8"))
     assert load_spec(path).name == "values"
@@ -312,7 +312,7 @@ def _no_control(text: str) -> bool:
 
 @pytest.mark.parametrize("hostile", ESCAPES)
 def test_every_user_error_is_one_printable_line(hostile):
-    from archlens.answers import AnswersError
+    from archlens.teach.answers import AnswersError
     from archlens.errors import ArchlensError, DataError, SpecError, TrainError
     for error in (ArchlensError(hostile), DataError(hostile), TrainError(hostile),
                   SpecError(hostile, file=hostile, layer=hostile, kind=hostile),
@@ -347,7 +347,7 @@ def test_a_layer_name_ending_in_a_newline_is_refused(cli, tmp_path):
 
 
 def test_the_checker_report_escapes_what_it_echoes(tmp_path):
-    from archlens.checker import CheckReport, Verdict, to_text
+    from archlens.teach.checker import CheckReport, Verdict, to_text
     v = Verdict("fc\x1b[2J", "params", False, "2", "3\x1b]0;owned\x07")
     text = to_text(CheckReport("values\x1b[31m", "default", (v,), (("fc\x9b", ("rf",)),)))
     assert _no_control(text), repr(text)

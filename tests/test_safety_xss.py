@@ -10,11 +10,11 @@ import markdown
 import pytest
 import yaml
 
-from archlens.profile import profile
+from archlens.core.profile import profile
 from archlens.render.formats import to_markdown
 from archlens.site.mdtext import text   # = archlens.render.mdsafe.text, the one helper
 from archlens.render.worksheet_pages import worksheet_markdown
-from archlens.spec import load_spec
+from archlens.spec.load import load_spec
 from archlens_testing import script_urls
 
 HOSTILE = {

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from archlens import yamlio
+from archlens.spec import yamlio
 from archlens.errors import SpecError
 MAX_INPUT_BYTES = 10 * 1024 * 1024   # the documented bound (archlens.files.MAX_INPUT_BYTES)
 
@@ -45,7 +45,7 @@ def test_the_loaders_refuse_alias_bombs(text, parse):
 
 
 def test_plain_aliases_and_a_10000_layer_spec_still_load(tmp_path):
-    from archlens.spec import load_spec
+    from archlens.spec.load import load_spec
     lines = [HEAD.replace("name: bomb", "name: deep").split("layers:")[0], "layers:"]
     lines.append("  - &lin {name: fc0, kind: linear, out_features: 4}")
     for i in range(1, 10_000):

@@ -13,7 +13,7 @@ from pathlib import Path
 import markdown
 import pytest
 
-from archlens.profile import profile
+from archlens.core.profile import profile
 from archlens.render.diagram import boxes, layer_diagram, render_svg
 from archlens.site import mdtext
 from archlens.site.build import generate_site, read_nav, site_config
@@ -202,7 +202,7 @@ def test_site_trains_unrecorded_specs_side_by_side_once(tmp_path, docs):
     sys.path.insert(0, str(TESTS))
     from train_helpers import TINY_CLASSIFIER, write_spec
     from archlens.site.cache import is_cached
-    from archlens.spec import load_spec
+    from archlens.spec.load import load_spec
     other_recipe = {"quick": {**TINY_CLASSIFIER["train"]["quick"], "epochs": 2}}
     docs_by_name = {"tiny_a": TINY_CLASSIFIER, "tiny_b": {**TINY_CLASSIFIER, "train": other_recipe},
                     "tiny_a_again": TINY_CLASSIFIER}

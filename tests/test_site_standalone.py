@@ -7,7 +7,7 @@ import pytest
 from archlens.files import OutputError
 from archlens.site import outputs
 from archlens.site.standalone import check_target, spec_refs
-from archlens.spec import bundled_specs
+from archlens.spec.load import bundled_specs
 
 TINY = "name: {}\ntask: regression\ninput: [4]\nlayers:\n  - {{name: fc, kind: linear, out_features: 1}}\n"
 

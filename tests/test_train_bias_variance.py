@@ -4,7 +4,7 @@ import json
 import pytest
 import torch
 
-from archlens.spec import load_spec
+from archlens.spec.load import load_spec
 from archlens.train import TrainOptions, precision, train
 from archlens.train.bias_variance import _trained, decompose, sweep
 from archlens.train.config import recipe

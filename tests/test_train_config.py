@@ -2,7 +2,7 @@
 import pytest
 
 from archlens.errors import SpecError, TrainError
-from archlens.spec import bundled_specs, load_spec, spec_from_dict
+from archlens.spec.load import bundled_specs, load_spec, spec_from_dict
 from archlens.train.config import TrainConfig, parse_overrides, recipe
 
 LINE = {"name": "line", "task": "regression", "input": [1],

@@ -42,7 +42,7 @@ def test_class_folder_tree_with_train_and_val_subfolders(tmp_path):
 
 
 def _val_masks(spec_path):
-    from archlens.spec import load_spec
+    from archlens.spec.load import load_spec
     from archlens.train.config import recipe
     from archlens.train.tasks import get_task
     spec = load_spec(spec_path)

@@ -6,7 +6,7 @@ import torch
 
 from archlens.data import ShapesConfig, ShapeScenes
 from archlens.errors import TrainError
-from archlens.spec import load_spec
+from archlens.spec.load import load_spec
 from archlens.train import TrainOptions, train
 from archlens.train.config import recipe
 from archlens.train.metrics import box_iou

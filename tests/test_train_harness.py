@@ -8,7 +8,7 @@ import torch
 from archlens.errors import TrainError
 from archlens.train import TrainOptions, train
 from archlens.train.config import recipe
-from archlens.spec import load_spec
+from archlens.spec.load import load_spec
 from train_helpers import LEARNED, TINY_CLASSIFIER, VAL, archlens, write_spec
 
 
@@ -146,8 +146,8 @@ def test_cli_bad_scene_settings_name_the_spec(tmp_path, cli, args, message):
 def test_training_inits_keep_zero_skip_scores_and_frozen_upsampling():
     # FCN-8s (Long et al. 2015, Sec. 4.2): score_pool4 and score_pool3 start at zero, so the
     # net starts out as FCN-16s and FCN-32s; the fixed bilinear upscore8 keeps its filter.
-    from archlens.build import build_model
-    from archlens.spec import load_spec
+    from archlens.nn.build import build_model
+    from archlens.spec.load import load_spec
     from archlens.train.config import recipe
     from archlens.train.model import training_model
     spec = load_spec("fcn8s")

@@ -5,7 +5,7 @@ import time
 import pytest
 import torch
 
-from archlens.spec import bundled_specs, load_spec
+from archlens.spec.load import bundled_specs, load_spec
 from archlens.train import TrainOptions, train
 from archlens.train.config import recipe
 from archlens.train.data import first_inputs

@@ -4,8 +4,8 @@ import dataclasses
 import pytest
 
 import archlens
-from archlens.geometry import Calc
-from archlens.kinds import KINDS
+from archlens.core.geometry import Calc
+from archlens.core.kinds import KINDS
 
 
 # Segmentation nets are checked at a smaller input here (their rules do not depend on the size;

@@ -1,13 +1,13 @@
 """Worksheets: formulas, working and results checked against hand calculations."""
 import pytest
 
-from archlens.kinds import KINDS
-from archlens.kinds.args import parse_args
-from archlens.geometry import RF
-from archlens.profile import profile
+from archlens.core.kinds import KINDS
+from archlens.core.kinds.args import parse_args
+from archlens.core.geometry import RF
+from archlens.core.profile import profile
 from archlens.render.worksheet_pages import checker_fragment, worksheet_html, worksheet_markdown
-from archlens.spec import bundled_specs, spec_from_dict
-from archlens.worksheet import build_worksheet
+from archlens.spec.load import bundled_specs, spec_from_dict
+from archlens.teach.worksheet import build_worksheet
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,7 @@ import datetime
 
 import pytest
 
-from archlens import yamlio
+from archlens.spec import yamlio
 from archlens.errors import SpecError
 
 

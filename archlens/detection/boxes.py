@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import torch
 
-from ..errors import DataError
+from archlens.errors import DataError
 
 
 def as_boxes(boxes, what: str = "boxes") -> torch.Tensor:

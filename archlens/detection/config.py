@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..errors import SpecError, quoted
-from ..kinds.args import MAX_INT, bound, describe, is_size, suggest
+from archlens.errors import SpecError, quoted
+from archlens.core.kinds.args import MAX_INT, bound, describe, is_size, suggest
 
 METHODS = ("rcnn", "sppnet")
 COMMON = ("method", "proposals", "feature_layer", "bbox_features", "nms_iou", "image_size")

@@ -6,15 +6,15 @@ from pathlib import Path
 
 import torch
 
-from ..errors import DataError, one_line
-from .head import Detections
+from archlens.errors import DataError, one_line
+from archlens.detection.head import Detections
 
 COLOURS = ("#e6194b", "#3cb44b", "#4363d8", "#f58231", "#911eb4", "#42d4f4", "#f032e6")
 
 
 def load_image(path: str | Path) -> torch.Tensor:
     """(3, H, W) float RGB in 0..255; a DataError for anything that is not a readable image."""
-    from ..data.files import decode_image
+    from archlens.data.files import decode_image
     if Path(path).is_dir():
         raise DataError(f"{path}: is a directory, not an image")
     if not Path(path).exists():
@@ -37,10 +37,10 @@ class DetectResult:
 def detect(spec, image_path, proposals: int | None = None, weights=None,
            score_threshold: float = 0.0) -> DetectResult:
     """Proposals, then the spec's pipeline (trained weights or freshly initialised)."""
-    from ..spec import load_spec
-    from .config import detection_config
-    from .detector import build_detector
-    from .proposals import propose
+    from archlens.spec.load import load_spec
+    from archlens.detection.config import detection_config
+    from archlens.detection.detector import build_detector
+    from archlens.detection.proposals import propose
     spec = load_spec(spec)
     config = detection_config(spec)
     image = load_image(image_path)
@@ -64,9 +64,9 @@ def format_result(result: DetectResult, spec_name: str) -> str:
 def check_out(out, spec, image, weights=None, force: bool = False) -> Path:
     """Refuse an ``--out`` that is the image, the spec or the weights (even with ``force``),
     or an existing file without ``force``."""
-    from ..errors import SpecError
-    from ..files import check_output
-    from ..spec import resolve_path
+    from archlens.errors import SpecError
+    from archlens.files import check_output
+    from archlens.spec.load import resolve_path
     try:
         spec_file = resolve_path(spec)
     except SpecError:   # an unknown spec is reported by detect itself
@@ -78,7 +78,7 @@ def draw(image_path, detections: Detections, out: str | Path) -> Path:
     """A PNG of the image with each box outlined and labelled with its class and score, written
     atomically (a kill leaves the old file or the new one, never half of one)."""
     from PIL import Image, ImageDraw
-    from ..files import write_atomically
+    from archlens.files import write_atomically
     out = Path(out)
     with Image.open(image_path) as im:
         canvas = im.convert("RGB")

@@ -5,15 +5,15 @@ from pathlib import Path
 
 import torch
 
-from ..build import build_model
-from ..errors import DataError
-from ..geometry import numel
-from ..profile import profile
-from ..spec import load_spec
-from .config import detection_config
-from .head import DetectionHead
-from .rcnn import RCNN
-from .sppnet import SPPNet
+from archlens.nn.build import build_model
+from archlens.errors import DataError
+from archlens.core.geometry import numel
+from archlens.core.profile import profile
+from archlens.spec.load import load_spec
+from archlens.detection.config import detection_config
+from archlens.detection.head import DetectionHead
+from archlens.detection.rcnn import RCNN
+from archlens.detection.sppnet import SPPNet
 
 PIPELINES = {"rcnn": RCNN, "sppnet": SPPNet}
 

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from .boxes import clip, nms_per_class, sanitize
-from .svm import BoxRegressors, LinearSVMs
+from archlens.detection.boxes import clip, nms_per_class, sanitize
+from archlens.detection.svm import BoxRegressors, LinearSVMs
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """Per-image cost of a detection pipeline as a function of the number of proposals N.
 
-Pure arithmetic over ``archlens.profile`` of the per-region network (no torch). Each stage
+Pure arithmetic over ``archlens.core.profile`` of the per-region network (no torch). Each stage
 says how often it runs per image: once (proposals, SPPNet's shared convolutions, NMS) or
 once per region (R-CNN's whole CNN; SPPNet's pyramid pooling and fc layers; SVMs; box
 regression). Totals multiply each stage by its runs; parameters are counted once.
@@ -14,11 +14,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..errors import SpecError
-from ..geometry import numel
-from ..profile import DTYPE_BYTES, LayerProfile, Totals, profile
-from ..spec import Spec, load_spec
-from .config import DetectionConfig, detection_config, scaled_size
+from archlens.errors import SpecError
+from archlens.core.geometry import numel
+from archlens.core.profile import DTYPE_BYTES, LayerProfile, Totals, profile
+from archlens.spec.model import Spec
+from archlens.spec.load import load_spec
+from archlens.detection.config import DetectionConfig, detection_config, scaled_size
 
 BOX = 4  # (t_x, t_y, t_w, t_h) per class (R-CNN Appendix C)
 
@@ -29,7 +30,7 @@ class Stage:
     runs: int                         # times it runs per image: 1 or N
     in_shape: tuple                   # input of one run
     macs: int                         # multiply-accumulates of one run
-    flops: int                        # FLOPs of one run (see archlens.profile's conventions)
+    flops: int                        # FLOPs of one run (see archlens.core.profile's conventions)
     params: int                       # learnable parameters (counted once, whatever the runs)
     activation_bytes: int             # outputs of one run, batch 1
     note: str = ""                    # what the stage is, and what is not counted

@@ -14,8 +14,8 @@ import math
 
 import torch
 
-from ..errors import DataError
-from .boxes import sanitize
+from archlens.errors import DataError
+from archlens.detection.boxes import sanitize
 
 MIN_SIDE = 32                      # smallest window side, pixels
 ASPECTS = (0.5, 1.0, 2.0)          # width / height

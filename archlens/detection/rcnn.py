@@ -8,9 +8,9 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .head import DetectionHead, Pipeline
-from .networks import Chain, flat, in_batches, names_between
-from .warp import normalize_pixels, warp_regions
+from archlens.detection.head import DetectionHead, Pipeline
+from archlens.detection.networks import Chain, flat, in_batches, names_between
+from archlens.detection.warp import normalize_pixels, warp_regions
 
 
 class RCNN(Pipeline):

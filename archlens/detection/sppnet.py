@@ -10,13 +10,13 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..profile import profile
-from .config import scaled_size
-from .head import DetectionHead, Pipeline
-from .networks import Chain, in_batches, names_between
-from .project import project_boxes
-from .spp_windows import pool_windows
-from .warp import normalize_pixels
+from archlens.core.profile import profile
+from archlens.detection.config import scaled_size
+from archlens.detection.head import DetectionHead, Pipeline
+from archlens.detection.networks import Chain, in_batches, names_between
+from archlens.detection.project import project_boxes
+from archlens.detection.spp_windows import pool_windows
+from archlens.detection.warp import normalize_pixels
 
 
 def scaled_input(image: torch.Tensor, scale: int) -> tuple[torch.Tensor, float]:

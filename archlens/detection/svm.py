@@ -14,8 +14,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ..errors import DataError
-from .boxes import decode, encode, iou
+from archlens.errors import DataError
+from archlens.detection.boxes import decode, encode, iou
 
 
 class LinearSVMs(nn.Module):

@@ -20,9 +20,9 @@ from dataclasses import dataclass
 
 import graphviz
 
-from ..profile import LayerProfile, ModelProfile
-from ..spec import INPUT
-from . import units
+from archlens.core.profile import LayerProfile, ModelProfile
+from archlens.spec.model import INPUT
+from archlens.render import units
 
 MERGE_KINDS = ("add", "concat")
 STAGE_RE = re.compile(r"^[a-z]+(\d+)(?:_\d+)?$")  # conv3_2, pool3 -> stage 3 (VGG, ZF, AlexNet)

@@ -8,8 +8,8 @@ import csv
 import io
 import json
 
-from ..profile import LayerProfile, ModelProfile
-from . import mdsafe, units
+from archlens.core.profile import LayerProfile, ModelProfile
+from archlens.render import mdsafe, units
 
 CONVENTIONS = ("params = weights + biases; MACs = multiply-accumulates of conv/linear layers; "
                "FLOPs = 2 x MACs + bias adds + elementwise work; activations = output elements "

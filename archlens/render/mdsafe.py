@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from ..errors import one_line
+from archlens.errors import one_line
 
 # HTML and Markdown/math marks, written as numeric character references rather than
 # backslash escapes: arithmatex reads "\(" and "\[" as math, and "[x](javascript:...)" is a link.

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import graphviz
 
-from . import units
-from .diagram import PALETTES, Palette, _graph, render_svg
+from archlens.render import units
+from archlens.render.diagram import PALETTES, Palette, _graph, render_svg
 
 
 def _runs_text(runs: int, n: int) -> str:

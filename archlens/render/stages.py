@@ -12,8 +12,8 @@ import csv
 import io
 import json
 
-from . import mdsafe, units
-from .formats import layer_json
+from archlens.render import mdsafe, units
+from archlens.render.formats import layer_json
 
 COLUMNS = ("stage", "runs", "input/run", "MACs/run", "MACs total", "params", "act MiB/run",
            "act MiB total", "note")

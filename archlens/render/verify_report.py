@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from . import units
+from archlens.render import units
 
 TORCH_COLS = ("params", "trainable", "shape", "macs", "rf")
 

@@ -13,10 +13,10 @@ from pathlib import Path
 
 from markupsafe import Markup, escape
 
-from ..checker import CONVENTIONS, key_payload
-from ..profile import ModelProfile
-from ..worksheet import FIELDS, QUANTITY, Item, SheetLayer, build_worksheet
-from . import mdsafe, units
+from archlens.teach.checker import CONVENTIONS, key_payload
+from archlens.core.profile import ModelProfile
+from archlens.teach.worksheet import FIELDS, QUANTITY, Item, SheetLayer, build_worksheet
+from archlens.render import mdsafe, units
 
 HERE = Path(__file__).resolve().parent
 BLANK = "____"

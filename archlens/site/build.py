@@ -25,12 +25,12 @@ import yaml
 
 from archlens.errors import ArchlensError, SpecError
 from archlens.files import make_folder, write_text_atomically
-from archlens.profile import profile
+from archlens.core.profile import profile
 from archlens.site import cache, outputs, results
 from archlens.site.figures import write_if_changed
 from archlens.site.mdtext import label, slug
 from archlens.site.spec_page import PageData, render_page
-from archlens.spec import bundled_specs, load_spec
+from archlens.spec.load import bundled_specs, load_spec
 
 # Relative to the working directory: `make site` runs in the repository, a user in their folder.
 DOCS = Path("docs")

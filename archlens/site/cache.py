@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Callable
 
 from archlens.files import write_atomically, write_text_atomically
-from archlens.spec import Spec
+from archlens.spec.model import Spec
 
 PACKAGE = Path(__file__).resolve().parents[1]
 # The code a cached result depends on: the core analysis, the layer kinds, detection, training

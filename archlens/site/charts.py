@@ -5,7 +5,7 @@ Each public function takes data and returns a ``DrawFn`` (theme -> Figure) for
 """
 from __future__ import annotations
 
-from archlens.profile import ModelProfile
+from archlens.core.profile import ModelProfile
 from archlens.render.diagram import boxes
 from archlens.site.figures import DrawFn, Theme, new_figure
 

@@ -22,7 +22,7 @@ def _curve(spec) -> tuple[list[int], list[int]]:
 
 def _peers(spec) -> dict:
     """This spec's curve, and those of the other bundled detection specs for comparison."""
-    from archlens.spec import bundled_specs, load_spec
+    from archlens.spec.load import bundled_specs, load_spec
     curves = {spec.name: _curve(spec)}
     for name in bundled_specs():
         other = load_spec(name)

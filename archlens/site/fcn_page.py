@@ -4,13 +4,13 @@ Long, Shelhamer & Darrell (CVPR 2015), Sec. 3.1 and Fig. 2: the classifier the F
 comes from, next to its fully convolutional form with the same weights reshaped. The table
 comes from profiles (no torch); one torch check, cached by spec content, runs a thin copy of
 the classifier and of its convolutionalized form on the same input with the same weights.
-Rendered only where ``archlens.convolutionalize`` exists and the spec reuses a classifier.
+Rendered only where ``archlens.transforms.convolutionalize`` exists and the spec reuses a classifier.
 """
 from __future__ import annotations
 
 import importlib.util
 
-from archlens import yamlio
+from archlens.spec import yamlio
 from archlens.render import units
 from archlens.site import mdtext as md
 from archlens.site.cache import cached
@@ -20,7 +20,7 @@ THIN = 0.125  # the torch check runs a 1/8-width copy: the reshaping does not de
 
 def classifier_of(spec):
     """The classifier spec whose layers the FCN reuses (``backbone: {spec: ...}``), or None."""
-    from archlens.spec import load_spec
+    from archlens.spec.load import load_spec
     if spec.file is None or not spec.file.is_file():
         return None
     backbone = yamlio.read_mapping(spec.file, spec.path).get("backbone")
@@ -34,9 +34,9 @@ def classifier_of(spec):
 def _same_outputs(classifier) -> dict:
     """Logits of a thin classifier and score map of its convolutionalized twin, compared."""
     import torch
-    from archlens.build import build_model
-    from archlens.convolutionalize import convolutionalize
-    from archlens.spec import scale_width
+    from archlens.nn.build import build_model
+    from archlens.transforms.convolutionalize import convolutionalize
+    from archlens.spec.load import scale_width
     thin = scale_width(classifier, THIN)
     torch.manual_seed(0)
     dense = build_model(thin).eval()
@@ -51,7 +51,7 @@ def _same_outputs(classifier) -> dict:
 
 
 def _rows(classifier, conv_spec, fcn_input) -> list[list[str]]:
-    from archlens.profile import profile
+    from archlens.core.profile import profile
     dense, conv = profile(classifier), profile(conv_spec)
     big = profile(conv_spec, input=fcn_input)
     rows = []
@@ -67,12 +67,12 @@ def _rows(classifier, conv_spec, fcn_input) -> list[list[str]]:
 
 
 def convolutionalization_section(d) -> str | None:
-    if d.spec.task != "segmentation" or importlib.util.find_spec("archlens.convolutionalize") is None:
+    if d.spec.task != "segmentation" or importlib.util.find_spec("archlens.transforms.convolutionalize") is None:
         return None
     classifier = classifier_of(d.spec)
     if classifier is None:
         return None
-    from archlens.convolutionalize import convolutionalize
+    from archlens.transforms.convolutionalize import convolutionalize
     conv_spec, _ = convolutionalize(classifier)
     fcn_input = tuple(d.spec.input)
     check = cached(d.cache_dir, classifier, "convolutionalize", lambda: _same_outputs(classifier))

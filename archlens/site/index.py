@@ -9,7 +9,7 @@ from pathlib import Path
 
 import jinja2
 
-from archlens.profile import ModelProfile
+from archlens.core.profile import ModelProfile
 from archlens.render import units
 from archlens.render.formats import CONVENTIONS
 from archlens.site import charts

@@ -19,7 +19,8 @@ from pathlib import Path
 
 from archlens.errors import ArchlensError
 from archlens.files import TooLarge, read_text_limited
-from archlens.spec import SPECS_DIR, Spec, is_bundled
+from archlens.spec.model import Spec
+from archlens.spec.load import SPECS_DIR, is_bundled
 from archlens.site.cache import cached, is_cached, spec_key
 from archlens.site.mdtext import slug
 
@@ -34,7 +35,7 @@ def _now() -> str:
 
 
 def _crosscheck(spec: Spec) -> dict:
-    from archlens.verification import verify
+    from archlens.verification.oracle import verify
     start = time.perf_counter()
     report = verify(spec)
     rows = []

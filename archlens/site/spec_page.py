@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from archlens.profile import ModelProfile
+from archlens.core.profile import ModelProfile
 from archlens.render import units
 from archlens.render.diagram import diagram_svgs
 from archlens.render.formats import CONVENTIONS
@@ -21,7 +21,8 @@ from archlens.site.detection_page import detection_section
 from archlens.site.fcn_page import convolutionalization_section
 from archlens.site import mdtext as md
 from archlens.site.figures import write_figure, write_if_changed
-from archlens.spec import Spec, is_bundled
+from archlens.spec.model import Spec
+from archlens.spec.load import is_bundled
 
 
 SAFE_NAME = re.compile(r"[A-Za-z0-9_-]+")  # shown verbatim in a code span

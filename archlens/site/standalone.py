@@ -17,7 +17,7 @@ from pathlib import Path
 from archlens.files import OutputError, os_reason
 from archlens.site import outputs
 from archlens.site.build import CACHE, SiteResult, build_html, generate_site, site_config
-from archlens.spec import bundled_specs
+from archlens.spec.load import bundled_specs
 
 SPEC_SUFFIXES = (".yaml", ".yml")
 

@@ -3,8 +3,8 @@
 config (the ``train:`` recipes) -> tasks (data, loss, metric per ``spec.task``) -> model ->
 loop (fit: epochs, checkpoints, DDP) -> report (metrics.json/csv, curves). See ``run.py``.
 """
-from .config import TrainConfig, parse_overrides, recipe
-from .run import TrainOptions, TrainResult, summary_text, train
+from archlens.train.config import TrainConfig, parse_overrides, recipe
+from archlens.train.run import TrainOptions, TrainResult, summary_text, train
 
 __all__ = ["TrainConfig", "TrainOptions", "TrainResult", "parse_overrides", "recipe",
            "summary_text", "train"]

@@ -22,12 +22,12 @@ from pathlib import Path
 import torch
 from torch.utils.data import default_collate
 
-from ..build import build_model
-from ..spec import load_spec, with_num_classes
-from . import checkpoint
-from .config import as_dict, recipe
-from .run import TrainOptions, train
-from .tasks import get_task
+from archlens.nn.build import build_model
+from archlens.spec.load import load_spec, with_num_classes
+from archlens.train import checkpoint
+from archlens.train.config import as_dict, recipe
+from archlens.train.run import TrainOptions, train
+from archlens.train.tasks import get_task
 
 TEST_SEED = 10_000          # data seed of the common test set, far from the training seeds
 

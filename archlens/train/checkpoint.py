@@ -19,9 +19,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ..errors import TrainError
-from ..files import write_atomically
-from .runfolder import CHECKPOINT   # re-exported: the loop's name for the file
+from archlens.errors import TrainError
+from archlens.files import write_atomically
+from archlens.train.runfolder import CHECKPOINT   # re-exported: the loop's name for the file
 
 
 KEYS = ("model", "optimizer", "scheduler", "next_epoch", "history", "config", "rng")

@@ -8,7 +8,7 @@ A spec holds up to two recipes::
       full:  {epochs: 74, batch_size: 256, optimizer: {name: sgd, lr: 0.01, momentum: 0.9}}
 
 ``quick`` trains a width-scaled, small-input variant on synthetic data within minutes on a CPU;
-``full`` is the paper's recipe at native size. The records live in ``archlens.recipes`` (torch-
+``full`` is the paper's recipe at native size. The records live in ``archlens.spec.recipes`` (torch-
 free, checked when the spec loads); ``--set optimizer.lr=0.01`` overrides any key (the value is
 read as YAML) and the result is validated again.
 """
@@ -18,9 +18,9 @@ import dataclasses
 
 import yaml
 
-from .. import yamlio
-from ..errors import SpecError, TrainError
-from ..recipes import TrainConfig, parse_record, recipe_section
+from archlens.spec import yamlio
+from archlens.errors import SpecError, TrainError
+from archlens.spec.recipes import TrainConfig, parse_record, recipe_section
 
 
 def recipe(spec, name: str, overrides: dict | None = None) -> TrainConfig:

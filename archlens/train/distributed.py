@@ -19,7 +19,7 @@ import torch
 import torch.distributed as dist
 from torch.nn.parallel import DistributedDataParallel
 
-from ..errors import ArchlensError, TrainError
+from archlens.errors import ArchlensError, TrainError
 
 T = TypeVar("T")
 

@@ -15,11 +15,11 @@ from pathlib import Path
 import torch
 from tqdm import tqdm
 
-from ..errors import TrainError
-from . import checkpoint, distributed, precision
-from .data import eval_loader, loader
-from .model import optimizer, schedule
-from .tasks.base import batch_size_of
+from archlens.errors import TrainError
+from archlens.train import checkpoint, distributed, precision
+from archlens.train.data import eval_loader, loader
+from archlens.train.model import optimizer, schedule
+from archlens.train.tasks.base import batch_size_of
 
 KILL_HOOK = "ARCHLENS_TEST_KILL_AFTER_BATCHES"   # tests: SIGKILL self after this many batches
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import torch
 
-from ..data.records import IGNORE_LABEL
+from archlens.data.records import IGNORE_LABEL
 
 
 def accuracy(logits: torch.Tensor, targets: torch.Tensor) -> float:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ..build import build_model
-from ..spec import load_spec, with_num_classes
+from archlens.nn.build import build_model
+from archlens.spec.load import load_spec, with_num_classes
 
 _WEIGHTED = (nn.Conv2d, nn.Linear)
 

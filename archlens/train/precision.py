@@ -22,8 +22,8 @@ import os
 
 import torch
 
-from ..errors import TrainError
-from ..recipes import PRECISIONS  # noqa: F401  (the choices; recipes validate against them)
+from archlens.errors import TrainError
+from archlens.spec.recipes import PRECISIONS  # noqa: F401  (the choices; recipes validate against them)
 
 AUTO_OVERRIDE = "ARCHLENS_AUTO_PRECISION"   # environment variable: what ``auto`` resolves to
 

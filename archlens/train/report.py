@@ -17,7 +17,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from ..files import write_bytes_atomically, write_text_atomically  # noqa: E402
+from archlens.files import write_bytes_atomically, write_text_atomically  # noqa: E402
 
 # Byte-reproducible SVG (DESIGN.md, "Plots"): text stays text, fixed ids, no timestamp.
 _RC = {"svg.fonttype": "none", "svg.hashsalt": "archlens", "font.size": 9}

@@ -16,18 +16,18 @@ from pathlib import Path
 
 import torch
 
-from ..errors import TrainError
-from ..names import folder_for
-from ..spec import load_spec
-from . import distributed, precision, runfolder
-from .config import as_dict, recipe
-from .data import first_inputs, fold, join
-from .loop import Run, fit
-from .model import training_model
-from ..files import write_text_atomically
-from .report import final_metrics, plot_curves, write_metrics
-from .tasks import get_task
-from .tasks.base import TrainData
+from archlens.errors import TrainError
+from archlens.spec.names import folder_for
+from archlens.spec.load import load_spec
+from archlens.train import distributed, precision, runfolder
+from archlens.train.config import as_dict, recipe
+from archlens.train.data import first_inputs, fold, join
+from archlens.train.loop import Run, fit
+from archlens.train.model import training_model
+from archlens.files import write_text_atomically
+from archlens.train.report import final_metrics, plot_curves, write_metrics
+from archlens.train.tasks import get_task
+from archlens.train.tasks.base import TrainData
 
 
 @dataclass(frozen=True)

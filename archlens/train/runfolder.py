@@ -12,8 +12,8 @@ import json
 import re
 from pathlib import Path
 
-from ..errors import TrainError
-from ..files import make_folder
+from archlens.errors import TrainError
+from archlens.files import make_folder
 
 MARKER = "archlens-run.json"
 CHECKPOINT = "checkpoint.pt"
@@ -140,7 +140,7 @@ def _remove_outputs(folder: Path) -> None:
 
 def claim(folder: Path, folds: int | None = None) -> None:
     """Write the marker: this folder is a run, and these are the files a run writes in it."""
-    from ..files import write_text_atomically
+    from archlens.files import write_text_atomically
     if (folder / MARKER).is_file():
         return
     doc = {"archlens": "training run folder: --force removes only these files",

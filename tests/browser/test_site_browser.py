@@ -174,7 +174,7 @@ SPEC_PAGES = [p for p in PAGES if "/models/" in p and not p.endswith("index.html
 def test_spec_page_diagram_shows_every_layer(site_dir, tab_factory, page):
     """The architecture diagram is visible in both variants' place and its SVG names every
     drawn layer with its output shape (the labels survived rendering)."""
-    from archlens.profile import profile
+    from archlens.core.profile import profile
     from archlens.render.diagram import boxes
     from archlens.render import units
     tab = tab_factory()

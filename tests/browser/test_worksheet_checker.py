@@ -3,9 +3,9 @@ from urllib.parse import urlparse
 
 import pytest
 
-from archlens.answers import read_answers
-from archlens.checker import check
-from archlens.profile import profile
+from archlens.teach.answers import read_answers
+from archlens.teach.checker import check
+from archlens.core.profile import profile
 from archlens.render.worksheet_pages import checker_fragment, worksheet_html
 
 pytestmark = pytest.mark.slow  # uses the session `browser` fixture of tests/browser/conftest.py

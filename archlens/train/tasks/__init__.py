@@ -5,9 +5,9 @@ per-epoch metric meter and any final facts (a regression's slope). The loop know
 """
 from __future__ import annotations
 
-from ...errors import TrainError
-from ...kinds.args import suggest
-from .base import Task, TrainData
+from archlens.errors import TrainError
+from archlens.core.kinds.args import suggest
+from archlens.train.tasks.base import Task, TrainData
 
 _TASKS: dict[str, type[Task]] = {}
 
@@ -36,6 +36,6 @@ def task_names() -> list[str]:
     return sorted(_TASKS)
 
 
-from . import classification, detection, regression, segmentation  # noqa: E402,F401  (registers)
+from archlens.train.tasks import classification, detection, regression, segmentation  # noqa: E402,F401  (registers)
 
 __all__ = ["Task", "TrainData", "get_task", "register_task", "task_names"]

@@ -8,8 +8,8 @@ from pathlib import Path
 import torch
 from torch.utils.data import Dataset
 
-from ...errors import TrainError
-from ...recipes import parse_record
+from archlens.errors import TrainError
+from archlens.spec.recipes import parse_record
 
 
 @dataclass

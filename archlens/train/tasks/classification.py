@@ -11,12 +11,12 @@ from pathlib import Path
 
 import torch.nn.functional as F
 
-from ...data import CLASSIFICATION_CONFIG, SHAPE_NAMES, ImageFolder, ShapeClassification
-from ...data.datasets import IMAGENET_NORMALIZE, ClassificationDataset
-from ...errors import DataError
-from ..data import materialize, split
-from . import register_task
-from .base import Meter, Task, TrainData
+from archlens.data import CLASSIFICATION_CONFIG, SHAPE_NAMES, ImageFolder, ShapeClassification
+from archlens.data.datasets import IMAGENET_NORMALIZE, ClassificationDataset
+from archlens.errors import DataError
+from archlens.train.data import materialize, split
+from archlens.train.tasks import register_task
+from archlens.train.tasks.base import Meter, Task, TrainData
 
 # Per-channel (x - mean) / std with ImageNet statistics, for synthetic and user data alike;
 # measured: without it the tiny test classifier and VGG-19 at 1/8 width stayed at chance.

@@ -17,19 +17,18 @@ from pathlib import Path
 
 import torch
 
-from ...data import CLASS_NAMES, ShapesConfig, ShapeScenes, read_voc
-from ...detection.config import detection_config
-from ...errors import DataError
-from ...kinds.args import OptPosInt, PosInt, Prob
-from ...spec import load_spec
-from ..data import InMemory
-from ..metrics import ImageDetections, mean_ap
-from . import register_task
-from .base import Task, TrainData
-from .classification import AccuracyMeter, image_hw
-from .detection_stages import (build_pipeline, fit_heads, region_samples, scene_boxes, warp_pad,
-                               window_samples)
-from .sppnet_finetune import WindowClassifier
+from archlens.data import CLASS_NAMES, ShapesConfig, ShapeScenes, read_voc
+from archlens.detection.config import detection_config
+from archlens.errors import DataError
+from archlens.core.kinds.args import OptPosInt, PosInt, Prob
+from archlens.spec.load import load_spec
+from archlens.train.data import InMemory
+from archlens.train.metrics import ImageDetections, mean_ap
+from archlens.train.tasks import register_task
+from archlens.train.tasks.base import Task, TrainData
+from archlens.train.tasks.classification import AccuracyMeter, image_hw
+from archlens.train.tasks.detection_stages import build_pipeline, fit_heads, region_samples, scene_boxes, warp_pad, window_samples
+from archlens.train.tasks.sppnet_finetune import WindowClassifier
 
 FG_IOU = 0.5   # fine-tuning positives: IoU >= 0.5 with a ground-truth box (Sec. 2.3)
 

@@ -7,18 +7,18 @@ from dataclasses import dataclass
 
 import torch
 
-from ...data.datasets import image_to_tensor
-from ...detection.config import detection_config
-from ...detection.detector import PIPELINES
-from ...detection.head import DetectionHead
-from ...detection.proposals import propose
-from ...detection.svm import fit_bbox_regressors, fit_svms
-from ...detection.sppnet import scaled_input
-from ...detection.warp import normalize_pixels, warp_regions
-from ...geometry import numel
-from ...profile import profile
-from ...spec import load_spec, scale_width, with_input, with_num_classes
-from ..metrics import box_iou
+from archlens.data.datasets import image_to_tensor
+from archlens.detection.config import detection_config
+from archlens.detection.detector import PIPELINES
+from archlens.detection.head import DetectionHead
+from archlens.detection.proposals import propose
+from archlens.detection.svm import fit_bbox_regressors, fit_svms
+from archlens.detection.sppnet import scaled_input
+from archlens.detection.warp import normalize_pixels, warp_regions
+from archlens.core.geometry import numel
+from archlens.core.profile import profile
+from archlens.spec.load import load_spec, scale_width, with_input, with_num_classes
+from archlens.train.metrics import box_iou
 
 BG_IOU = 0.3    # SVM negatives: proposals under IoU 0.3 with every object (R-CNN Sec. 2.3)
 REG_IOU = 0.6   # box-regression pairs: IoU above 0.6 (R-CNN Appendix C)

@@ -10,12 +10,12 @@ from dataclasses import dataclass
 import torch.nn.functional as F
 from torch import nn
 
-from ...data import make_regression
-from ...data.datasets import RegressionDataset
-from ...kinds.args import Float
-from ..data import materialize
-from . import register_task
-from .base import Task, TrainData, no_data_dir
+from archlens.data import make_regression
+from archlens.data.datasets import RegressionDataset
+from archlens.core.kinds.args import Float
+from archlens.train.data import materialize
+from archlens.train.tasks import register_task
+from archlens.train.tasks.base import Task, TrainData, no_data_dir
 
 
 @dataclass(frozen=True)

@@ -11,14 +11,14 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
-from ...data import CLASS_NAMES, IGNORE_LABEL, ShapesConfig, ShapeScenes, read_voc
-from ...data.datasets import SegmentationDataset
-from ...errors import DataError, TrainError
-from ..data import materialize
-from ..metrics import confusion, mean_iou, pixel_accuracy
-from . import register_task
-from .base import Meter, Task, TrainData
-from .classification import NORMALIZE, image_hw
+from archlens.data import CLASS_NAMES, IGNORE_LABEL, ShapesConfig, ShapeScenes, read_voc
+from archlens.data.datasets import SegmentationDataset
+from archlens.errors import DataError, TrainError
+from archlens.train.data import materialize
+from archlens.train.metrics import confusion, mean_iou, pixel_accuracy
+from archlens.train.tasks import register_task
+from archlens.train.tasks.base import Meter, Task, TrainData
+from archlens.train.tasks.classification import NORMALIZE, image_hw
 
 
 class IoUMeter(Meter):

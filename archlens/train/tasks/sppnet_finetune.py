@@ -13,10 +13,10 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ...detection.networks import Chain
-from ...detection.project import project_boxes
-from ...detection.spp_windows import pool_windows
-from ...profile import profile
+from archlens.detection.networks import Chain
+from archlens.detection.project import project_boxes
+from archlens.detection.spp_windows import pool_windows
+from archlens.core.profile import profile
 
 
 class WindowClassifier(nn.Module):

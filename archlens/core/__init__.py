@@ -1,0 +1,1 @@
+"""Pure arithmetic, no torch: geometry, the graph walk, the analytic profile, the layer kinds."""

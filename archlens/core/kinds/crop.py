@@ -1,0 +1,80 @@
+"""Crop one input to another's spatial size (Caffe's Crop layer, as FCN uses it).
+
+The offset is never typed in: as in FCN's ``coord_map.crop`` it is derived from the two
+inputs' receptive-field geometry, so that unit ``offset`` of the cropped input sits exactly
+on unit 0 of the reference: offset = (start_reference − start_input) / jump, per axis. It
+must be a non-negative integer; both inputs must share the jump (Caffe: "scale mismatch").
+"""
+from __future__ import annotations
+
+from fractions import Fraction
+
+from archlens.errors import LayerProblem
+from archlens.core.geometry import RF, Calc, require_spatial
+from archlens.core.kinds.merge import MisalignedInputs
+from archlens.core.kinds.registry import Kind, register
+
+
+def _axes(pair) -> str:
+    """(y, x) as text: '(5, 5)', '(1/4, 1/4)'."""
+    return "(" + ", ".join(str(v) for v in pair) + ")"
+
+
+def crop_offset(rf_in: RF | None, rf_ref: RF | None) -> tuple[int, int]:
+    """Offset (y, x) aligning ``rf_in`` to ``rf_ref``; MisalignedInputs(0, 1) if impossible."""
+    if rf_in is None or rf_ref is None:
+        raise MisalignedInputs(0, 1, "no receptive field to derive the offset from "
+                                     "(spatial correspondence ended upstream)", "crop")
+    if rf_in.jump != rf_ref.jump:
+        raise MisalignedInputs(0, 1, f"jumps differ ({_axes(rf_in.jump)} vs {_axes(rf_ref.jump)})",
+                               "crop")
+    offset = [Fraction(r - i) / Fraction(j) for i, r, j in zip(rf_in.start, rf_ref.start, rf_in.jump)]
+    if any(o.denominator != 1 or o < 0 for o in offset):
+        raise MisalignedInputs(0, 1, f"derived offset (y, x) = {_axes(offset)} is not a "
+                                     f"non-negative integer (starts {_axes(rf_in.start)} vs "
+                                     f"{_axes(rf_ref.start)}, jump {_axes(rf_in.jump)})",
+                               "crop")
+    return tuple(int(o) for o in offset)
+
+
+@register("crop")
+class Crop(Kind):
+    """Crop input 1 to the spatial size of input 2 (the reference), at a derived offset.
+
+    inputs: [to_crop, reference]; the reference may be ``input``, the network input.
+    No parameters, MACs or FLOPs (a view). RF: the cropped input's field, re-indexed so that
+    its start is the reference's. Profile fact: ``offset`` [y, x].
+    """
+    examples = [({}, [(3, 6, 7), (2, 6, 7)])]
+    arity = 2
+    flops_convention = "none"
+
+    def shape(self, a, ins):
+        c, h, w = require_spatial(ins[0], "crop")
+        _, rh, rw = require_spatial(ins[1], "crop reference")
+        if rh > h or rw > w:
+            raise LayerProblem(f"the reference {rh}x{rw} is larger than the input to crop {h}x{w}; "
+                               f"a crop can only shrink (inputs: [to_crop, reference])")
+        return (c, rh, rw)
+
+    def shape_calc(self, a, ins, out):
+        """Channels of the cropped input, height and width of the reference."""
+        return [Calc(out[0], r"C_{in}", str(out[0])), Calc(out[1], r"H_{ref}", str(out[1])),
+                Calc(out[2], r"W_{ref}", str(out[2]))]
+
+    def rf(self, a, in_rfs):
+        rf_in, rf_ref = in_rfs
+        crop_offset(rf_in, rf_ref)
+        return RF(rf_in.size, rf_in.jump, rf_ref.start)
+
+    def extra(self, a, ins, in_rfs):
+        offset = crop_offset(*in_rfs)
+        for o, n, m, axis in zip(offset, ins[0][1:], ins[1][1:], ("rows", "columns")):
+            if o + m > n:
+                raise LayerProblem(f"the derived offset {_axes(offset)} plus the reference's "
+                                   f"{m} {axis} exceeds the input's {n} {axis}")
+        return {"offset": list(offset)}
+
+    def build_in_context(self, a, ins, facts):
+        from archlens.nn.fcn import Crop as CropModule
+        return CropModule(tuple(facts["offset"]))

@@ -1,0 +1,165 @@
+"""Transposed convolution ("deconvolution"), ``torch.nn.ConvTranspose2d``.
+
+Long, Shelhamer & Darrell (CVPR 2015), Sec. 3.3: upsampling is "backwards strided
+convolution"; it is not the inverse of a convolution, only shaped like its transpose.
+Each input position scatters a k_h x k_w kernel into the output, s apart.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Annotated
+
+from archlens.errors import LayerProblem
+from archlens.core.geometry import RF, Calc, Params, deconv_length, deconv_length_calc, fmt_shape, product, require_spatial, tex_number
+from archlens.core.kinds.args import Bool, NonNegPair, OptPosInt, PosInt, PosPair, choice
+from archlens.core.kinds.conv import check_channels
+from archlens.core.kinds.registry import Kind, register
+
+Init = Annotated[str, choice("default", "bilinear")]
+
+
+@dataclass(frozen=True)
+class ConvTransposeArgs:
+    out_channels: PosInt                 # C_out
+    kernel_size: PosPair                 # (k_h, k_w)
+    stride: PosPair = (1, 1)             # upsampling factor (s_h, s_w)
+    padding: NonNegPair = (0, 0)         # removed from each side of the full output, (p_h, p_w)
+    output_padding: NonNegPair = (0, 0)  # added at the bottom/right only; must be < stride or dilation
+    dilation: PosPair = (1, 1)           # spacing between kernel taps
+    groups: PosInt = 1
+    bias: Bool = True                    # as PyTorch; FCN's deconvolutions set bias: false
+    init: Init = "default"               # bilinear: Caffe's bilinear filler (FCN surgery.interp)
+    in_channels: OptPosInt = None        # derived from the input; if given, must agree
+
+
+def _check_output_padding(a) -> None:
+    """PyTorch (and the geometry) allow output_padding only below the stride or the dilation."""
+    for ax, (op, s, d) in enumerate(zip(a.output_padding, a.stride, a.dilation)):
+        if op >= s and op >= d:
+            axis = "hw"[ax]
+            raise LayerProblem(f"output_padding {op} (axis {axis}) is impossible: it must be smaller "
+                               f"than the stride {s} or the dilation {d}")
+
+
+def _check_bilinear(a, c_in: int) -> None:
+    if a.init == "bilinear" and c_in != a.out_channels:
+        raise LayerProblem(f"init: bilinear interpolates each channel onto itself, so it needs "
+                           f"in_channels = out_channels; got {c_in} and {a.out_channels}")
+
+
+def _phase_spans(k: int, s: int, d: int) -> list[int | None]:
+    """For each output phase (o+p) mod s: spread (max - min) of contributing input indices.
+
+    Output o receives input i where o + p - s·i = t·d for a tap t in [0, k).
+    """
+    spans = []
+    for rho in range(s):
+        idx = [(rho - t * d) // s for t in range(k) if (rho - t * d) % s == 0]
+        spans.append(max(idx) - min(idx) if idx else None)
+    return spans
+
+
+def _rf_size_calc(r, k: int, d: int, j, s: int) -> Calc:
+    dil, dil_n = ("", "") if d == 1 else (r" \cdot d", rf" \cdot {d}")
+    return Calc(r + Fraction((k - 1) * d, s) * j, rf"r + (k - 1){dil} \cdot \frac{{j}}{{s}}",
+                rf"{tex_number(r)} + ({k} - 1){dil_n} \cdot \frac{{{tex_number(j)}}}{{{s}}}")
+
+
+@register("conv_transpose")
+class ConvTranspose(Kind):
+    """Transposed 2-D convolution, ``torch.nn.ConvTranspose2d``.
+
+    shape: (n−1)s − 2p + d(k−1) + output_padding + 1 per axis.
+    params: weight k_h·k_w·C_in·(C_out/g), bias C_out.
+    MACs: every weight is used once per *input* position: H_in·W_in·C_in·(C_out/g)·k_h·k_w.
+    FLOPs: 2·MACs + H_out·W_out·C_out bias adds (none without a bias).
+    RF: jump j/s (deconvolution divides the jump); start as Caffe's coord_map
+    (centre of output 0 at input index (p − d(k−1)/2)/s); size r + d(k−1)·j/s, the smallest
+    field centred there that encloses every output unit's true field. A unit's true field
+    depends on its phase mod s and can be up to (s−1)·j/s smaller; no phase-free field is exact.
+    """
+    examples = [  # (arguments, input shapes)
+        ({"out_channels": 3, "kernel_size": 4, "stride": 2, "init": "bilinear"}, [(3, 5, 6)]),
+        ({"out_channels": 4, "kernel_size": [3, 5], "stride": [2, 3], "padding": [1, 2],
+          "output_padding": [1, 2], "bias": True}, [(2, 4, 5)]),
+        ({"out_channels": 6, "kernel_size": 3, "dilation": 2, "groups": 2, "padding": 1,
+          "bias": True}, [(4, 7, 6)]),
+    ]
+    Args = ConvTransposeArgs
+    flops_convention = "macs"
+    width_arg = "out_channels"
+
+    def shape(self, a, ins):
+        c, h, w = require_spatial(ins[0], "conv_transpose")
+        check_channels(a, c)
+        _check_output_padding(a)
+        _check_bilinear(a, c)
+        hw = [deconv_length(n, k, s, p, d, op) for n, k, s, p, d, op in
+              zip((h, w), a.kernel_size, a.stride, a.padding, a.dilation, a.output_padding)]
+        if min(hw) < 1:
+            raise LayerProblem(f"output would be empty ({fmt_shape(hw)}): padding {fmt_shape(a.padding)} "
+                               f"removes more than the upsampled input {fmt_shape((h, w))} provides")
+        return (a.out_channels, *hw)
+
+    def params(self, a, ins):
+        kh, kw = a.kernel_size
+        weight = product(["k_h", "k_w", r"C_{in}", r"C_{out}/g"],
+                         [kh, kw, ins[0][0], a.out_channels // a.groups])
+        bias = Calc(a.out_channels, r"C_{out}", str(a.out_channels)) if a.bias else Calc(0, "0", "0")
+        return Params(weight, bias)
+
+    def macs(self, a, ins, out):
+        kh, kw = a.kernel_size
+        return product([r"H_{in}", r"W_{in}", r"C_{in}", r"C_{out}/g", "k_h", "k_w"],
+                       [ins[0][1], ins[0][2], ins[0][0], a.out_channels // a.groups, kh, kw])
+
+    def rf(self, a, in_rfs):
+        """None where some output phase receives no input (k·d too small for the stride)."""
+        rf = in_rfs[0]
+        if rf is None or any(None in _phase_spans(k, s, d) for k, s, d in
+                             zip(a.kernel_size, a.stride, a.dilation)):
+            return None
+        geo = list(zip(rf.size, rf.jump, rf.start, a.kernel_size, a.stride, a.padding, a.dilation))
+        return RF(tuple(r + Fraction((k - 1) * d, s) * j for r, j, _, k, s, _, d in geo),
+                  tuple(Fraction(j) / s for _, j, _, _, s, _, _ in geo),
+                  tuple(st + (p - Fraction((k - 1) * d, 2)) * j / s for _, j, st, k, s, p, d in geo))
+
+    def shape_calc(self, a, ins, out):
+        c_out = Calc(a.out_channels, r"C_{out}", str(a.out_channels))
+        return [c_out] + [deconv_length_calc(ax, n, k, s, p, d, op) for ax, n, k, s, p, d, op in
+                          zip("HW", ins[0][1:], a.kernel_size, a.stride, a.padding, a.dilation,
+                              a.output_padding)]
+
+    def rf_calc(self, a, in_rfs, out_rf):
+        """Size per axis, r + (k−1)·d·j/s: the input field's step j divided by the stride."""
+        if out_rf is None:
+            return []
+        rf = in_rfs[0]
+        return [_rf_size_calc(r, k, d, j, s) for r, k, d, j, s in
+                zip(rf.size, a.kernel_size, a.dilation, rf.jump, a.stride)]
+
+    def rf_encloses(self, a, in_rfs):
+        """Exact per unit only at stride 1; strided, a unit's field depends on its phase."""
+        return any(s > 1 for s in a.stride)
+
+    def build(self, a, ins):
+        import torch.nn as nn
+        from archlens.nn.fcn import bilinear_
+        module = nn.ConvTranspose2d(ins[0][0], a.out_channels, a.kernel_size, a.stride, a.padding,
+                                    a.output_padding, a.groups, a.bias, a.dilation)
+        if a.init == "bilinear":
+            bilinear_(module)
+        return module
+
+    def torchinfo_macs(self, a, ins, out):
+        p = self.params(a, ins)
+        reason = ("torchinfo overcounts strided ConvTranspose2d: it multiplies weights (and bias) by "
+                  "the OUTPUT positions H_out·W_out as for a convolution, but a transposed "
+                  "convolution uses each weight once per INPUT position: H_out·W_out / (H_in·W_in) "
+                  "times too many, about s_h·s_w on large maps (4x at stride 2)")
+        return p.total * out[1] * out[2], reason
+
+    def fvcore_flops(self, a, ins, out):
+        return (self.macs(a, ins, out).value,
+                "fvcore counts one flop per MAC (input positions for transposed convs), no bias")

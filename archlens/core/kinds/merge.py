@@ -1,0 +1,101 @@
+"""Merges of several inputs: elementwise add (FCN skip fusion) and channel concat."""
+from __future__ import annotations
+
+from archlens.errors import LayerProblem
+from archlens.core.geometry import Calc, fmt_shape, numel, tex_number
+from archlens.core.kinds.registry import Kind, register
+
+
+class MisalignedInputs(LayerProblem):
+    """Raised by a merge (or crop) whose inputs' fields do not align; the profile names them."""
+
+    def __init__(self, i: int, j: int, detail: str, action: str = "merge"):
+        self.i, self.j, self.detail, self.action = i, j, detail, action
+        super().__init__(detail)
+
+    def message(self, inputs) -> str:
+        """'cannot merge 'a' and 'b': ...' or 'cannot crop 'a' to 'b': ...'."""
+        joiner = " to " if self.action == "crop" else " and "
+        return f"cannot {self.action} '{inputs[self.i]}'{joiner}'{inputs[self.j]}': {self.detail}"
+
+
+def aligned_rf(in_rfs):
+    """Merged inputs must share jump and centres; the merged field encloses all of them."""
+    if any(rf is None for rf in in_rfs):
+        return None
+    first = in_rfs[0]
+    for j, rf in enumerate(in_rfs[1:], start=1):
+        if rf.jump != first.jump:
+            raise MisalignedInputs(0, j, f"jumps differ ({_fr(first.jump)} vs {_fr(rf.jump)})")
+        if rf.start != first.start:
+            raise MisalignedInputs(0, j, f"centres do not align (start {_fr(first.start)} vs "
+                                         f"{_fr(rf.start)}); crop one to the other first")
+    size = tuple(max(rf.size[ax] for rf in in_rfs) for ax in (0, 1))
+    return type(first)(size, first.jump, first.start)
+
+
+def _fr(pair) -> str:
+    return "x".join(str(v) for v in pair)
+
+
+class _Merge(Kind):
+    arity = None
+
+    def rf(self, a, in_rfs):
+        return aligned_rf(in_rfs)
+
+    def rf_calc(self, a, in_rfs, out_rf):
+        """The merged field encloses every input's: max over inputs, per axis."""
+        if out_rf is None:
+            return []
+        return [Calc(r, r"\max_i r_i", r"\max(" + ", ".join(tex_number(rf.size[ax]) for rf in in_rfs) + ")")
+                for ax, r in enumerate(out_rf.size)]
+
+    def _same_spatial(self, ins):
+        if any(len(s) != len(ins[0]) or s[1:] != ins[0][1:] for s in ins):
+            raise LayerProblem("inputs differ in size: " + ", ".join(fmt_shape(s) for s in ins))
+
+
+@register("add")
+class Add(_Merge):
+    """Elementwise sum of inputs of one shape. FLOPs: (inputs − 1) adds per element."""
+    examples = [({}, [(3, 5, 5), (3, 5, 5)]), ({}, [(4, 2, 2), (4, 2, 2), (4, 2, 2)])]
+    flops_convention = "per_element"
+
+    def shape(self, a, ins):
+        if any(s[0] != ins[0][0] for s in ins):
+            raise LayerProblem("channel mismatch between merged inputs: " +
+                               ", ".join(fmt_shape(s) for s in ins))
+        self._same_spatial(ins)
+        return ins[0]
+
+    def ops_per_element(self, a, ins):
+        return len(ins) - 1
+
+    def flops(self, a, ins, out):
+        n = numel(out)
+        return Calc(n * self.ops_per_element(a, ins), r"(\text{inputs} - 1) \cdot \text{elements}",
+                    rf"({len(ins)} - 1) \cdot {tex_number(n)}")
+
+    def build(self, a, ins):
+        from archlens.nn.modules import Add as AddModule
+        return AddModule()
+
+
+@register("concat")
+class Concat(_Merge):
+    """Channel concatenation (``torch.cat`` on dim 1). No FLOPs (a copy)."""
+    examples = [({}, [(3, 5, 5), (2, 5, 5)])]
+    flops_convention = "none"
+
+    def shape(self, a, ins):
+        self._same_spatial(ins)
+        return (sum(s[0] for s in ins), *ins[0][1:])
+
+    def shape_calc(self, a, ins, out):
+        c = Calc(out[0], r"\sum_i C_i", " + ".join(str(s[0]) for s in ins))
+        return [c] + [Calc(v, f"{n}_{{in}}", str(v)) for n, v in zip("HW", out[1:])]
+
+    def build(self, a, ins):
+        from archlens.nn.modules import Concat as ConcatModule
+        return ConcatModule()

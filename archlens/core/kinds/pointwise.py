@@ -1,0 +1,163 @@
+"""Pointwise and per-position kinds: relu, dropout, local response norm, batch norm, softmax.
+
+None of them changes the shape or the receptive field. FLOPs: a fixed number of operations per
+output element (``ops_per_element``, stated in each docstring); dropout has none.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from archlens.core.geometry import ZERO, Calc, Params, numel, tex_number
+from archlens.core.kinds.args import Bool, Float, Int, PosFloat, PosInt, Prob
+from archlens.core.kinds.registry import Kind, register
+
+
+
+def per_element(out, ops: int, ops_formula: str) -> Calc:
+    """``ops`` operations for each output element: ops · elements."""
+    n = numel(out)
+    return Calc(n * ops, rf"{ops_formula} \cdot \text{{elements}}", rf"{ops} \cdot {tex_number(n)}")
+
+
+class _SameShape(Kind):
+    flops_convention = "per_element"
+    ops_formula = ""  # the per-element count in symbols where it depends on the arguments
+
+    def shape(self, a, ins):
+        return ins[0]
+
+    def flops(self, a, ins, out):
+        ops = self.ops_per_element(a, ins)
+        return per_element(out, ops, self.ops_formula or str(ops))
+
+
+def _identity():
+    import torch.nn as nn
+    return nn.Identity()
+
+
+@register("relu")
+class ReLU(_SameShape):
+    """``torch.nn.ReLU`` (in place in Caffe; here out of place). FLOPs: 1 comparison per element."""
+    examples = [({}, [(3, 5, 5)]), ({}, [(6,)])]
+
+    def ops_per_element(self, a, ins):
+        return 1
+
+    def build(self, a, ins):
+        import torch.nn as nn
+        return nn.ReLU()
+
+
+@dataclass(frozen=True)
+class DropoutArgs:
+    p: Prob = 0.5  # probability of zeroing an element during training
+
+
+@register("dropout")
+class Dropout(_SameShape):
+    """``torch.nn.Dropout``. FLOPs: 0 (identity at inference, where we count)."""
+    examples = [({"p": 0.3}, [(3, 5, 5)])]
+    Args = DropoutArgs
+    flops_convention = "none"
+
+    def flops(self, a, ins, out):
+        return ZERO
+
+    def build(self, a, ins):
+        import torch.nn as nn
+        return nn.Dropout(a.p)
+
+
+@dataclass(frozen=True)
+class LRNArgs:
+    size: PosInt                 # n: neighbouring channels summed over
+    alpha: Float = 1e-4          # scale; PyTorch (like Caffe) divides it by n
+    beta: Float = 0.75           # exponent
+    k: Float = 1.0               # additive constant
+
+
+@register("lrn")
+class LocalResponseNorm(_SameShape):
+    """``torch.nn.LocalResponseNorm`` across channels (Krizhevsky et al. 2012, Sec. 3.3).
+
+    FLOPs per element: n squares + (n−1) adds for the window sum, scale and shift (2), power (1),
+    divide (1): 2n + 3.
+    """
+    examples = [({"size": 5, "alpha": 0.0005, "k": 2.0}, [(8, 6, 6)])]
+    Args = LRNArgs
+    ops_formula = "(2n + 3)"
+
+    def ops_per_element(self, a, ins):
+        return 2 * a.size + 3
+
+    def footprint(self, a, ins, out):
+        return _identity()  # per-position: the spatial field is its input's
+
+    def build(self, a, ins):
+        from archlens.nn.modules import LocalResponseNorm   # torch's function, summed faster (benchmarks/lrn.py)
+        return LocalResponseNorm(a.size, a.alpha, a.beta, a.k)
+
+
+@dataclass(frozen=True)
+class BatchNormArgs:
+    eps: PosFloat = 1e-5         # added to the variance
+    momentum: Prob = 0.1         # running-statistics update rate
+    affine: Bool = True          # learnable scale (gamma) and shift (beta) per channel
+
+
+@register("batchnorm")
+class BatchNorm(_SameShape):
+    """``torch.nn.BatchNorm2d`` (or 1d on flat inputs).
+
+    params: weight (gamma) C, bias (beta) C; running mean/var are buffers, not parameters.
+    FLOPs at inference: 2 per element (normalise and affine folded into one scale and shift).
+    """
+    examples = [({}, [(4, 5, 5)]), ({"affine": False}, [(6,)])]
+    Args = BatchNormArgs
+
+    def params(self, a, ins):
+        c = ins[0][0]
+        if not a.affine:
+            return Params()
+        return Params(Calc(c, "C", str(c)), Calc(c, "C", str(c)))
+
+    def ops_per_element(self, a, ins):
+        return 2
+
+    def footprint(self, a, ins, out):
+        return _identity()  # per-position: the spatial field is its input's
+
+    def build(self, a, ins):
+        import torch.nn as nn
+        cls = nn.BatchNorm2d if len(ins[0]) == 3 else nn.BatchNorm1d
+        return cls(ins[0][0], a.eps, a.momentum, a.affine)
+
+    def torchinfo_macs(self, a, ins, out):
+        return self.params(a, ins).total, "torchinfo counts each BatchNorm parameter once per sample"
+
+    def fvcore_flops(self, a, ins, out):
+        n = numel(out)
+        return n * (2 if a.affine else 1), "fvcore counts 1 flop per element, 2 with affine, in eval mode"
+
+
+@dataclass(frozen=True)
+class SoftmaxArgs:
+    dim: Int = 1  # PyTorch's dim, counted with the batch axis (1 = channels/features)
+
+
+@register("softmax")
+class Softmax(_SameShape):
+    """``torch.nn.Softmax``. FLOPs: 3 per element (exp, sum, divide)."""
+    examples = [({}, [(10,)]), ({"dim": 1}, [(4, 3, 3)])]
+    Args = SoftmaxArgs
+
+    def ops_per_element(self, a, ins):
+        return 3
+
+    def footprint(self, a, ins, out):
+        return _identity()  # outputs sum to 1, so the sum's gradient vanishes; field unchanged
+
+    def build(self, a, ins):
+        import torch.nn as nn
+        return nn.Softmax(dim=a.dim)

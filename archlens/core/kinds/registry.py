@@ -1,0 +1,148 @@
+"""The one registry of layer kinds.
+
+Each kind is a class registered once with ``@register("name")``. It declares a typed
+argument record (``Args``) and supplies small pure rules — ``shape``, ``params``, ``macs``,
+``flops``, ``rf`` — plus ``build``, the only rule that touches torch (imported inside it).
+Its ``flops_convention`` trait names how it counts FLOPs (``FLOPS_CONVENTIONS``).
+It also states how torchinfo and fvcore count it, so the cross-check can explain every
+difference by name. Duplicate registration and unknown kinds are errors.
+"""
+from __future__ import annotations
+
+from archlens.errors import LayerProblem
+from archlens.core.geometry import RF, ZERO, Calc, Params, Shape, numel, tex_number
+from archlens.core.kinds.args import NoArgs, suggest
+
+KINDS: dict[str, "Kind"] = {}
+
+# How a kind counts FLOPs: each kind names one (its ``flops_convention`` trait), and the
+# registry-wide tests hold its ``flops`` rule against an oracle of that name computed from what
+# torch runs (tests/test_kinds.py). Per sample, batch axis excluded.
+FLOPS_CONVENTIONS = {
+    "macs": "2 per MAC plus one add per output element where the layer has a bias "
+            "(torch's FlopCounterMode counts the 2 per MAC, and no bias adds)",
+    "per_element": "ops_per_element(args, inputs) operations per output element",
+    "window_max": "one comparison per input element each output's window reads, after the "
+                  "first: (r - 1) for a window of r elements",
+    "window_mean": "(r - 1) adds and one divide, r in all, per output whose window reads r "
+                   "input elements",
+    "none": "no FLOPs: a view, a copy, or the identity at inference",
+}
+
+
+class Kind:
+    """Base class of a layer kind. Subclasses override the rules that apply to them."""
+
+    name: str = ""
+    Args: type = NoArgs
+    arity: int | None = 1          # number of inputs; None means "two or more"
+    width_arg: str | None = None   # argument a width multiplier scales (out_channels, ...)
+    # (arguments, input shapes) the registry-wide tests build and check against torch;
+    # every kind must give at least one, so a new kind is tested without editing tests/.
+    examples: list = []
+    # one of FLOPS_CONVENTIONS; every kind states its own (None fails the registry-wide tests)
+    flops_convention: str | None = None
+
+    def shape(self, a, ins: list[Shape]) -> Shape:
+        raise NotImplementedError
+
+    def params(self, a, ins: list[Shape]) -> Params:
+        """Learnable parameters; parameter-free kinds have none."""
+        return Params()
+
+    def macs(self, a, ins: list[Shape], out: Shape) -> Calc:
+        """Multiply-accumulates; only weighted kinds (conv, linear, ...) have any."""
+        return ZERO
+
+    def flops(self, a, ins: list[Shape], out: Shape) -> Calc:
+        """Floating-point operations; default 2 per MAC plus one add per bias element used."""
+        return _two_macs_plus_bias(self.macs(a, ins, out), self.params(a, ins), out)
+
+    def ops_per_element(self, a, ins: list[Shape]) -> int:
+        """Operations per output element, for kinds whose ``flops_convention`` is per_element."""
+        raise NotImplementedError(f"{self.name}: flops_convention {self.flops_convention!r} "
+                                  f"has no per-element count")
+
+    def rf(self, a, in_rfs: list[RF | None]) -> RF | None:
+        """Receptive field of the output; default: unchanged (pointwise kinds)."""
+        return in_rfs[0]
+
+    def build(self, a, ins: list[Shape]):
+        raise NotImplementedError
+
+    # Worked calculations for worksheets: values equal ``shape`` and ``rf``'s (tests hold them).
+    def shape_calc(self, a, ins: list[Shape], out: Shape) -> list[Calc]:
+        """One ``Calc`` per output axis; default: each axis as the input's (pointwise kinds)."""
+        names = _axis_names(out)
+        if tuple(out) == tuple(ins[0]):
+            return [Calc(v, rf"{n}_{{in}}", tex_number(v)) for n, v in zip(names, out)]
+        return [Calc(v, f"{n}_{{out}}", tex_number(v)) for n, v in zip(names, out)]
+
+    def rf_calc(self, a, in_rfs: list[RF | None], out_rf: RF | None) -> list[Calc]:
+        """Receptive-field size per axis (h, w); default: unchanged; [] where there is none."""
+        if out_rf is None:
+            return []
+        return [Calc(r, "r", tex_number(r)) for r in out_rf.size]
+
+    def rf_encloses(self, a, in_rfs: list[RF | None]) -> bool:
+        """True where ``rf`` gives a field enclosing every unit's true field rather than each
+        unit's exact one (a strided deconvolution: a unit's field depends on its phase)."""
+        return False
+
+    def extra(self, a, ins: list[Shape], in_rfs: list[RF | None]) -> dict:
+        """Kind-specific facts for the profile (JSON fields), e.g. a crop's derived offset."""
+        return {}
+
+    def build_in_context(self, a, ins: list[Shape], facts: dict):
+        """``build`` for kinds that need profile facts (``extra``), e.g. a crop's offset."""
+        return self.build(a, ins)
+
+    def footprint(self, a, ins: list[Shape], out: Shape):
+        """Module used by verify's receptive-field footprint in place of ``build``'s, or None.
+
+        Kinds whose gradient does not reach every input of the window (max pooling) or that
+        mix channels in non-positive ways (normalisations) return a stand-in of equal geometry.
+        """
+        return None
+
+    # How the peers count this kind: (value, reason). Used only by verify's cross-check.
+    def torchinfo_macs(self, a, ins: list[Shape], out: Shape) -> tuple[int, str]:
+        return 0, "torchinfo counts mult-adds only for layers with parameters"
+
+    def fvcore_flops(self, a, ins: list[Shape], out: Shape) -> tuple[int, str]:
+        return 0, "fvcore has no handle for this op and counts 0"
+
+
+def _two_macs_plus_bias(macs: Calc, params: Params, out: Shape) -> Calc:
+    if macs.value == 0:
+        return ZERO
+    mult = Calc(2 * macs.value, r"2 \cdot \mathrm{MACs}", rf"2 \cdot {tex_number(macs.value)}")
+    if params.bias.value == 0:
+        return mult
+    adds = numel(out)
+    return mult + Calc(adds, r"\mathrm{bias\ adds}", tex_number(adds))
+
+
+def _axis_names(shape: Shape) -> list[str]:
+    return ["C", "H", "W"] if len(shape) == 3 else ["F"] * len(shape)
+
+
+
+def register(name: str):
+    """Class decorator: register a kind under ``name``; registering a name twice raises."""
+    def deco(cls):
+        if name in KINDS:
+            raise ValueError(f"layer kind '{name}' is registered twice "
+                             f"({type(KINDS[name]).__name__} and {cls.__name__})")
+        cls.name = name
+        KINDS[name] = cls()
+        return cls
+    return deco
+
+
+def get_kind(name) -> Kind:
+    """The registered kind, or a LayerProblem that lists the known kinds."""
+    if not isinstance(name, str) or name not in KINDS:
+        hint = suggest(str(name), KINDS)
+        raise LayerProblem(f"unknown kind '{name}'{hint} (known kinds: {', '.join(sorted(KINDS))})")
+    return KINDS[name]

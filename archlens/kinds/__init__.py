@@ -1,5 +1,0 @@
-"""Layer kinds: importing this package registers every bundled kind."""
-from . import conv, crop, deconv, dense, merge, pointwise, pool, spp  # noqa: F401  (registration side effects)
-from .registry import KINDS, Kind, get_kind, register
-
-__all__ = ["KINDS", "Kind", "get_kind", "register"]

@@ -1,0 +1,1 @@
+"""Every torch module a kind builds, and the model builder."""

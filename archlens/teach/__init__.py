@@ -1,0 +1,1 @@
+"""Worksheets, answer files, the checker and its mistake diagnoses."""

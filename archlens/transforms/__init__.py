@@ -1,0 +1,1 @@
+"""Spec-to-spec transforms: convolutionalization (FCN)."""

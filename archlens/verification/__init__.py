@@ -1,0 +1,1 @@
+"""Proof against torch, torchinfo and fvcore; the training memory footprint."""

@@ -1,0 +1,214 @@
+"""Hold the analytic profile against PyTorch itself, and show torchinfo's and fvcore's numbers.
+
+Against torch (must be equal): parameter numel and trainable numel per layer, output shapes
+(forward hooks on the meta device), MACs (``FlopCounterMode`` counts 2 FLOPs per MAC of
+convolutions and matrix products), and receptive fields by gradient footprint.
+Against the peers (must equal what their documented convention predicts): torchinfo's
+mult-adds and params, fvcore's flops. Each difference from our MACs carries its reason;
+a number that no rule predicts fails with the layer named.
+"""
+from __future__ import annotations
+
+import dataclasses
+import math
+from fractions import Fraction
+from dataclasses import dataclass, field
+
+import torch
+
+from archlens.verification import footprint
+from archlens.nn.build import build_model
+from archlens.core.geometry import RF
+from archlens.core.graph import order, walk_shapes
+from archlens.core.profile import ModelProfile, profile
+from archlens.spec.model import INPUT
+from archlens.spec.load import load_spec, scale_width, with_input
+
+
+@dataclass(frozen=True)
+class Check:
+    layer: str
+    quantity: str      # params, trainable, shape, macs, rf, torchinfo mult-adds, fvcore flops
+    ours: object       # our analytic value (for peers: what their convention predicts)
+    theirs: object     # what the tool measured
+    source: str        # torch | footprint | torchinfo | fvcore
+    reason: str = ""   # why a peer's number differs from our MACs, by name
+    relation: str = "equal"  # "within": theirs (an extent) must lie inside ours (an enclosing field)
+
+    @property
+    def ok(self) -> bool:
+        if self.relation == "within":
+            return self.theirs is not None and all(
+                lo <= t_lo and t_hi <= hi for (lo, hi), (t_lo, t_hi) in zip(self.ours, self.theirs))
+        return self.ours == self.theirs
+
+
+@dataclass
+class VerifyReport:
+    profile: ModelProfile
+    checks: list[Check] = field(default_factory=list)
+
+    @property
+    def failures(self) -> list[Check]:
+        return [c for c in self.checks if not c.ok]
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+
+def verify(spec, input=None, peers: bool = True, rf_width: float | None = None) -> VerifyReport:
+    """Check every layer of ``spec`` at ``input``; ``peers=False`` skips torchinfo/fvcore."""
+    spec = with_input(load_spec(spec), input)
+    prof = profile(spec)
+    report = VerifyReport(prof)
+    report.checks += _torch_checks(spec, prof)
+    report.checks += _rf_checks(spec, prof, rf_width)
+    if peers:
+        report.checks += _peer_checks(spec, prof)
+    return report
+
+
+def _torch_checks(spec, prof: ModelProfile) -> list[Check]:
+    from torch.utils.flop_counter import FlopCounterMode
+    with torch.device("meta"):
+        model = build_model(spec).eval()
+        x = torch.zeros(1, *spec.input)
+    shapes = _hooked_shapes(model, x, [lp.name for lp in prof.layers])
+    counter = FlopCounterMode(display=False)
+    with counter:
+        model(x)
+    flops = {k.split(".", 1)[1]: sum(v.values()) for k, v in counter.get_flop_counts().items()
+             if "." in k}
+    checks = []
+    for lp in prof.layers:
+        module = getattr(model, lp.name)
+        checks += [
+            Check(lp.name, "params", lp.params.total, sum(p.numel() for p in module.parameters()), "torch"),
+            Check(lp.name, "trainable", lp.trainable_params,
+                  sum(p.numel() for p in module.parameters() if p.requires_grad), "torch"),
+            Check(lp.name, "shape", tuple(lp.out_shape), shapes[lp.name], "torch"),
+            Check(lp.name, "macs", lp.macs.value, flops.get(lp.name, 0) // 2, "torch",
+                  "FlopCounterMode counts 2 FLOPs per MAC; halved here"),
+        ]
+    return checks
+
+
+def _hooked_shapes(model, x, names) -> dict[str, tuple]:
+    shapes = {}
+    hooks = [getattr(model, n).register_forward_hook(
+        lambda m, i, o, n=n: shapes.__setitem__(n, tuple(o.shape[1:]))) for n in names]
+    with torch.no_grad():
+        model(x)
+    for h in hooks:
+        h.remove()
+    return shapes
+
+
+def _rf_checks(spec, prof: ModelProfile, width: float | None) -> list[Check]:
+    """Footprints of each layer's centre unit, measured on an input enlarged so that no field
+    is quoted by the image border (fields do not depend on the input size); then the
+    extent of non-zero input gradient must equal the analytic interval exactly."""
+    spatial = [lp for lp in prof.layers if lp.rf is not None and len(lp.out_shape) == 3]
+    if not spatial:
+        return []
+    big, targets = _unclipped(spec, prof, spatial)
+    model = _footprint_model(scale_width(_untied(big), width or _thin_width(spec)))
+    measured = footprint.measured_extent(model, big.input, targets)
+    enclosing = _enclosing_fields(spec, prof)
+    return [Check(name, "rf", footprint.predicted_extent(prof.layer(name).rf, idx, big.input[1:]),
+                  measured[name], "footprint", *(_WITHIN if name in enclosing else _EQUAL))
+            for name, idx in targets.items()]
+
+
+def _unclipped(spec, prof: ModelProfile, layers):
+    """The smallest input (from a first guess, grown by half until it holds) on which every
+    layer's centre unit has its whole field inside the image; and those centre units."""
+    need = [max(math.ceil(lp.rf.size[ax] + 2 * lp.rf.jump[ax] + 2 * abs(lp.rf.start[ax]))
+                for lp in layers) + 2 for ax in (0, 1)]
+    hw = [max(n, m) for n, m in zip(spec.input[1:], need)]
+    while True:
+        big = with_input(spec, (spec.input[0], *hw))
+        big_prof = profile(big)
+        targets = {lp.name: tuple(v // 2 for v in big_prof.layer(lp.name).out_shape[1:]) for lp in layers}
+        if all(_inside(prof.layer(n).rf, idx, hw) for n, idx in targets.items()):
+            return big, targets
+        hw = [v + v // 2 for v in hw]
+
+
+def _inside(rf, index, hw) -> bool:
+    return all(0 <= s + i * j - Fraction(r - 1) / 2 and s + i * j + Fraction(r - 1) / 2 <= n - 1
+               for r, j, s, i, n in zip(rf.size, rf.jump, rf.start, index, hw))
+
+
+_EQUAL = ("input pixels reaching the centre unit (rows, cols) on an unclipped input", "equal")
+_WITHIN = ("input pixels reaching the centre unit lie within the analytic field: after a strided "
+           "deconvolution it encloses every unit's field (each unit's depends on its phase)", "within")
+
+
+def _enclosing_fields(spec, prof: ModelProfile) -> set[str]:
+    """Layers whose analytic field encloses rather than equals each unit's (see Kind.rf_encloses)."""
+    rfs = {INPUT: RF.identity(), **{lp.name: lp.rf for lp in prof.layers}}
+    out: set[str] = set()
+    for n in order(spec):
+        if any(s in out for s in n.inputs) or n.kind.rf_encloses(n.layer.args, [rfs[s] for s in n.inputs]):
+            out.add(n.name)
+    return out
+
+
+def _untied(spec):
+    """Class-count layers thinned too (channels do not change fields): FCN's 21-class maps."""
+    return dataclasses.replace(spec, layers=tuple(dataclasses.replace(l, width_scaled=True)
+                                                  for l in spec.layers))
+
+
+def _thin_width(spec) -> float:
+    """A width at which the widest layer has about 4 channels: fields do not depend on width."""
+    widths = [getattr(l.args, "out_channels", 0) or getattr(l.args, "out_features", 0)
+              for l in spec.layers]
+    return min(1.0, 4 / max(widths + [1]))
+
+
+def _footprint_model(spec):
+    model = build_model(spec).double().eval()
+    nodes = order(spec)
+    shapes = walk_shapes(spec, nodes)
+    for n in nodes:
+        stand_in = n.kind.footprint(n.layer.args, [shapes[s] for s in n.inputs], shapes[n.name])
+        if stand_in is not None:
+            setattr(model, n.name, stand_in.double())
+    footprint.positive_(model)
+    return model
+
+
+def _peer_checks(spec, prof: ModelProfile) -> list[Check]:
+    model = build_model(spec).eval()
+    x = torch.zeros(1, *spec.input)
+    ti = _torchinfo_layers(model, spec.input)
+    fv = _fvcore_layers(model, x)
+    nodes = {n.name: n for n in order(spec)}
+    checks = []
+    for lp in prof.layers:
+        kind, a = nodes[lp.name].kind, nodes[lp.name].layer.args
+        ti_pred, ti_why = kind.torchinfo_macs(a, list(lp.in_shapes), lp.out_shape)
+        fv_pred, fv_why = kind.fvcore_flops(a, list(lp.in_shapes), lp.out_shape)
+        checks += [
+            Check(lp.name, "torchinfo params", lp.params.total, ti[lp.name][1], "torchinfo"),
+            Check(lp.name, "torchinfo mult-adds", ti_pred, ti[lp.name][0], "torchinfo", ti_why),
+            Check(lp.name, "fvcore flops", fv_pred, fv.get(lp.name, 0), "fvcore", fv_why),
+        ]
+    return checks
+
+
+def _torchinfo_layers(model, input_shape) -> dict[str, tuple[int, int]]:
+    import torchinfo
+    stats = torchinfo.summary(model, input_size=(1, *input_shape), verbose=0, device="cpu")
+    return {li.var_name: (li.macs, li.num_params) for li in stats.summary_list if li.depth == 1}
+
+
+def _fvcore_layers(model, x) -> dict[str, int]:
+    import logging
+    from fvcore.nn import FlopCountAnalysis
+    logging.getLogger("fvcore").setLevel(logging.ERROR)
+    analysis = FlopCountAnalysis(model, x).unsupported_ops_warnings(False)
+    return dict(analysis.uncalled_modules_warnings(False).by_module())
