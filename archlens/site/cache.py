@@ -63,7 +63,8 @@ def spec_key(spec: Spec, what: str) -> str:
     """Identity of ``what`` (e.g. 'crosscheck') for this spec's content, version and code."""
     fields = DEPENDS.get(what)
     if fields is None:
-        resolved = repr(dataclasses.replace(spec, path=""))
+        # where the file lives is not its content: a copy elsewhere shares the results
+        resolved = repr(dataclasses.replace(spec, path="", file=None, backbone=None))
     else:
         resolved = repr([getattr(spec, f) for f in fields])
     text = "\n".join([what, version(), code_fingerprint(), resolved])

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import importlib.util
 
-from archlens.spec import yamlio
 from archlens.render import units
 from archlens.site import mdtext as md
 from archlens.site.cache import cached
@@ -21,13 +20,9 @@ THIN = 0.125  # the torch check runs a 1/8-width copy: the reshaping does not de
 def classifier_of(spec):
     """The classifier spec whose layers the FCN reuses (``backbone: {spec: ...}``), or None."""
     from archlens.spec.load import load_spec
-    if spec.file is None or not spec.file.is_file():
+    if spec.backbone is None:
         return None
-    backbone = yamlio.read_mapping(spec.file, spec.path).get("backbone")
-    if not isinstance(backbone, dict) or "spec" not in backbone:
-        return None
-    ref = str(backbone["spec"])
-    classifier = load_spec(spec.file.parent / ref if ref.endswith(".yaml") else ref)
+    classifier = load_spec(spec.backbone)
     return classifier if any(l.kind == "linear" for l in classifier.layers) else None
 
 

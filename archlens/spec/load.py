@@ -105,6 +105,7 @@ def _build_spec(doc: dict, path: Path) -> Spec:
                 task=str(doc.get("task", "classification")), num_classes=num_classes,
                 expected=check_expected(doc.get("expected"), [l.name for l in layers]),
                 train=_checked_train(doc.get("train")),
+                backbone=_backbone_file(doc["backbone"], path).resolve() if doc.get("backbone") else None,
                 extra=known, path=display_path(path),
                 file=path.resolve() if path.is_file() else None)
     if "detection" in known:  # the section's owner validates it at the boundary

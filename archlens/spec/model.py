@@ -39,6 +39,7 @@ class Spec:
     extra: dict = field(default_factory=dict)     # sections owned by other modules (detection)
     path: str = ""                   # file it was loaded from, as messages show it
     file: Path | None = None         # the same file, resolved (None for an in-memory spec)
+    backbone: Path | None = None     # the spec file whose layers ``backbone:`` reused, resolved
 
     def layer(self, name: str) -> LayerSpec:
         return self._by_name[name]
