@@ -13,8 +13,11 @@ class MisalignedInputs(LayerProblem):
         self.i, self.j, self.detail, self.action = i, j, detail, action
         super().__init__(detail)
 
-    def message(self, inputs) -> str:
-        """'cannot merge 'a' and 'b': ...' or 'cannot crop 'a' to 'b': ...'."""
+    def message(self, inputs=None) -> str:
+        """'cannot merge 'a' and 'b': ...' or 'cannot crop 'a' to 'b': ...'; just the detail
+        when the input names are not given."""
+        if inputs is None:
+            return str(self)
         joiner = " to " if self.action == "crop" else " and "
         return f"cannot {self.action} '{inputs[self.i]}'{joiner}'{inputs[self.j]}': {self.detail}"
 
