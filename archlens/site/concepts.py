@@ -23,7 +23,8 @@ from archlens.site import numerics as nx
 from archlens.site import plots_learning as pl
 from archlens.site import plots_networks as pn
 from archlens.site import plots_vision as pv
-from archlens.site.figures import DrawFn, write_figure, write_if_changed
+from archlens.files import write_if_changed
+from archlens.site.figures import DrawFn, write_figure
 
 FIGURE_DIR = "figures"  # relative to the concept pages, so links survive moving them
 HARNESS_RUN = "mlp"     # the recorded quick run the generalization page plots (specs/recorded/)

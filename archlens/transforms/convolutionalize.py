@@ -15,7 +15,7 @@ import dataclasses
 import yaml
 
 from archlens.errors import DataError, SpecError
-from archlens.files import check_output, write_atomically
+from archlens.files import check_output, write_atomically, write_text_atomically
 from archlens.core.graph import order, walk_shapes
 from archlens.core.kinds import get_kind
 from archlens.spec.model import INPUT, LayerSpec, Spec
@@ -180,6 +180,6 @@ def run_command(ref, weights=None, out_spec=None, out_weights=None, force: bool 
         import torch
         write_atomically(out_weights, lambda f: torch.save(state, f))
     if out_spec:
-        write_atomically(out_spec, lambda f: f.write(text.encode("utf-8")))
+        write_text_atomically(out_spec, text)
         return ""
     return text
