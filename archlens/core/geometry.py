@@ -129,7 +129,9 @@ def numel(shape: Shape) -> int:
     return math.prod(shape)
 
 
-def fmt_shape(shape: Shape) -> str:
+def fmt_shape(shape) -> str:
+    """A shape (or any sequence of sizes) as text: (3, 224, 224) -> '3x224x224'. The one
+    writer of this form; ``archlens.render.units.shape`` is this function."""
     return "x".join(str(v) for v in shape)
 
 

@@ -16,6 +16,7 @@ import yaml
 
 from archlens.errors import DataError, SpecError
 from archlens.files import check_output, write_atomically, write_text_atomically
+from archlens.core.geometry import fmt_shape
 from archlens.core.graph import order, walk_shapes
 from archlens.core.kinds import get_kind
 from archlens.spec.model import INPUT, LayerSpec, Spec
@@ -99,7 +100,7 @@ def _spec_doc(spec: Spec, layers: list[dict]) -> dict:
            "source": (spec.source + "; " if spec.source else "") +
            "convolutionalized as in Long, Shelhamer & Darrell, CVPR 2015, Sec. 3.1",
            "description": f"{spec.name} with its dense layers as convolutions: a class-score "
-                          f"map for any input size (1x1 at {'x'.join(map(str, spec.input[1:]))}).",
+                          f"map for any input size (1x1 at {fmt_shape(spec.input[1:])}).",
            "task": "segmentation", "input": list(spec.input), "layers": layers}
     if spec.num_classes is not None:
         doc["num_classes"] = spec.num_classes
