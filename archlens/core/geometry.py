@@ -42,7 +42,7 @@ ZERO = Calc(0, "0", "0")
 def product(names: list[str], values: list[int]) -> Calc:
     """``Calc`` of a product, formula from symbol names, working from the numbers."""
     return Calc(math.prod(values), r" \cdot ".join(names),
-                r" \cdot ".join(f"{v:,}".replace(",", "{,}") for v in values))
+                r" \cdot ".join(tex_number(v) for v in values))
 
 
 @dataclass(frozen=True)
