@@ -128,11 +128,10 @@ def to_csv(p: ModelProfile) -> str:
 
 def to_markdown(p: ModelProfile) -> str:
     cols, body, last = _with_notes(p, list(COLUMNS), [_row(lp) for lp in p.layers], _total_row(p))
-    head = "| " + " | ".join(cols) + " |"
-    rule = "|" + "|".join("---" if i < 3 or i == len(COLUMNS) else "---:" for i in range(len(cols))) + "|"
-    rows = ["| " + " | ".join(_md(c) for c in r) + " |" for r in body]
-    total = "| " + " | ".join(f"**{c}**" if c else "" for c in last) + " |"
-    return "\n".join([head, rule, *rows, total, "", _footer(p).replace("\n", "  \n")]) + "\n"
+    align = "".join("l" if i < 3 or i == len(COLUMNS) else "r" for i in range(len(cols)))
+    rows = [[_md(c) for c in r] for r in body] + [[f"**{c}**" if c else "" for c in last]]
+    return "\n".join([mdsafe.table(cols, rows, align), "",
+                      _footer(p).replace("\n", "  \n")]) + "\n"
 
 
 def _md(text: str) -> str:

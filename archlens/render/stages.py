@@ -73,11 +73,10 @@ def to_table(p) -> str:
 
 
 def to_markdown(p) -> str:
-    head = "| " + " | ".join(COLUMNS) + " |"
-    rule = "|" + "|".join("---" if i in (0, 2, 8) else "---:" for i in range(len(COLUMNS))) + "|"
-    rows = ["| " + " | ".join(mdsafe.text(c) for c in _row(s)) + " |" for s in p.stages]
-    total = "| " + " | ".join(f"**{c}**" if c else "" for c in _total_row(p)) + " |"
-    return "\n".join([mdsafe.text(_header(p)), "", head, rule, *rows, total, "",
+    align = "".join("l" if i in (0, 2, 8) else "r" for i in range(len(COLUMNS)))
+    rows = [[mdsafe.text(c) for c in _row(s)] for s in p.stages]
+    rows.append([f"**{c}**" if c else "" for c in _total_row(p)])
+    return "\n".join([mdsafe.text(_header(p)), "", mdsafe.table(list(COLUMNS), rows, align), "",
                       "conventions: " + CONVENTIONS.format(dtype=p.dtype)]) + "\n"
 
 
