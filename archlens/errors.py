@@ -66,9 +66,24 @@ class SpecError(ArchlensError):
                          self.layer if self.layer is not None else layer,
                          self.kind or kind)
 
+    @classmethod
+    def from_problem(cls, problem: "LayerProblem", file: str | None = None,
+                     layer: str | None = None, kind: str | None = None,
+                     inputs=None) -> "SpecError":
+        """The located SpecError for a kind's LayerProblem: the one place that conversion
+        happens (spec loading, the shape walk, the profile). ``inputs`` (the layer's input
+        names) lets a problem that names inputs say which (``MisalignedInputs``)."""
+        return cls(problem.message(inputs), file, layer, kind)
+
 
 class LayerProblem(Exception):
-    """Raised by a kind's pure rules; the graph walk turns it into a located SpecError."""
+    """Raised by a kind's pure rules; ``SpecError.from_problem`` turns it into a located
+    SpecError."""
+
+    def message(self, inputs=None) -> str:
+        """The problem as one line; ``inputs`` are the layer's input names, for subclasses
+        that name them."""
+        return str(self)
 
 
 class DataError(ArchlensError):

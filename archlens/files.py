@@ -106,6 +106,16 @@ def write_text_atomically(path, text: str) -> Path:
     return write_bytes_atomically(path, text.encode("utf-8"))
 
 
+def write_if_changed(path, data: bytes) -> Path:
+    """``write_bytes_atomically`` (making the folder) only when the bytes differ, so watchers
+    (mkdocs serve) see no churn."""
+    path = Path(path)
+    if path.exists() and path.read_bytes() == data:
+        return path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return write_bytes_atomically(path, data)
+
+
 def same_file(a, b) -> bool:
     """Whether two paths name one file (through links, ``..`` or another spelling)."""
     a, b = Path(a), Path(b)

@@ -42,7 +42,7 @@ ZERO = Calc(0, "0", "0")
 def product(names: list[str], values: list[int]) -> Calc:
     """``Calc`` of a product, formula from symbol names, working from the numbers."""
     return Calc(math.prod(values), r" \cdot ".join(names),
-                r" \cdot ".join(f"{v:,}".replace(",", "{,}") for v in values))
+                r" \cdot ".join(tex_number(v) for v in values))
 
 
 @dataclass(frozen=True)
@@ -129,7 +129,9 @@ def numel(shape: Shape) -> int:
     return math.prod(shape)
 
 
-def fmt_shape(shape: Shape) -> str:
+def fmt_shape(shape) -> str:
+    """A shape (or any sequence of sizes) as text: (3, 224, 224) -> '3x224x224'. The one
+    writer of this form; ``archlens.render.units.shape`` is this function."""
     return "x".join(str(v) for v in shape)
 
 

@@ -31,6 +31,12 @@ def _located(spec: Spec, layer: LayerSpec, problem: str) -> SpecError:
     return SpecError(problem, file=spec.path or spec.name, layer=layer.name, kind=layer.kind)
 
 
+def node_error(spec: Spec, node: "Node", problem: LayerProblem, inputs=None) -> SpecError:
+    """A kind's LayerProblem at ``node``, located in the spec's file and layer."""
+    return SpecError.from_problem(problem, spec.path or spec.name, node.name, node.layer.kind,
+                                  inputs)
+
+
 def _wire(spec: Spec) -> list[Node]:
     names = {layer.name for layer in spec.layers}  # a set: wiring stays linear in layers
     nodes, previous = [], INPUT
@@ -117,7 +123,7 @@ def walk_shapes(spec: Spec, nodes: list[Node] | None = None) -> dict[str, Shape]
         try:
             out = node.kind.shape(node.layer.args, ins)
         except LayerProblem as exc:
-            raise _located(spec, node.layer, str(exc)) from None
+            raise node_error(spec, node, exc) from None
         if any(v <= 0 for v in out):
             raise _located(spec, node.layer, f"output would be empty ({out}) for input {ins}")
         shapes[node.name] = tuple(out)

@@ -14,8 +14,7 @@ from functools import cached_property
 
 from archlens.errors import LayerProblem, SpecError
 from archlens.core.geometry import RF, Calc, Params, Shape, numel
-from archlens.core.graph import Node, order, walk_shapes
-from archlens.core.kinds.merge import MisalignedInputs
+from archlens.core.graph import Node, node_error, order, walk_shapes
 from archlens.spec.model import INPUT, Spec
 from archlens.spec.load import load_spec, scale_width, with_input
 
@@ -88,11 +87,8 @@ def _profile_node(spec: Spec, node: Node, shapes, rfs, itemsize: int) -> LayerPr
     a, ins, out = node.layer.args, [shapes[s] for s in node.inputs], shapes[node.name]
     try:
         rf = node.kind.rf(a, [rfs[s] for s in node.inputs])
-    except MisalignedInputs as exc:
-        raise SpecError(exc.message(node.inputs), spec.path or spec.name, node.name,
-                        node.layer.kind) from None
-    except LayerProblem as exc:
-        raise SpecError(str(exc), spec.path or spec.name, node.name, node.layer.kind) from None
+    except LayerProblem as exc:   # a MisalignedInputs names the inputs that disagree
+        raise node_error(spec, node, exc, node.inputs) from None
     rfs[node.name] = rf
     extra = _extra(spec, node, ins, [rfs[s] for s in node.inputs])
     return LayerProfile(node.name, node.layer.kind, node.inputs, tuple(ins), out,
@@ -104,7 +100,7 @@ def _extra(spec: Spec, node: Node, ins, in_rfs) -> dict:
     try:
         return node.kind.extra(node.layer.args, ins, in_rfs)
     except LayerProblem as exc:
-        raise SpecError(str(exc), spec.path or spec.name, node.name, node.layer.kind) from None
+        raise node_error(spec, node, exc) from None
 
 
 

@@ -109,6 +109,10 @@ def atomic_directory(root: str | os.PathLike, overwrite: bool = False,
                      provenance: dict | None = None) -> Iterator[Path]:
     """Yield a temporary sibling folder; on success it replaces ``root`` by renames.
 
+    A folder swap, not a file write, so it is not ``archlens.files.write_atomically``: the
+    files written inside the temporary folder need no atomic write of their own, since none
+    of them is visible at ``root`` until the whole folder is renamed in.
+
     On any exception the temporary folder is removed and ``root`` is untouched, so a half-written
     dataset never appears at ``root``. ``provenance`` (JSON-able) is written to ``MARKER``.
     """

@@ -7,6 +7,7 @@ import torch
 
 from archlens.nn.build import build_model
 from archlens.errors import DataError
+from archlens.files import write_atomically
 from archlens.core.geometry import numel
 from archlens.core.profile import profile
 from archlens.spec.load import load_spec
@@ -41,7 +42,8 @@ def build_detector(spec, seed: int = 0, weights: str | Path | None = None):
 
 
 def save_weights(detector, path: str | Path) -> None:
-    torch.save(detector.state_dict(), path)
+    state = detector.state_dict()
+    write_atomically(path, lambda f: torch.save(state, f))
 
 
 def load_weights(detector, path: str | Path) -> None:

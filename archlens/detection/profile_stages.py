@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from archlens.errors import SpecError
-from archlens.core.geometry import numel
+from archlens.core.geometry import fmt_shape, numel
 from archlens.core.profile import DTYPE_BYTES, LayerProfile, Totals, profile
 from archlens.spec.model import Spec
 from archlens.spec.load import load_spec
@@ -126,7 +126,7 @@ def _sppnet_stages(spec: Spec, config: DetectionConfig, n: int, image, dtype: st
     yield _net_stage("conv", 1, trunk, f"input .. {config.shared_until}, once on the whole image")
     yield _free("project", n, (4,), 4, item, f"corner rule onto the {fmap[1]}x{fmap[2]} map (not counted)")
     yield _net_stage("spp", n, spp, f"{'/'.join(map(str, spec.layer(spp[0].name).args.levels))} "
-                                    f"pyramid on each window (shown for a {_hw(spp[0].in_shapes[0])} window)")
+                                    f"pyramid on each window (shown for a {fmt_shape(spp[0].in_shapes[0][1:])} window)")
     yield _net_stage("fc", n, fc, f"{fc[0].name} .. {config.feature_layer}, on every region")
     bbox_src = next(lp for lp in region if lp.name == config.bbox_features)
     yield from _heads(spec, config, n, bbox_src, fc[-1], item)
@@ -150,8 +150,3 @@ def _totals(stages) -> Totals:
                   macs=sum(s.macs_total for s in stages),
                   flops=sum(s.runs * s.flops for s in stages),
                   activation_bytes=sum(s.activation_total for s in stages))
-
-
-
-def _hw(shape) -> str:
-    return f"{shape[1]}x{shape[2]}"

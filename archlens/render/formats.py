@@ -10,6 +10,7 @@ import json
 
 from archlens.core.profile import LayerProfile, ModelProfile
 from archlens.render import mdsafe, units
+from archlens.render import texttable
 
 CONVENTIONS = ("params = weights + biases; MACs = multiply-accumulates of conv/linear layers; "
                "FLOPs = 2 x MACs + bias adds + elementwise work; activations = output elements "
@@ -89,14 +90,10 @@ def _with_notes(p: ModelProfile, head: list[str], rows: list[list[str]], total: 
 def to_table(p: ModelProfile) -> str:
     head, body, total = _with_notes(p, list(COLUMNS), [_row(lp) for lp in p.layers], _total_row(p))
     rows = [head] + body + [total]
-    widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
-    left = {0, 1, 2, len(COLUMNS)}
-
-    def line(r):
-        cells = (c.ljust(w) if i in left else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths)))
-        return "  ".join(cells).rstrip()  # the total row's empty RF cells leave no trailing blanks
-    rule = "-" * (sum(widths) + 2 * (len(widths) - 1))
-    body = [line(rows[0]), rule] + [line(r) for r in rows[1:-1]] + [rule, line(rows[-1])]
+    # stripped: the total row's empty RF cells leave no trailing blanks
+    lines = texttable.aligned(rows, left={0, 1, 2, len(COLUMNS)})
+    dashes = texttable.rule(lines)
+    body = [lines[0], dashes, *lines[1:-1], dashes, lines[-1]]
     return "\n".join([_header(p), *body, _footer(p)])
 
 
@@ -131,11 +128,10 @@ def to_csv(p: ModelProfile) -> str:
 
 def to_markdown(p: ModelProfile) -> str:
     cols, body, last = _with_notes(p, list(COLUMNS), [_row(lp) for lp in p.layers], _total_row(p))
-    head = "| " + " | ".join(cols) + " |"
-    rule = "|" + "|".join("---" if i < 3 or i == len(COLUMNS) else "---:" for i in range(len(cols))) + "|"
-    rows = ["| " + " | ".join(_md(c) for c in r) + " |" for r in body]
-    total = "| " + " | ".join(f"**{c}**" if c else "" for c in last) + " |"
-    return "\n".join([head, rule, *rows, total, "", _footer(p).replace("\n", "  \n")]) + "\n"
+    align = "".join("l" if i < 3 or i == len(COLUMNS) else "r" for i in range(len(cols)))
+    rows = [[_md(c) for c in r] for r in body] + [[f"**{c}**" if c else "" for c in last]]
+    return "\n".join([mdsafe.table(cols, rows, align), "",
+                      _footer(p).replace("\n", "  \n")]) + "\n"
 
 
 def _md(text: str) -> str:

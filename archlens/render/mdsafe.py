@@ -18,6 +18,17 @@ from archlens.errors import one_line
 _SPECIAL = re.compile(r"[<>&\"'\\`*{}\[\]#+|~$]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
 
 
+def table(head: list[str], rows: list[list[str]], align: str = "") -> str:
+    """A Markdown table from already-safe cell text; ``align`` is one of 'l'/'r' per column.
+    The one writer of Markdown tables: ``profile --format markdown``, the detection stages
+    and every site page."""
+    marks = {"l": "---", "r": "---:"}
+    rule = [marks[a] for a in (align or "l" * len(head))]
+    lines = ["| " + " | ".join(head) + " |", "|" + "|".join(rule) + "|"]
+    lines += ["| " + " | ".join(r) + " |" for r in rows]
+    return "\n".join(lines)
+
+
 def text(value) -> str:
     """Plain text for Markdown, on one line: HTML-escaped, every Markdown and math mark inert,
     control characters written as escapes (``\\x1b``: a worksheet is often read on a terminal)."""

@@ -14,6 +14,7 @@ import json
 
 from archlens.render import mdsafe, units
 from archlens.render.formats import layer_json
+from archlens.render import texttable
 
 COLUMNS = ("stage", "runs", "input/run", "MACs/run", "MACs total", "params", "act MiB/run",
            "act MiB total", "note")
@@ -65,23 +66,17 @@ def _header(p) -> str:
 
 def to_table(p) -> str:
     rows = [list(COLUMNS)] + [_row(s) for s in p.stages] + [_total_row(p)]
-    widths = [max(len(r[i]) for r in rows) for i in range(len(COLUMNS))]
-    left = {0, 2, len(COLUMNS) - 1}
-
-    def line(r):
-        return "  ".join(c.ljust(w) if i in left else c.rjust(w)
-                         for i, (c, w) in enumerate(zip(r, widths))).rstrip()
-    rule = "-" * max(len(line(r)) for r in rows)
-    body = [line(rows[0]), rule, *(line(r) for r in rows[1:-1]), rule, line(rows[-1])]
+    lines = texttable.aligned(rows, left={0, 2, len(COLUMNS) - 1})
+    dashes = texttable.rule(lines)
+    body = [lines[0], dashes, *lines[1:-1], dashes, lines[-1]]
     return "\n".join([_header(p), *body, "conventions: " + CONVENTIONS.format(dtype=p.dtype)])
 
 
 def to_markdown(p) -> str:
-    head = "| " + " | ".join(COLUMNS) + " |"
-    rule = "|" + "|".join("---" if i in (0, 2, 8) else "---:" for i in range(len(COLUMNS))) + "|"
-    rows = ["| " + " | ".join(mdsafe.text(c) for c in _row(s)) + " |" for s in p.stages]
-    total = "| " + " | ".join(f"**{c}**" if c else "" for c in _total_row(p)) + " |"
-    return "\n".join([mdsafe.text(_header(p)), "", head, rule, *rows, total, "",
+    align = "".join("l" if i in (0, 2, 8) else "r" for i in range(len(COLUMNS)))
+    rows = [[mdsafe.text(c) for c in _row(s)] for s in p.stages]
+    rows.append([f"**{c}**" if c else "" for c in _total_row(p)])
+    return "\n".join([mdsafe.text(_header(p)), "", mdsafe.table(list(COLUMNS), rows, align), "",
                       "conventions: " + CONVENTIONS.format(dtype=p.dtype)]) + "\n"
 
 

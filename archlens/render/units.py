@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+from archlens.core.geometry import fmt_shape
+
 
 def count(n: int) -> str:
     """12345678 -> '12,345,678'."""
@@ -52,8 +54,7 @@ def axes(pair) -> str:
     return a if a == b else f"{a}x{b}"
 
 
-def shape(s) -> str:
-    return "x".join(str(v) for v in s)
+shape = fmt_shape   # '3x224x224': one writer of shapes, in core (whose messages need it too)
 
 
 def signed(n: int) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from archlens.render import units
+from archlens.render import texttable
 
 TORCH_COLS = ("params", "trainable", "shape", "macs", "rf")
 
@@ -37,10 +38,8 @@ def to_text(report) -> str:
         rows.append([lp.name, *(_mark(cs, q) for q in TORCH_COLS),
                      _peer(cs, "torchinfo mult-adds", lp.macs.value),
                      _peer(cs, "fvcore flops", lp.macs.value)])
-    widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
-    lines = ["  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths)))
-             for r in rows]
-    lines.insert(1, "-" * len(lines[0]))
+    lines = texttable.aligned(rows, left={0}, strip=False)
+    lines.insert(1, texttable.rule(lines))
     p = report.profile
     title = f"verify {p.spec.name} at {units.shape(p.input)}: analytic vs torch (params, shapes, " \
             f"MACs via FlopCounterMode), receptive fields vs gradient footprint, and the peers"

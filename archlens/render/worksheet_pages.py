@@ -17,6 +17,7 @@ from archlens.teach.checker import CONVENTIONS, key_payload
 from archlens.core.profile import ModelProfile
 from archlens.teach.worksheet import FIELDS, QUANTITY, Item, SheetLayer, build_worksheet
 from archlens.render import mdsafe, units
+from archlens.render.templating import template_env
 
 HERE = Path(__file__).resolve().parent
 BLANK = "____"
@@ -26,12 +27,8 @@ INTRO = ("For every layer, compute each quantity by hand from the formula, then 
 
 @lru_cache(maxsize=1)
 def _env():
-    import jinja2
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"),
-                             autoescape=True, trim_blocks=True, lstrip_blocks=True)
-    env.filters["math"] = math_html
-    env.filters["count"] = _count_text
-    return env
+    return template_env("archlens.render", autoescape=True,
+                        filters={"math": math_html, "count": _count_text})
 
 
 def _static(name: str) -> str:

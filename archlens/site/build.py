@@ -24,10 +24,9 @@ from typing import Collection
 import yaml
 
 from archlens.errors import ArchlensError, SpecError
-from archlens.files import make_folder, write_text_atomically
+from archlens.files import make_folder, write_if_changed, write_text_atomically
 from archlens.core.profile import profile
 from archlens.site import cache, outputs, results
-from archlens.site.figures import write_if_changed
 from archlens.site.mdtext import label, slug
 from archlens.site.spec_page import PageData, render_page
 from archlens.spec.load import bundled_specs, load_spec

@@ -13,7 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Callable
 
-from archlens.files import write_atomically, write_text_atomically
+from archlens.files import write_bytes_atomically, write_text_atomically
 from archlens.spec.model import Spec
 
 PACKAGE = Path(__file__).resolve().parents[1]
@@ -91,7 +91,7 @@ def cached(cache_dir: Path, spec: Spec, what: str, compute: Callable[[], dict | 
     if result is not None:   # a unique temporary name: train_missing writes from several threads
         path.parent.mkdir(parents=True, exist_ok=True)
         text = json.dumps(result, indent=1, sort_keys=True).encode("utf-8")
-        write_atomically(path, lambda f: f.write(text))
+        write_bytes_atomically(path, text)
     return result
 
 

@@ -16,14 +16,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-import jinja2
 import numpy as np
 
+from archlens.render.templating import template_env
 from archlens.site import numerics as nx
 from archlens.site import plots_learning as pl
 from archlens.site import plots_networks as pn
 from archlens.site import plots_vision as pv
-from archlens.site.figures import DrawFn, write_figure, write_if_changed
+from archlens.files import write_if_changed
+from archlens.site.figures import DrawFn, write_figure
 
 FIGURE_DIR = "figures"  # relative to the concept pages, so links survive moving them
 HARNESS_RUN = "mlp"     # the recorded quick run the generalization page plots (specs/recorded/)
@@ -137,18 +138,15 @@ PAGES = [
 ]
 
 
-def _environment() -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.PackageLoader("archlens.site", "templates"),
-        undefined=jinja2.StrictUndefined,  # a typo in a template is an error, not blank text
-        keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True,
-        autoescape=False,  # Markdown, not HTML
-    )
-    env.filters["num"] = lambda v, fmt=".3g": format(float(v), fmt)
-    # jinja's own map/join test arrays for truth, which numpy refuses: format here.
-    env.filters["nums"] = lambda vs, fmt=".3g", sep=", ": sep.join(format(float(v), fmt) for v in vs)
-    env.filters["matrix"] = _latex_matrix
-    return env
+def _environment():
+    return template_env("archlens.site", autoescape=False,  # Markdown, not HTML
+                        keep_trailing_newline=True, filters={
+                            "num": lambda v, fmt=".3g": format(float(v), fmt),
+                            # jinja's own map/join test arrays for truth, which numpy
+                            # refuses: format here.
+                            "nums": lambda vs, fmt=".3g", sep=", ": sep.join(
+                                format(float(v), fmt) for v in vs),
+                            "matrix": _latex_matrix})
 
 
 def _latex_matrix(m) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from archlens.render import units
 from archlens.site import charts
 from archlens.site import mdtext as md
-from archlens.site.figures import write_if_changed
+from archlens.files import write_if_changed
 
 METHODS = {"rcnn": "R-CNN", "sppnet": "SPPNet"}
 PROPOSALS = (50, 250, 500, 1000, 1500, 2000, 2500, 3000)  # R-CNN uses ~2000 (Sec. 2.1)

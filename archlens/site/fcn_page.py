@@ -54,7 +54,7 @@ def _rows(classifier, conv_spec, fcn_input) -> list[list[str]]:
         if lp.kind != "linear":
             continue
         c = conv.layer(lp.name)
-        k = "x".join(str(v) for v in conv_spec.layer(lp.name).args.kernel_size)
+        k = units.shape(conv_spec.layer(lp.name).args.kernel_size)
         rows.append([md.text(lp.name), f"linear {units.shape(lp.in_shapes[0])} → {units.shape(lp.out_shape)}",
                      f"conv {k} → {units.shape(c.out_shape)}", units.count(lp.params.total),
                      units.count(c.params.total), units.shape(big.layer(lp.name).out_shape)])

@@ -16,7 +16,7 @@ from typing import Callable
 import matplotlib
 from matplotlib.figure import Figure
 
-from archlens.files import write_bytes_atomically
+from archlens.files import write_if_changed
 
 # Fixed settings that make SVG output byte-identical from run to run:
 # text stays text (no glyph paths whose ids depend on a hash), and element ids
@@ -73,14 +73,6 @@ def render_svg(draw: DrawFn, theme: Theme) -> bytes:
         fig.savefig(buf, format="svg", metadata={"Date": None},
                     transparent=True, bbox_inches="tight")
     return buf.getvalue()
-
-
-def write_if_changed(path: Path, data: bytes) -> None:
-    """Write only when the bytes differ, so watchers (mkdocs serve) see no churn."""
-    if path.exists() and path.read_bytes() == data:
-        return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    write_bytes_atomically(path, data)
 
 
 def write_figure(draw: DrawFn, out_dir: Path, stem: str) -> list[Path]:

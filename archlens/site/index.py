@@ -7,11 +7,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import jinja2
-
 from archlens.core.profile import ModelProfile
 from archlens.render import units
 from archlens.render.formats import CONVENTIONS
+from archlens.render.templating import template_env
 from archlens.site import charts
 from archlens.site import mdtext as md
 from archlens.site.figures import write_figure
@@ -20,10 +19,8 @@ from archlens.site.spec_page import last_rf, weighted_depth
 COLUMNS = ("model", "task", "depth", "params", "MACs", "FLOPs", "RF", "act. memory")
 
 
-def _env() -> jinja2.Environment:
-    return jinja2.Environment(loader=jinja2.PackageLoader("archlens.site", "templates"),
-                              undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
-                              trim_blocks=True, lstrip_blocks=True, autoescape=False)
+def _env():
+    return template_env("archlens.site", autoescape=False, keep_trailing_newline=True)
 
 
 def _cell(text: str, value: int | float | None = None) -> str:

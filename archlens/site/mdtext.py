@@ -10,7 +10,8 @@ import re
 
 from markupsafe import escape
 
-from archlens.render.mdsafe import text  # noqa: F401  (the one escaping of spec text)
+# the one escaping of spec text and the one Markdown table writer, re-exported for the pages
+from archlens.render.mdsafe import table, text  # noqa: F401
 
 
 def attr(value) -> str:
@@ -23,15 +24,6 @@ def code_block(body: str, lang: str = "") -> str:
     longest = max((len(m) for m in re.findall(r"`+", body)), default=0)
     fence = "`" * max(3, longest + 1)
     return f"{fence}{lang}\n{body.rstrip()}\n{fence}"
-
-
-def table(head: list[str], rows: list[list[str]], align: str = "") -> str:
-    """A Markdown table from already-safe cell text; ``align`` is one of 'l'/'r' per column."""
-    marks = {"l": "---", "r": "---:"}
-    rule = [marks[a] for a in (align or "l" * len(head))]
-    lines = ["| " + " | ".join(head) + " |", "|" + "|".join(rule) + "|"]
-    lines += ["| " + " | ".join(r) + " |" for r in rows]
-    return "\n".join(lines)
 
 
 def indent(block: str, prefix: str = "    ") -> str:

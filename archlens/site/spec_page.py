@@ -20,7 +20,8 @@ from archlens.site import charts
 from archlens.site.detection_page import detection_section
 from archlens.site.fcn_page import convolutionalization_section
 from archlens.site import mdtext as md
-from archlens.site.figures import write_figure, write_if_changed
+from archlens.files import write_if_changed
+from archlens.site.figures import write_figure
 from archlens.spec.model import Spec
 from archlens.spec.load import is_bundled
 

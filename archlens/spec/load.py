@@ -207,7 +207,7 @@ def _parse_layer(raw: dict, num_classes: int | None) -> LayerSpec:
         args_raw = _resolve_classes(args_raw, num_classes)
         args = parse_args(kind.Args, args_raw)
     except LayerProblem as exc:
-        raise SpecError(str(exc), layer=name, kind=kind_name) from None
+        raise SpecError.from_problem(exc, layer=name, kind=kind_name) from None
     return LayerSpec(name, kind_name, args, _parse_inputs(raw, name, kind_name),
                      _parse_frozen(raw, name, kind_name), not tied, args_raw)
 

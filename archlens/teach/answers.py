@@ -18,9 +18,10 @@ from pathlib import Path
 from archlens.spec import yamlio
 from archlens.errors import ArchlensError, quoted
 from archlens.files import TooLarge, check_output, read_text_limited, write_text_atomically
+from archlens.core.geometry import fmt_shape
 from archlens.core.kinds.args import describe, suggest
 from archlens.core.profile import ModelProfile
-from archlens.teach.worksheet import FIELDS
+from archlens.teach.worksheet import FIELDS, rf_text
 
 FIELD_HELP = {
     "out_shape": "output shape without the batch axis: [C, H, W], or [features] once flat",
@@ -86,7 +87,7 @@ def _shape(value, dims: int) -> str:
     numbers = _numbers(value, what)
     if len(numbers) != dims:
         raise Problem(f"must be {what} ({dims} entries), got {describe(value)}")
-    return "x".join(map(str, numbers))
+    return fmt_shape(numbers)
 
 
 def _rf(value) -> str:
@@ -95,8 +96,7 @@ def _rf(value) -> str:
     numbers = _numbers(value, "an integer or [h, w]")
     if len(numbers) > 2:
         raise Problem(f"must be an integer or [h, w], got {describe(value)}")
-    h, w = (numbers * 2)[:2]
-    return str(h) if h == w else f"{h}x{w}"
+    return rf_text((numbers * 2)[:2])
 
 
 def canonical(field: str, value, dims: int = 3) -> str:
@@ -234,7 +234,7 @@ def template(profile: ModelProfile) -> str:
     """A YAML answers file with every field empty and comments that say what each counts."""
     spec = profile.spec
     head = [f"# Answers for {spec.name}: {spec.title}".rstrip(": "),
-            f"# Input {'x'.join(map(str, profile.input))}, batch axis excluded. Fill any fields, "
+            f"# Input {fmt_shape(profile.input)}, batch axis excluded. Fill any fields, "
             f"leave the rest empty,", f"# then run: archlens check {spec.name} THIS_FILE", "#"]
     head += [f"#   {f + ':':<10} {FIELD_HELP[f]}" for f in FIELDS]
     body = ["layers:"]

@@ -10,11 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from archlens.core.geometry import RF, conv_length
+from archlens.core.geometry import RF, conv_length, fmt_shape
 from archlens.core.kinds import get_kind
 from archlens.core.profile import LayerProfile, ModelProfile
 from archlens.spec.model import INPUT
-from archlens.teach.worksheet import rf_text, shape_text
+from archlens.teach.worksheet import rf_text
 
 WEIGHTED = ("conv", "linear")
 WINDOWED = ("conv", "maxpool", "avgpool")
@@ -44,7 +44,7 @@ class Rule:
         value = self.wrong(facts) if self.applies(facts.lp.kind) else None
         if value is None:
             return None
-        text = {"out_shape": shape_text, "rf": rf_text}.get(self.field, str)(value)
+        text = {"out_shape": fmt_shape, "rf": rf_text}.get(self.field, str)(value)
         right = _right(facts.lp, self.field)
         return None if text == right else text
 

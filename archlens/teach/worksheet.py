@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
-from archlens.core.geometry import RF, Calc
+from archlens.core.geometry import RF, Calc, fmt_shape
 from archlens.core.kinds import get_kind
 from archlens.core.profile import LayerProfile, ModelProfile
 from archlens.spec.model import INPUT
@@ -79,10 +79,6 @@ def parse_fields(text: str) -> tuple[str, ...]:
     return tuple(f for f in FIELDS if f in {FIELD_OPTIONS[n] for n in names})
 
 
-def shape_text(shape) -> str:
-    return "x".join(str(v) for v in shape)
-
-
 def rf_text(size) -> str:
     """Receptive-field answer text: '5' for a square field, '5x7' otherwise, 'none'."""
     if size is None:
@@ -98,7 +94,7 @@ def _plain(v) -> str:
 
 def expected(lp: LayerProfile) -> dict[str, str]:
     """The right answer to each field, as canonical answer text (see answers.canonical)."""
-    return {"out_shape": shape_text(lp.out_shape), "params": str(lp.params.total),
+    return {"out_shape": fmt_shape(lp.out_shape), "params": str(lp.params.total),
             "macs": str(lp.macs.value), "rf": rf_text(lp.rf.size if lp.rf else None)}
 
 
@@ -138,7 +134,7 @@ def _shape_item(lp: LayerProfile, args) -> Item:
     calcs = get_kind(lp.kind).shape_calc(args, list(lp.in_shapes), lp.out_shape)
     names = ["C", "H", "W"] if len(lp.out_shape) == 3 else ["F"] * len(lp.out_shape)
     lines = [Line(f"{n}_{{out}}", c) for n, c in zip(names, calcs)]
-    return Item("out_shape", _merge_square(lines), shape_text(lp.out_shape))
+    return Item("out_shape", _merge_square(lines), fmt_shape(lp.out_shape))
 
 
 def _rf_item(p: ModelProfile, lp: LayerProfile, args) -> Item:
@@ -183,7 +179,7 @@ def _stage_title(i: int, layers: list[SheetLayer]) -> str:
     first = layers[0]
     if len(first.out_shape) == 1:
         return "Head (flat features)"
-    size = "x".join(str(v) for v in first.in_shapes[0][1:]) if len(first.in_shapes[0]) == 3 else ""
+    size = fmt_shape(first.in_shapes[0][1:]) if len(first.in_shapes[0]) == 3 else ""
     return f"Stage {i} (input {size})" if size else f"Stage {i}"
 
 

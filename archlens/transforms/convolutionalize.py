@@ -15,7 +15,8 @@ import dataclasses
 import yaml
 
 from archlens.errors import DataError, SpecError
-from archlens.files import check_output, write_atomically
+from archlens.files import check_output, write_atomically, write_text_atomically
+from archlens.core.geometry import fmt_shape
 from archlens.core.graph import order, walk_shapes
 from archlens.core.kinds import get_kind
 from archlens.spec.model import INPUT, LayerSpec, Spec
@@ -99,7 +100,7 @@ def _spec_doc(spec: Spec, layers: list[dict]) -> dict:
            "source": (spec.source + "; " if spec.source else "") +
            "convolutionalized as in Long, Shelhamer & Darrell, CVPR 2015, Sec. 3.1",
            "description": f"{spec.name} with its dense layers as convolutions: a class-score "
-                          f"map for any input size (1x1 at {'x'.join(map(str, spec.input[1:]))}).",
+                          f"map for any input size (1x1 at {fmt_shape(spec.input[1:])}).",
            "task": "segmentation", "input": list(spec.input), "layers": layers}
     if spec.num_classes is not None:
         doc["num_classes"] = spec.num_classes
@@ -180,6 +181,6 @@ def run_command(ref, weights=None, out_spec=None, out_weights=None, force: bool 
         import torch
         write_atomically(out_weights, lambda f: torch.save(state, f))
     if out_spec:
-        write_atomically(out_spec, lambda f: f.write(text.encode("utf-8")))
+        write_text_atomically(out_spec, text)
         return ""
     return text

@@ -13,8 +13,11 @@ class MisalignedInputs(LayerProblem):
         self.i, self.j, self.detail, self.action = i, j, detail, action
         super().__init__(detail)
 
-    def message(self, inputs) -> str:
-        """'cannot merge 'a' and 'b': ...' or 'cannot crop 'a' to 'b': ...'."""
+    def message(self, inputs=None) -> str:
+        """'cannot merge 'a' and 'b': ...' or 'cannot crop 'a' to 'b': ...'; just the detail
+        when the input names are not given."""
+        if inputs is None:
+            return str(self)
         joiner = " to " if self.action == "crop" else " and "
         return f"cannot {self.action} '{inputs[self.i]}'{joiner}'{inputs[self.j]}': {self.detail}"
 
@@ -26,16 +29,12 @@ def aligned_rf(in_rfs):
     first = in_rfs[0]
     for j, rf in enumerate(in_rfs[1:], start=1):
         if rf.jump != first.jump:
-            raise MisalignedInputs(0, j, f"jumps differ ({_fr(first.jump)} vs {_fr(rf.jump)})")
+            raise MisalignedInputs(0, j, f"jumps differ ({fmt_shape(first.jump)} vs {fmt_shape(rf.jump)})")
         if rf.start != first.start:
-            raise MisalignedInputs(0, j, f"centres do not align (start {_fr(first.start)} vs "
-                                         f"{_fr(rf.start)}); crop one to the other first")
+            raise MisalignedInputs(0, j, f"centres do not align (start {fmt_shape(first.start)} vs "
+                                         f"{fmt_shape(rf.start)}); crop one to the other first")
     size = tuple(max(rf.size[ax] for rf in in_rfs) for ax in (0, 1))
     return type(first)(size, first.jump, first.start)
-
-
-def _fr(pair) -> str:
-    return "x".join(str(v) for v in pair)
 
 
 class _Merge(Kind):
