@@ -1,6 +1,7 @@
 """The table of known hand-calculation mistakes: each computes the wrong answer it would give.
 
-A rule names the mistake, the answer field and kinds it applies to, a function from the
+A rule names the mistake, the answer field and kinds it applies to (a trait the kind
+declares, ``Kind.weighted`` / ``Kind.windowed``, or named kinds), a function from the
 layer's facts to the wrong value (None where the mistake would not change the answer), and
 the one-sentence diagnosis. The checker reports the first rule whose wrong value equals a
 wrong answer. Adding a mistake is one entry in ``RULES``.
@@ -11,13 +12,23 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from archlens.core.geometry import RF, conv_length
-from archlens.core.kinds import get_kind
+from archlens.core.kinds import Kind, get_kind
 from archlens.core.profile import LayerProfile, ModelProfile
 from archlens.spec.model import INPUT
 from archlens.teach.worksheet import rf_text, shape_text
 
-WEIGHTED = ("conv", "linear")
-WINDOWED = ("conv", "maxpool", "avgpool")
+
+def _weighted(kind: Kind) -> bool:
+    return kind.weighted
+
+
+def _windowed(kind: Kind) -> bool:
+    return kind.windowed
+
+
+def named(*names: str) -> Callable[[Kind], bool]:
+    """Applies to the kinds of these names only (mistakes about one kind's own formula)."""
+    return lambda kind: kind.name in names
 
 
 @dataclass(frozen=True)
@@ -32,12 +43,12 @@ class Facts:
 class Rule:
     name: str
     field: str                                  # out_shape | params | macs | rf
-    kinds: tuple[str, ...] | None               # None: every kind
+    kinds: Callable[[Kind], bool] | None        # which kinds it applies to; None: every kind
     wrong: Callable[[Facts], Any]               # the answer this mistake gives, or None
     sentence: str                               # the diagnosis, one sentence
 
     def applies(self, kind: str) -> bool:
-        return self.kinds is None or kind in self.kinds
+        return self.kinds is None or self.kinds(get_kind(kind))
 
     def answer(self, facts: Facts) -> str | None:
         """The wrong answer as canonical text, or None if the mistake changes nothing here."""
@@ -72,10 +83,8 @@ def _k_times_cin_cout(f: Facts):
 
 
 def _forgot_cin(f: Facts):
-    if f.lp.kind == "linear":
-        return _with_bias(f, f.args.out_features)
-    kh, kw = f.args.kernel_size
-    return _with_bias(f, _conv_weight(f, kh * kw, 1))
+    """The weight without its C_in (per group) factor: k_h·k_w·C_out, or m for a linear layer."""
+    return _with_bias(f, f.lp.params.weight.value // (_c_in(f) // getattr(f.args, "groups", 1)))
 
 
 def _window(a):
@@ -111,29 +120,29 @@ def _ceil_mode(f: Facts) -> bool:
 RULES: tuple[Rule, ...] = (
     Rule("forgot_bias", "params", None, lambda f: f.lp.params.weight.value,
          "You forgot the bias: add one bias per output channel (C_out, or m for a linear layer)."),
-    Rule("bias_per_input_channel", "params", WEIGHTED,
+    Rule("bias_per_input_channel", "params", _weighted,
          lambda f: f.lp.params.weight.value + _c_in(f),
          "You counted the bias per input channel: there is one bias per output channel (C_out), not per C_in."),
-    Rule("k_not_squared", "params", ("conv",), _k_times_cin_cout,
+    Rule("k_not_squared", "params", named("conv"), _k_times_cin_cout,
          "You used k·C_in·C_out instead of k²·C_in·C_out: a k×k kernel has k·k weights per input channel."),
-    Rule("forgot_cin", "params", WEIGHTED, _forgot_cin,
+    Rule("forgot_cin", "params", _weighted, _forgot_cin,
          "You forgot C_in: every filter spans all input channels, so multiply by C_in (n for a linear layer)."),
-    Rule("flops_for_macs", "macs", WEIGHTED, lambda f: 2 * f.lp.macs.value,
+    Rule("flops_for_macs", "macs", _weighted, lambda f: 2 * f.lp.macs.value,
          "You gave FLOPs where MACs were asked: one multiply-accumulate is two FLOPs, so halve it."),
-    Rule("macs_per_position_missing", "macs", ("conv",), lambda f: f.lp.params.weight.value,
+    Rule("macs_per_position_missing", "macs", named("conv"), lambda f: f.lp.params.weight.value,
          "You gave the weight count: each weight is used once per output position, so multiply by H_out·W_out."),
-    Rule("padding_left_out", "out_shape", WINDOWED,
+    Rule("padding_left_out", "out_shape", _windowed,
          _only_if(lambda f: any(_window(f.args)[2]), lambda f: _window_shape(f, padding=(0, 0))),
          "You left the padding out of the output size: add 2p to the input size before subtracting the kernel."),
-    Rule("floor_not_ceil", "out_shape", WINDOWED,
+    Rule("floor_not_ceil", "out_shape", _windowed,
          _only_if(_ceil_mode, lambda f: _window_shape(f, ceil=False)),
          "You rounded down where this layer rounds up (ceil mode): use ⌈(n + 2p − k)/s⌉ + 1."),
-    Rule("ceil_not_floor", "out_shape", WINDOWED,
+    Rule("ceil_not_floor", "out_shape", _windowed,
          _only_if(lambda f: not _ceil_mode(f), lambda f: _window_shape(f, ceil=True)),
          "You rounded up where this layer rounds down (floor, PyTorch's default): use ⌊(n + 2p − k)/s⌋ + 1."),
-    Rule("output_missing_plus_one", "out_shape", WINDOWED, _off_by(-1),
+    Rule("output_missing_plus_one", "out_shape", _windowed, _off_by(-1),
          "Your output size is one too small: the formula ends in + 1, counting the first window position."),
-    Rule("output_extra_one", "out_shape", WINDOWED, _off_by(+1),
+    Rule("output_extra_one", "out_shape", _windowed, _off_by(+1),
          "Your output size is one too large: (n + 2p − k)/s counts the steps, and + 1 adds the first position once."),
     Rule("rf_without_jump", "rf", None, lambda f: f.naive_rf,
          "Your receptive field summed the kernel sizes without multiplying by the jump: r' = r + (k−1)·j, where j is the product of earlier strides."),

@@ -48,6 +48,7 @@ class Crop(Kind):
     examples = [({}, [(3, 6, 7), (2, 6, 7)])]
     arity = 2
     flops_convention = "none"
+    reference_input = True
 
     def shape(self, a, ins):
         c, h, w = require_spatial(ins[0], "crop")

@@ -40,6 +40,7 @@ def _fr(pair) -> str:
 
 class _Merge(Kind):
     arity = None
+    merge = True
 
     def rf(self, a, in_rfs):
         return aligned_rf(in_rfs)
