@@ -187,12 +187,12 @@ def test_unknown_kind_lists_known_kinds():
 def test_a_new_weighted_kind_gets_the_weight_mistakes_without_editing_mistakes():
     from archlens.core.kinds.dense import Linear
     from archlens.core.profile import profile
-    from archlens.teach.mistakes import facts_of, wrong_answers
+    from archlens.teach.mistakes import rule_inputs, wrong_answers
 
     def diagnoses(kind: str, field: str) -> list[tuple[str, str]]:
         p = profile(archlens.load_spec({"name": "t", "input": [12], "layers": [
             {"name": "fc", "kind": kind, "out_features": 7}]}))
-        return [(text, rule.name) for text, rule in wrong_answers(facts_of(p)["fc"], field)]
+        return [(text, rule.name) for text, rule in wrong_answers(rule_inputs(p)["fc"], field)]
 
     register("test_dense")(type("TestDense", (Linear,), {"weighted": True}))
     try:

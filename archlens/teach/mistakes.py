@@ -2,9 +2,9 @@
 
 A rule names the mistake, the answer field and kinds it applies to (a trait the kind
 declares, ``Kind.weighted`` / ``Kind.windowed``, or named kinds), a function from the
-layer's facts to the wrong value (None where the mistake would not change the answer), and
-the one-sentence diagnosis. The checker reports the first rule whose wrong value equals a
-wrong answer. Adding a mistake is one entry in ``RULES``.
+layer's ``RuleInput`` to the wrong value (None where the mistake would not change the
+answer), and the one-sentence diagnosis. The checker reports the first rule whose wrong value
+equals a wrong answer. Adding a mistake is one entry in ``RULES``.
 """
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ def named(*names: str) -> Callable[[Kind], bool]:
 
 
 @dataclass(frozen=True)
-class Facts:
+class RuleInput:
     """What a rule may look at: the layer's profile, its arguments, a jump-free field."""
     lp: LayerProfile
     args: Any
@@ -44,19 +44,19 @@ class Rule:
     name: str
     field: str                                  # out_shape | params | macs | rf
     kinds: Callable[[Kind], bool] | None        # which kinds it applies to; None: every kind
-    wrong: Callable[[Facts], Any]               # the answer this mistake gives, or None
+    wrong: Callable[[RuleInput], Any]               # the answer this mistake gives, or None
     sentence: str                               # the diagnosis, one sentence
 
     def applies(self, kind: str) -> bool:
         return self.kinds is None or self.kinds(get_kind(kind))
 
-    def answer(self, facts: Facts) -> str | None:
+    def answer(self, rule_input: RuleInput) -> str | None:
         """The wrong answer as canonical text, or None if the mistake changes nothing here."""
-        value = self.wrong(facts) if self.applies(facts.lp.kind) else None
+        value = self.wrong(rule_input) if self.applies(rule_input.lp.kind) else None
         if value is None:
             return None
         text = {"out_shape": shape_text, "rf": rf_text}.get(self.field, str)(value)
-        right = _right(facts.lp, self.field)
+        right = _right(rule_input.lp, self.field)
         return None if text == right else text
 
 
@@ -65,24 +65,24 @@ def _right(lp: LayerProfile, field: str) -> str:
     return expected(lp)[field]
 
 
-def _c_in(f: Facts) -> int:
+def _c_in(f: RuleInput) -> int:
     return f.lp.in_shapes[0][0]
 
 
-def _with_bias(f: Facts, weight: int) -> int:
+def _with_bias(f: RuleInput, weight: int) -> int:
     return weight + f.lp.params.bias.value
 
 
-def _conv_weight(f: Facts, taps: int, c_in: int) -> int:
+def _conv_weight(f: RuleInput, taps: int, c_in: int) -> int:
     return taps * c_in * f.args.out_channels
 
 
-def _k_times_cin_cout(f: Facts):
+def _k_times_cin_cout(f: RuleInput):
     kh, kw = f.args.kernel_size
     return _with_bias(f, _conv_weight(f, kh, _c_in(f) // f.args.groups)) if kh == kw else None
 
 
-def _forgot_cin(f: Facts):
+def _forgot_cin(f: RuleInput):
     """The weight without its C_in (per group) factor: k_h·k_w·C_out, or m for a linear layer."""
     return _with_bias(f, f.lp.params.weight.value // (_c_in(f) // getattr(f.args, "groups", 1)))
 
@@ -93,7 +93,7 @@ def _window(a):
             getattr(a, "dilation", (1, 1)), getattr(a, "ceil_mode", False))
 
 
-def _window_shape(f: Facts, padding=None, ceil=None):
+def _window_shape(f: RuleInput, padding=None, ceil=None):
     """Output shape by the same ``conv_length`` the profile uses, with one setting changed."""
     k, s, p, d, c = _window(f.args)
     p = p if padding is None else padding
@@ -103,17 +103,17 @@ def _window_shape(f: Facts, padding=None, ceil=None):
 
 
 def _off_by(delta: int):
-    def wrong(f: Facts):
+    def wrong(f: RuleInput):
         shape = f.lp.out_shape
         return (shape[0], *(v + delta for v in shape[1:])) if len(shape) == 3 else None
     return wrong
 
 
-def _only_if(condition: Callable[[Facts], bool], wrong: Callable[[Facts], Any]):
+def _only_if(condition: Callable[[RuleInput], bool], wrong: Callable[[RuleInput], Any]):
     return lambda f: wrong(f) if condition(f) else None
 
 
-def _ceil_mode(f: Facts) -> bool:
+def _ceil_mode(f: RuleInput) -> bool:
     return getattr(f.args, "ceil_mode", False)
 
 
@@ -161,17 +161,17 @@ def naive_rf_sizes(p: ModelProfile) -> dict[str, tuple | None]:
     return sizes
 
 
-def facts_of(p: ModelProfile) -> dict[str, Facts]:
+def rule_inputs(p: ModelProfile) -> dict[str, RuleInput]:
     naive = naive_rf_sizes(p)
-    return {lp.name: Facts(lp, p.spec.layer(lp.name).args, naive[lp.name]) for lp in p.layers}
+    return {lp.name: RuleInput(lp, p.spec.layer(lp.name).args, naive[lp.name]) for lp in p.layers}
 
 
-def wrong_answers(facts: Facts, field: str) -> list[tuple[str, Rule]]:
+def wrong_answers(rule_input: RuleInput, field: str) -> list[tuple[str, Rule]]:
     """(wrong answer text, rule) for every rule that applies, in table order."""
     out = []
     for rule in RULES:
         if rule.field == field:
-            text = rule.answer(facts)
+            text = rule.answer(rule_input)
             if text is not None:
                 out.append((text, rule))
     return out

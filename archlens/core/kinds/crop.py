@@ -77,5 +77,5 @@ class Crop(Kind):
         return {"offset": list(offset)}
 
     def build_in_context(self, a, ins, facts):
-        from archlens.nn.fcn import Crop as CropModule
+        from archlens.nn.fcn import CropModule
         return CropModule(tuple(facts["offset"]))
