@@ -16,7 +16,7 @@ import torch
 import torch.nn as nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from archlens.nn.modules import LocalResponseNorm  # noqa: E402
+from archlens.nn.modules import LocalResponseNormModule  # noqa: E402
 
 SHAPES = [(8, 12, 56, 56), (8, 32, 14, 14), (8, 96, 55, 55)]
 ARGS = dict(size=5, alpha=5e-5, beta=0.75, k=1.0)
@@ -36,7 +36,7 @@ def main() -> None:
     print(f"{'input':<18}{'torch ms':>10}{'ours ms':>10}{'ratio':>8}{'max |diff|':>12}")
     for shape in SHAPES:
         x = torch.randn(*shape, requires_grad=True)
-        theirs, ours = nn.LocalResponseNorm(**ARGS), LocalResponseNorm(**ARGS)
+        theirs, ours = nn.LocalResponseNorm(**ARGS), LocalResponseNormModule(**ARGS)
         diff = (theirs(x) - ours(x)).abs().max().item()
         t, o = ms_per_step(theirs, x), ms_per_step(ours, x)
         print(f"{'x'.join(map(str, shape)):<18}{t:>10.2f}{o:>10.2f}{t / o:>8.2f}{diff:>12.1e}")

@@ -182,3 +182,26 @@ def test_unknown_kind_lists_known_kinds():
         archlens.load_spec({"input": [3, 8, 8], "layers": [{"name": "a", "kind": "convv", "out_channels": 1}]})
     msg = str(err.value)
     assert "unknown kind 'convv'; did you mean 'conv'?" in msg and "maxpool" in msg
+
+
+def test_a_new_weighted_kind_gets_the_weight_mistakes_without_editing_mistakes():
+    from archlens.core.kinds.dense import Linear
+    from archlens.core.profile import profile
+    from archlens.teach.mistakes import rule_inputs, wrong_answers
+
+    def diagnoses(kind: str, field: str) -> list[tuple[str, str]]:
+        p = profile(archlens.load_spec({"name": "t", "input": [12], "layers": [
+            {"name": "fc", "kind": kind, "out_features": 7}]}))
+        return [(text, rule.name) for text, rule in wrong_answers(rule_inputs(p)["fc"], field)]
+
+    register("test_dense")(type("TestDense", (Linear,), {"weighted": True}))
+    try:
+        for field in ("params", "macs"):
+            assert diagnoses("test_dense", field) == diagnoses("linear", field)
+        assert {"bias_per_input_channel", "forgot_cin"} <= {r for _, r in diagnoses("test_dense", "params")}
+        assert [r for _, r in diagnoses("test_dense", "macs")] == ["flops_for_macs"]
+        KINDS["test_dense"].weighted = False  # the trait alone decides
+        assert [r for _, r in diagnoses("test_dense", "params")] == ["forgot_bias"]
+        assert diagnoses("test_dense", "macs") == []
+    finally:
+        del KINDS["test_dense"]

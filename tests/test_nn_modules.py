@@ -3,7 +3,7 @@ import pytest
 import torch
 import torch.nn as nn
 
-from archlens.nn.modules import LocalResponseNorm
+from archlens.nn.modules import LocalResponseNormModule
 
 
 @pytest.mark.parametrize("size", [1, 2, 3, 5, 6])
@@ -11,7 +11,7 @@ from archlens.nn.modules import LocalResponseNorm
 def test_lrn_equals_torch_forward_and_backward(size, shape):
     torch.manual_seed(size)
     x = (3 * torch.randn(*shape, dtype=torch.float64)).requires_grad_()
-    ours, theirs = LocalResponseNorm(size, 0.01, 0.75, 2.0), nn.LocalResponseNorm(size, 0.01, 0.75, 2.0)
+    ours, theirs = LocalResponseNormModule(size, 0.01, 0.75, 2.0), nn.LocalResponseNorm(size, 0.01, 0.75, 2.0)
     a, b = ours(x), theirs(x)
     torch.testing.assert_close(a, b, rtol=1e-12, atol=1e-12)
     weights = torch.randn_like(a)
@@ -22,7 +22,7 @@ def test_lrn_equals_torch_forward_and_backward(size, shape):
 def test_lrn_on_flat_features_and_bfloat16():
     x = torch.randn(4, 10)
     expected = nn.LocalResponseNorm(5, 1e-2, 0.75, 1.0)(x.unsqueeze(-1)).squeeze(-1)
-    torch.testing.assert_close(LocalResponseNorm(5, 1e-2, 0.75, 1.0)(x), expected)
-    half = LocalResponseNorm(5, 1e-2, 0.75, 1.0)(x.bfloat16())
+    torch.testing.assert_close(LocalResponseNormModule(5, 1e-2, 0.75, 1.0)(x), expected)
+    half = LocalResponseNormModule(5, 1e-2, 0.75, 1.0)(x.bfloat16())
     assert half.dtype == torch.bfloat16
     torch.testing.assert_close(half.float(), expected, rtol=2e-2, atol=2e-2)

@@ -62,7 +62,7 @@ def test_resume_after_sigkill_mid_epoch_gives_identical_weights(tmp_path):
     assert code == 0, err
     # 160 samples / 16 = 10 batches per epoch: die in the middle of epoch 2
     code, _, _ = archlens("train", spec, "--quick", "--out", tmp_path / "b",
-                          env={"ARCHLENS_TEST_KILL_AFTER_BATCHES": "15"})
+                          kill_after_batches=15)
     assert code == -9
     killed = json.loads((tmp_path / "b/metrics.json").read_text())
     assert [row["epoch"] for row in killed["history"]] == [1]

@@ -56,10 +56,13 @@ def write_spec(tmp_path: Path, doc: dict) -> Path:
     return path
 
 
-def archlens(*args, env=None, timeout=300):
-    """Run the CLI in a fresh process; (returncode, stdout, stderr)."""
+def archlens(*args, env=None, timeout=300, kill_after_batches=None):
+    """Run the CLI in a fresh process; (returncode, stdout, stderr). With
+    ``kill_after_batches`` the process SIGKILLs itself after that many training batches."""
     full_env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
-    proc = subprocess.run([sys.executable, "-m", "archlens", *map(str, args)], cwd=ROOT,
+    entry = ["-m", "archlens"] if kill_after_batches is None else \
+        [str(ROOT / "tests/kill_after_batches.py"), str(kill_after_batches)]
+    proc = subprocess.run([sys.executable, *entry, *map(str, args)], cwd=ROOT,
                           env=full_env, capture_output=True, text=True, timeout=timeout)
     return proc.returncode, proc.stdout, proc.stderr
 

@@ -163,9 +163,9 @@ def conv_length_calc(axis: str, n: int, k: int, s: int, p: int, d: int = 1,
 def deconv_length_calc(axis: str, n: int, k: int, s: int, p: int, d: int = 1, op: int = 0) -> Calc:
     """``deconv_length`` as a ``Calc``; the dilation and output-padding terms only where used."""
     taps, taps_n = ("k", f"{k}") if d == 1 else (r"d(k-1) + 1", f"{d}({k}-1) + 1")
-    extra, extra_n = (r" + p_{out}", f" + {op}") if op else ("", "")
-    formula = rf"({axis}_{{in}} - 1) \cdot s - 2p + {taps}{extra}"
-    working = rf"({tex_number(n)} - 1) \cdot {s} - 2 \cdot {p} + {taps_n}{extra_n}"
+    out_pad, out_pad_n = (r" + p_{out}", f" + {op}") if op else ("", "")
+    formula = rf"({axis}_{{in}} - 1) \cdot s - 2p + {taps}{out_pad}"
+    working = rf"({tex_number(n)} - 1) \cdot {s} - 2 \cdot {p} + {taps_n}{out_pad_n}"
     return Calc(deconv_length(n, k, s, p, d, op), formula, working)
 
 

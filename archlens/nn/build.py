@@ -63,9 +63,9 @@ def build_model(spec, input=None, width: float = 1.0) -> SpecModel:
     nodes = order(spec)
     prof = profile(spec)   # pure arithmetic: shapes, crop offsets, and what the model will take
     check_fits_in_memory(prof)
-    facts = {lp.name: lp for lp in prof.layers}
-    modules = {n.name: n.kind.build_in_context(n.layer.args, list(facts[n.name].in_shapes),
-                                               facts[n.name].extra) for n in nodes}
+    layers = {lp.name: lp for lp in prof.layers}
+    modules = {n.name: n.kind.build_in_context(n.layer.args, list(layers[n.name].in_shapes),
+                                               layers[n.name].extra) for n in nodes}
     return SpecModel(spec, nodes, modules)
 
 

@@ -39,7 +39,7 @@ def bilinear_(module: nn.ConvTranspose2d) -> nn.ConvTranspose2d:
     return module
 
 
-class Crop(nn.Module):
+class CropModule(nn.Module):
     """Caffe's Crop (axis 2): ``x[..., oy:oy+H_ref, ox:ox+W_ref]``, sizes from the reference.
 
     The offset is derived from receptive-field geometry by the profile, never typed in; it

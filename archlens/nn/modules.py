@@ -5,7 +5,7 @@ import torch
 from torch import nn
 
 
-class Add(nn.Module):
+class AddModule(nn.Module):
     """Elementwise sum of all inputs (FCN's Eltwise SUM)."""
 
     def forward(self, *xs: torch.Tensor) -> torch.Tensor:
@@ -15,14 +15,14 @@ class Add(nn.Module):
         return out
 
 
-class Concat(nn.Module):
+class ConcatModule(nn.Module):
     """Concatenation along channels."""
 
     def forward(self, *xs: torch.Tensor) -> torch.Tensor:
         return torch.cat(xs, dim=1)
 
 
-class LocalResponseNorm(nn.Module):
+class LocalResponseNormModule(nn.Module):
     """Across-channel LRN, the function ``torch.nn.LocalResponseNorm`` computes:
 
         b_c = a_c / (k + alpha/n * sum_{c' = c - n//2}^{c + (n-1)//2} a_{c'}^2) ** beta

@@ -20,11 +20,11 @@ from dataclasses import dataclass
 
 import graphviz
 
+from archlens.core.kinds import get_kind
 from archlens.core.profile import LayerProfile, ModelProfile
 from archlens.spec.model import INPUT
 from archlens.render import units
 
-MERGE_KINDS = ("add", "concat")
 STAGE_RE = re.compile(r"^[a-z]+(\d+)(?:_\d+)?$")  # conv3_2, pool3 -> stage 3 (VGG, ZF, AlexNet)
 
 
@@ -147,12 +147,12 @@ def layer_diagram(p: ModelProfile, pal: Palette = LIGHT) -> graphviz.Digraph:
 def _edges(g: graphviz.Digraph, bs: list[Box], owner: dict[str, str], pal: Palette) -> None:
     previous = INPUT
     for box in bs:
-        merge = box.head.kind in MERGE_KINDS
+        kind = get_kind(box.head.kind)
         for i, src in enumerate(box.head.inputs):
-            if owner[src] == previous or merge:
+            if owner[src] == previous or kind.merge:
                 g.edge(owner[src], box.head.name)
             else:
-                label = "reference" if i > 0 and box.head.kind == "crop" else "skip"
+                label = "reference" if i > 0 and kind.reference_input else "skip"
                 g.edge(owner[src], box.head.name, style="dashed", color=pal.skip, label=label,
                        constraint="false" if label == "reference" and src == INPUT else "true")
         previous = box.head.name

@@ -70,7 +70,7 @@ def _total(node, sizes: dict) -> tuple[int, int]:
     return nodes, chars
 
 
-def check(root) -> None:
+def refuse_oversized(root) -> None:
     """Refuse (``TooLarge``) a composed document too large or infinite once expanded."""
     if root is not None:
         expanded_size(root)

@@ -50,7 +50,7 @@ def _compose(text: str, file: str):
     before anything (construction's ``<<`` merges included) expands them."""
     try:
         node = yaml.compose(text, Loader=UniqueKeyLoader)
-        yamlguard.check(node)
+        yamlguard.refuse_oversized(node)
         return node
     except (yamlguard.TooLarge, RecursionError) as exc:
         raise SpecError(_too_large(exc), file=file) from None

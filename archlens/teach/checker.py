@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from archlens.teach.answers import Answers
 from archlens.errors import one_line
-from archlens.teach.mistakes import facts_of, wrong_answers
+from archlens.teach.mistakes import rule_inputs, wrong_answers
 from archlens.core.profile import ModelProfile
 from archlens.teach.worksheet import FIELDS, expected
 
@@ -63,21 +63,21 @@ class CheckReport:
         return 1 if self.wrong else 0
 
 
-def _field_key(facts, name: str, convention: str) -> FieldKey:
-    right = expected(facts.lp)[name]
+def _field_key(rule_input, name: str, convention: str) -> FieldKey:
+    right = expected(rule_input.lp)[name]
     accept = {right: ""}
-    bias_free = str(facts.lp.params.weight.value)
+    bias_free = str(rule_input.lp.params.weight.value)
     if name == "params" and convention == "no-bias" and bias_free != right:
         accept[bias_free] = NO_BIAS_NOTE
-    wrong = tuple((text, rule.name, rule.sentence) for text, rule in wrong_answers(facts, name)
+    wrong = tuple((text, rule.name, rule.sentence) for text, rule in wrong_answers(rule_input, name)
                   if text not in accept)
     return FieldKey(right, accept, wrong)
 
 
 def answer_key(p: ModelProfile, convention: str = "default") -> dict[str, dict[str, FieldKey]]:
     """layer -> field -> FieldKey, for every layer of the profile."""
-    facts = facts_of(p)
-    return {lp.name: {f: _field_key(facts[lp.name], f, convention) for f in FIELDS}
+    inputs = rule_inputs(p)
+    return {lp.name: {f: _field_key(inputs[lp.name], f, convention) for f in FIELDS}
             for lp in p.layers}
 
 

@@ -6,8 +6,6 @@ that varies by recipe comes from the config. Read ``fit`` first.
 from __future__ import annotations
 
 import math
-import os
-import signal
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,8 +18,6 @@ from archlens.train import checkpoint, distributed, precision
 from archlens.train.data import eval_loader, loader
 from archlens.train.model import optimizer, schedule
 from archlens.train.tasks.base import batch_size_of
-
-KILL_HOOK = "ARCHLENS_TEST_KILL_AFTER_BATCHES"   # tests: SIGKILL self after this many batches
 
 
 @dataclass
@@ -40,6 +36,7 @@ class Run:
     resume: bool = False
     progress: bool = False
     on_epoch: object = None            # callback(history) after each epoch, main process only
+    on_batch: object = None            # callback(batches trained by this call) after each step
 
 
 def fit(run: Run) -> list[dict]:
@@ -56,7 +53,7 @@ def fit(run: Run) -> list[dict]:
     if run.resume:   # every process reads the checkpoint: a refusal is printed once
         start, history = distributed.agreed(world, lambda: checkpoint.restore(
             checkpoint.load(ckpt, run.config_dict), model, opt, sched, ckpt))
-    kill_after, seen = int(os.environ.get(KILL_HOOK, "0")), 0
+    seen = 0
 
     for epoch in tqdm(range(start, c.epochs), desc=model.spec_name, unit="epoch",
                       initial=start, total=c.epochs, disable=not run.progress):
@@ -83,8 +80,8 @@ def fit(run: Run) -> list[dict]:
             meter.update(outputs.detach().float(), batch)
             bar.set_postfix(loss=f"{value:.4g}", refresh=False)
             seen += 1
-            if seen == kill_after:
-                os.kill(os.getpid(), signal.SIGKILL)
+            if run.on_batch:
+                run.on_batch(seen)
         sched.step()
 
         train_loss = distributed.mean(loss_sum, count, world, run.device)

@@ -23,12 +23,12 @@ from archlens.files import write_bytes_atomically, write_text_atomically  # noqa
 _RC = {"svg.fonttype": "none", "svg.hashsalt": "archlens", "font.size": 9}
 
 
-def final_metrics(history: list[dict], extra: dict) -> dict:
+def final_metrics(history: list[dict], after_training: dict) -> dict:
     """Validation metrics of the last epoch (``val_`` prefix dropped except for the loss)."""
     last = history[-1] if history else {}
     out = {("val_loss" if k == "val_loss" else k[4:]): v for k, v in last.items()
            if k.startswith("val_")}
-    return {**out, **extra}
+    return {**out, **after_training}
 
 
 def write_metrics(out: Path, summary: dict) -> None:

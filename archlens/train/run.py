@@ -152,8 +152,8 @@ def _single(spec, task, data: TrainData, config, out: Path, options, device, wor
               resume=options.resume and (out / "checkpoint.pt").exists(),
               progress=options.progress, on_epoch=on_epoch)
     history = fit(run)
-    extra = {**task.fit_after(model, data, config, device), **task.final(model, data, config)}
-    final = final_metrics(history, extra)
+    after_training = {**task.fit_after(model, data, config, device), **task.final(model, data, config)}
+    final = final_metrics(history, after_training)
     if world.main:
         write_metrics(out, {**header, "history": history, "final": final, "truth": data.truth})
         plot_curves(out, history, task.metric, title or f"{spec.name} ({header['recipe']})")

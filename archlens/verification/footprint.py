@@ -24,9 +24,9 @@ class WindowSum(nn.Module):
         self.register_buffer("ones", torch.ones(channels, 1, *k, dtype=torch.float64))
 
     def forward(self, x):
-        extra = [max(0, (o - 1) * s + d * (k - 1) + 1 - (n + 2 * p)) for o, s, d, k, n, p in
+        overhang = [max(0, (o - 1) * s + d * (k - 1) + 1 - (n + 2 * p)) for o, s, d, k, n, p in
                  zip(self.out_hw, self.s, self.d, self.k, x.shape[2:], self.p)]
-        x = F.pad(x, (self.p[1], self.p[1] + extra[1], self.p[0], self.p[0] + extra[0]))
+        x = F.pad(x, (self.p[1], self.p[1] + overhang[1], self.p[0], self.p[0] + overhang[0]))
         return F.conv2d(x, self.ones, stride=self.s, dilation=self.d, groups=x.shape[1])
 
 

@@ -60,6 +60,7 @@ class Conv(Kind):
     ]
     Args = ConvArgs
     flops_convention = "macs"
+    weighted = windowed = True
     width_arg = "out_channels"
 
     def shape(self, a, ins):

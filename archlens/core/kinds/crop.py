@@ -48,6 +48,7 @@ class Crop(Kind):
     examples = [({}, [(3, 6, 7), (2, 6, 7)])]
     arity = 2
     flops_convention = "none"
+    reference_input = True
 
     def shape(self, a, ins):
         c, h, w = require_spatial(ins[0], "crop")
@@ -76,5 +77,5 @@ class Crop(Kind):
         return {"offset": list(offset)}
 
     def build_in_context(self, a, ins, facts):
-        from archlens.nn.fcn import Crop as CropModule
+        from archlens.nn.fcn import CropModule
         return CropModule(tuple(facts["offset"]))

@@ -50,6 +50,7 @@ class Linear(Kind):
     examples = [({"out_features": 7}, [(12,)]), ({"out_features": 3, "bias": False}, [(5,)])]
     Args = LinearArgs
     flops_convention = "macs"
+    weighted = True
     width_arg = "out_features"
 
     def shape(self, a, ins):

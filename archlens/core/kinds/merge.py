@@ -39,6 +39,7 @@ def aligned_rf(in_rfs):
 
 class _Merge(Kind):
     arity = None
+    merge = True
 
     def rf(self, a, in_rfs):
         return aligned_rf(in_rfs)
@@ -77,7 +78,7 @@ class Add(_Merge):
                     rf"({len(ins)} - 1) \cdot {tex_number(n)}")
 
     def build(self, a, ins):
-        from archlens.nn.modules import Add as AddModule
+        from archlens.nn.modules import AddModule
         return AddModule()
 
 
@@ -96,5 +97,5 @@ class Concat(_Merge):
         return [c] + [Calc(v, f"{n}_{{in}}", str(v)) for n, v in zip("HW", out[1:])]
 
     def build(self, a, ins):
-        from archlens.nn.modules import Concat as ConcatModule
+        from archlens.nn.modules import ConcatModule
         return ConcatModule()

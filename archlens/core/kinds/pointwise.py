@@ -95,8 +95,8 @@ class LocalResponseNorm(_SameShape):
         return _identity()  # per-position: the spatial field is its input's
 
     def build(self, a, ins):
-        from archlens.nn.modules import LocalResponseNorm   # torch's function, summed faster (benchmarks/lrn.py)
-        return LocalResponseNorm(a.size, a.alpha, a.beta, a.k)
+        from archlens.nn.modules import LocalResponseNormModule   # torch's function, summed faster (benchmarks/lrn.py)
+        return LocalResponseNormModule(a.size, a.alpha, a.beta, a.k)
 
 
 @dataclass(frozen=True)

@@ -70,6 +70,7 @@ class MaxPool(Kind):
     ]
     Args = MaxPoolArgs
     flops_convention = "per_element"
+    windowed = True
 
     def shape(self, a, ins):
         return _pool_shape(a, ins, a.dilation)
@@ -110,6 +111,7 @@ class AvgPool(Kind):
     ]
     Args = AvgPoolArgs
     flops_convention = "per_element"
+    windowed = True
 
     def shape(self, a, ins):
         return _pool_shape(a, ins)

@@ -31,7 +31,26 @@ FLOPS_CONVENTIONS = {
 
 
 class Kind:
-    """Base class of a layer kind. Subclasses override the rules that apply to them."""
+    """Base class of a layer kind. Subclasses override the rules that apply to them.
+
+    Traits: what other modules need to know about a kind is a class attribute the kind
+    declares, never a list of kind names kept elsewhere; users ask ``get_kind(name).trait``.
+    The boolean traits (all False by default):
+
+    ``weighted``
+        A learned weight dense over the input channels (of its group) and one bias per
+        output: the hand-calculation mistakes about weight counts and MACs apply (conv,
+        linear).
+    ``windowed``
+        The output size follows ``conv_length`` over a kernel/stride/padding(/dilation/
+        ceil_mode) window: the mistakes about output sizes apply (conv, maxpool, avgpool).
+    ``merge``
+        Combines two or more inputs of equal role element- or channel-wise; a diagram draws
+        every input edge solid (add, concat).
+    ``reference_input``
+        Inputs after the first are a reference read for geometry only, not data; a diagram
+        labels their edges "reference" (crop).
+    """
 
     name: str = ""
     Args: type = NoArgs
@@ -42,6 +61,11 @@ class Kind:
     examples: list = []
     # one of FLOPS_CONVENTIONS; every kind states its own (None fails the registry-wide tests)
     flops_convention: str | None = None
+    # traits (see the class docstring)
+    weighted: bool = False
+    windowed: bool = False
+    merge: bool = False
+    reference_input: bool = False
 
     def shape(self, a, ins: list[Shape]) -> Shape:
         raise NotImplementedError
