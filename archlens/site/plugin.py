@@ -44,7 +44,7 @@ class ArchlensConfig(Config):
     with_bundled = opt.Type(bool, default=False)         # the 15 bundled models as well
     train = opt.Type(bool, default=False)                # run quick recipes with no result yet
     crosscheck = opt.Type(bool, default=True)            # verify against torch (cached)
-    cache = opt.Optional(opt.Type(str))                  # default: beside the generated pages
+    cache = opt.Optional(opt.Type(str))                  # relative to mkdocs.yml; default: a temp folder
 
 
 class ArchlensPlugin(BasePlugin[ArchlensConfig]):
@@ -80,7 +80,7 @@ class ArchlensPlugin(BasePlugin[ArchlensConfig]):
         refs = spec_refs(self.config.specs, base, self.config.with_bundled)
         build.generate_site(refs, docs_dir=self.pages_dir, train=self.config.train,
                             crosscheck=self.config.crosscheck, force=True,
-                            cache_dir=Path(self.config.cache) if self.config.cache else work / "cache")
+                            cache_dir=base / self.config.cache if self.config.cache else work / "cache")
         sections = [entry for entry in build.read_nav(self.pages_dir) if "Home" not in entry]
         if config.nav is not None:
             config.nav = [*config.nav, *sections]
