@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
+import tempfile
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -96,6 +98,18 @@ def os_reason(exc: OSError, path: Path) -> str:
         if blocking is not None:
             return f"{blocking} is a file"
     return exc.strerror or str(exc) or type(exc).__name__
+
+
+def swap_folder_in(built: Path, root: Path) -> None:
+    """Rename the finished folder ``built`` to ``root`` (one file system); an existing ``root``
+    is renamed aside first and deleted last, so ``root`` is never half old, half new."""
+    old = None
+    if root.exists():
+        old = Path(tempfile.mkdtemp(prefix=f".{root.name}.", suffix=".old", dir=root.parent))
+        os.replace(root, old / root.name)
+    os.replace(built, root)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
 
 
 def write_bytes_atomically(path, data: bytes) -> Path:

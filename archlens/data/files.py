@@ -18,6 +18,7 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from archlens.errors import DataError
+from archlens.files import swap_folder_in
 
 MARKER = "archlens-dataset.json"   # written into every dataset folder we create
 _PIL_ERRORS = (OSError, ValueError, SyntaxError, UnidentifiedImageError)
@@ -126,15 +127,4 @@ def atomic_directory(root: str | os.PathLike, overwrite: bool = False,
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    _swap_in(tmp, root)
-
-
-def _swap_in(tmp: Path, root: Path) -> None:
-    """Rename ``tmp`` to ``root``; an existing ``root`` is renamed aside first, then deleted."""
-    old = None
-    if root.exists():
-        old = Path(tempfile.mkdtemp(prefix=f".{root.name}.", suffix=".old", dir=root.parent))
-        os.replace(root, old / root.name)
-    os.replace(tmp, root)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+    swap_folder_in(tmp, root)

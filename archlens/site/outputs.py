@@ -70,11 +70,15 @@ def check_owned(docs_dir: Path, generated: str, force: bool) -> None:
     foreign = [p for p in targets(docs_dir, generated)
                if p.is_symlink() or recorded.get(p.relative_to(docs_dir).as_posix()) != _sha(p)]
     if foreign:
-        names = ", ".join(p.relative_to(docs_dir).as_posix() for p in foreign[:_SHOWN])
-        more = f" and {len(foreign) - _SHOWN} more" if len(foreign) > _SHOWN else ""
         raise OutputError(f"{docs_dir}: archlens site would replace or delete files it did not "
-                          f"write (or that were edited since): {names}{more}; move them away, "
+                          f"write (or that were edited since): {listed(foreign, docs_dir)}; move them away, "
                           f"or pass --force to replace them")
+
+
+def listed(paths: list[Path], root: Path) -> str:
+    """The first few of ``paths``, relative to ``root``, and how many more there are."""
+    names = ", ".join(p.relative_to(root).as_posix() for p in paths[:_SHOWN])
+    return names + (f" and {len(paths) - _SHOWN} more" if len(paths) > _SHOWN else "")
 
 
 def foreign_files(root: Path) -> list[Path]:

@@ -134,8 +134,6 @@ def _metrics(metrics: dict) -> dict:
             **{k: metrics[k] for k in KFOLD_KEYS if k in metrics}}
 
 
-
-
 def _quick_train(spec: Spec, threads: int | None = None) -> dict | None:
     """``archlens train SPEC --quick`` in a subprocess (with ``threads`` torch threads)."""
     env = dict(os.environ, OMP_NUM_THREADS=str(threads)) if threads else None

@@ -14,7 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from archlens.files import OutputError, os_reason
+from archlens.files import OutputError, os_reason, swap_folder_in
 from archlens.site import outputs
 from archlens.site.build import CACHE, SiteResult, build_html, generate_site, site_config
 from archlens.spec.load import bundled_specs
@@ -44,9 +44,8 @@ def check_target(out: Path, force: bool) -> None:
     if out.is_dir() and not force:
         foreign = outputs.foreign_files(out)
         if foreign:
-            names = ", ".join(p.relative_to(out).as_posix() for p in foreign[:3])
-            raise OutputError(f"{out}: holds files archlens site did not build ({names}"
-                              f"{' ...' if len(foreign) > 3 else ''}); choose a new --out folder, "
+            raise OutputError(f"{out}: holds files archlens site did not build "
+                              f"({outputs.listed(foreign, out)}); choose a new --out folder, "
                               f"or pass --force to replace it")
 
 
@@ -63,7 +62,7 @@ def build_site(refs, out: Path, *, site_name: str = "archlens", with_bundled: bo
         build_html(site_config(work / "docs", work / "mkdocs.yml", site_name), work / "site")
         built = work / "site"
         outputs.record(built, [p for p in built.rglob("*") if p.is_file()])
-        _replace(out, built)
+        swap_folder_in(built, out)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return dataclasses.replace(result, seconds=time.perf_counter() - start)
@@ -78,14 +77,3 @@ def _work_folder(out: Path) -> Path:
         raise OutputError(f"{out}: --out: cannot create a folder in {out.parent} "
                           f"({os_reason(exc, out)})") from None
 
-
-def _replace(out: Path, built: Path) -> None:
-    """Swap the finished site in: two renames on one file system, the old site removed last."""
-    old = None
-    if out.exists():
-        old = out.with_name(f".{out.name}.old")
-        shutil.rmtree(old, ignore_errors=True)
-        out.rename(old)
-    built.rename(out)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)

@@ -6,6 +6,7 @@ that varies by recipe comes from the config. Read ``fit`` first.
 from __future__ import annotations
 
 import math
+from typing import Callable
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,8 +36,8 @@ class Run:
     world: distributed.World = field(default_factory=distributed.World)
     resume: bool = False
     progress: bool = False
-    on_epoch: object = None            # callback(history) after each epoch, main process only
-    on_batch: object = None            # callback(batches trained by this call) after each step
+    on_epoch: Callable[[list], None] | None = None   # (history) after each epoch, main process only
+    on_batch: Callable[[int], None] | None = None    # (batches trained by this call) after each step
 
 
 def fit(run: Run) -> list[dict]:
