@@ -30,7 +30,7 @@ WARMUP, STEPS = 2, 8
 
 def step_seconds(spec_name: str) -> tuple[float, float]:
     spec = load_spec(spec_name)
-    task = get_task(spec.task, spec.path)
+    task = get_task(spec.task, spec.where)
     config = recipe(spec, "quick", {"data.n_train": 64 * 16, "data.n_val": 8})
     task.settings(config, spec_name)
     data = task.data(spec, config, None)

@@ -33,7 +33,7 @@ def test_error_is_exactly_bias_plus_variance_on_random_predictions():
 def test_reloaded_model_scores_its_validation_set_as_the_harness_did(tmp_path):
     # Oracle: the harness's own final validation accuracy for the same run.
     spec = load_spec(write_spec(tmp_path, TINY_CLASSIFIER))
-    task = get_task(spec.task, spec.path)
+    task = get_task(spec.task, spec.where)
     data = task.data(spec, recipe(spec, "quick", {"epochs": 2}), None)
     model, result = _trained(spec, data.num_classes, {"epochs": 2})
     val = data.val

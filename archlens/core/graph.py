@@ -28,12 +28,12 @@ class Node:
 
 
 def _located(spec: Spec, layer: LayerSpec, problem: str) -> SpecError:
-    return SpecError(problem, file=spec.path or spec.name, layer=layer.name, kind=layer.kind)
+    return SpecError(problem, file=spec.where, layer=layer.name, kind=layer.kind)
 
 
 def node_error(spec: Spec, node: "Node", problem: LayerProblem, inputs=None) -> SpecError:
     """A kind's LayerProblem at ``node``, located in the spec's file and layer."""
-    return SpecError.from_problem(problem, spec.path or spec.name, node.name, node.layer.kind,
+    return SpecError.from_problem(problem, spec.where, node.name, node.layer.kind,
                                   inputs)
 
 

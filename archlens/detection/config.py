@@ -37,7 +37,7 @@ class DetectionConfig:
 def detection_config(spec) -> DetectionConfig:
     """The typed ``detection:`` section of ``spec``; a SpecError naming the key otherwise."""
     raw = spec.extra.get("detection")
-    file = spec.path or spec.name
+    file = spec.where
     if raw is None:
         raise SpecError(f"spec '{spec.name}' has no detection: section (not a detection spec)",
                         file=file)

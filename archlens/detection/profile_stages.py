@@ -66,7 +66,7 @@ def profile_stages(spec, proposals: int | None = None, image_size=None,
     if "detection" not in spec.extra:
         raise SpecError(f"--proposals applies to detection specs only; '{spec.name}' has no "
                         f"detection: section (detection specs: rcnn_alexnet, rcnn_zf5, "
-                        f"sppnet_zf5, sppnet_vgg16)", file=spec.path or None)
+                        f"sppnet_zf5, sppnet_vgg16)", file=spec.display or None)
     config = detection_config(spec)
     n = config.proposals if proposals is None else proposals
     if isinstance(n, bool) or not isinstance(n, int) or n < 0:

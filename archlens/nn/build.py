@@ -81,7 +81,7 @@ def check_fits_in_memory(prof) -> None:
         raise SpecError(f"the model needs about {units.gib_unit(needed)} to build and run once "
                         f"({params:,} parameters and {values:,} input and activation values, "
                         f"float32, batch 1), more than this machine's {units.gib_unit(available)} "
-                        f"of memory", file=prof.spec.path or prof.spec.name)
+                        f"of memory", file=prof.spec.where)
 
 
 def _machine_memory() -> int | None:

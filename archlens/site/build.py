@@ -59,10 +59,10 @@ def _load_all(refs) -> list:
         key = slug(s.name)
         if key in RESERVED_PAGES:
             raise SpecError(f"name '{s.name}' is reserved: its page '{key}.md' would replace "
-                            f"{RESERVED_PAGES[key]}; rename the spec", file=s.path or None)
+                            f"{RESERVED_PAGES[key]}; rename the spec", file=s.display or None)
         if key in seen:
             raise SpecError(f"specs '{seen[key]}' and '{s.name}' would share the page '{key}.md'",
-                            file=s.path or None)
+                            file=s.display or None)
         seen[key] = s.name
     return specs
 

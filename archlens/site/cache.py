@@ -64,7 +64,7 @@ def spec_key(spec: Spec, what: str) -> str:
     fields = DEPENDS.get(what)
     if fields is None:
         # where the file lives is not its content: a copy elsewhere shares the results
-        resolved = repr(dataclasses.replace(spec, path="", file=None, backbone=None))
+        resolved = repr(dataclasses.replace(spec, path=None, display="", backbone=None))
     else:
         resolved = repr([getattr(spec, f) for f in fields])
     text = "\n".join([what, version(), code_fingerprint(), resolved])

@@ -139,7 +139,7 @@ def _quick_train(spec: Spec, threads: int | None = None) -> dict | None:
     env = dict(os.environ, OMP_NUM_THREADS=str(threads)) if threads else None
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "run"
-        cmd = [sys.executable, "-m", "archlens", "train", str(spec.file or spec.name), "--quick",
+        cmd = [sys.executable, "-m", "archlens", "train", str(spec.path or spec.name), "--quick",
                TRAIN_OUT_FLAG, str(out)]
         start = time.perf_counter()
         run = subprocess.run(cmd, capture_output=True, text=True, env=env)

@@ -235,7 +235,7 @@ def training_section(d: PageData) -> str | None:
 
 def usage(d: PageData) -> str:
     s = d.spec
-    ref = s.name if is_bundled(s) else (s.path or s.name)
+    ref = s.name if is_bundled(s) else s.where
     cli = [f"archlens profile {ref}", f"archlens verify {ref}",
            f"archlens worksheet {ref} --template answers.yaml", f"archlens check {ref} answers.yaml"]
     if s.train:

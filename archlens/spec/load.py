@@ -37,7 +37,7 @@ def bundled_specs() -> list[str]:
 
 def is_bundled(spec: "Spec") -> bool:
     """Whether ``spec`` was loaded from the package's own file (a user's copy of ``vgg16`` is not)."""
-    return spec.file is not None and spec.file.parent == SPECS_DIR.resolve()
+    return spec.path is not None and spec.path.parent == SPECS_DIR.resolve()
 
 
 def resolve_path(ref: str | Path) -> Path:
@@ -106,8 +106,8 @@ def _build_spec(doc: dict, path: Path) -> Spec:
                 expected=check_expected(doc.get("expected"), [l.name for l in layers]),
                 train=_checked_train(doc.get("train")),
                 backbone=_backbone_file(doc["backbone"], path).resolve() if doc.get("backbone") else None,
-                extra=known, path=display_path(path),
-                file=path.resolve() if path.is_file() else None)
+                extra=known, display=display_path(path),
+                path=path.resolve() if path.is_file() else None)
     if "detection" in known:  # the section's owner validates it at the boundary
         from archlens.detection.config import detection_config
         detection_config(spec)

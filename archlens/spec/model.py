@@ -37,9 +37,14 @@ class Spec:
     expected: dict = field(default_factory=dict)  # published numbers tests check
     train: dict = field(default_factory=dict)     # training recipe (validated by the harness)
     extra: dict = field(default_factory=dict)     # sections owned by other modules (detection)
-    path: str = ""                   # file it was loaded from, as messages show it
-    file: Path | None = None         # the same file, resolved (None for an in-memory spec)
+    path: Path | None = None         # the file it was loaded from, resolved (None: in memory)
+    display: str = ""                # where it came from as the user gave it, for messages
     backbone: Path | None = None     # the spec file whose layers ``backbone:`` reused, resolved
+
+    @property
+    def where(self) -> str:
+        """Where messages and pages say the spec is: its file as the user gave it, else its name."""
+        return self.display or self.name
 
     def layer(self, name: str) -> LayerSpec:
         return self._by_name[name]

@@ -56,7 +56,7 @@ def sweep(spec_name: str, widths: list[float], repeats: int, overrides: dict | N
     """One row per width: the decomposition on the test set and the runs' mean final
     training and validation accuracy (validation: each run's own held-out set)."""
     spec = load_spec(spec_name)
-    task = get_task(spec.task, spec.path)
+    task = get_task(spec.task, spec.where)
     test_config = recipe(spec, "quick", {**(overrides or {}), "data.seed": TEST_SEED,
                                          "data.n_train": 1, "data.n_val": n_test})
     test_data = task.data(spec, test_config, None)      # its validation set is the test set

@@ -25,7 +25,7 @@ from archlens.spec.recipes import TrainConfig, parse_record, recipe_section
 
 def recipe(spec, name: str, overrides: dict | None = None) -> TrainConfig:
     """The spec's ``train.<name>`` recipe with ``overrides`` (dotted keys) applied, validated."""
-    where = f"{spec.path or spec.name}: train"
+    where = f"{spec.where}: train"
     section = recipe_section(spec.train, where)
     raw = _deep_copy(section.get(name) or {})
     for dotted, value in (overrides or {}).items():

@@ -61,9 +61,9 @@ def train(spec, options: TrainOptions = TrainOptions()) -> TrainResult:
     world = distributed.planned()
     with distributed.alike(world):
         spec = load_spec(spec)
-        task = get_task(spec.task, spec.path)
+        task = get_task(spec.task, spec.where)
         config = recipe(spec, "quick" if options.quick else "full", options.overrides)
-        task.settings(config, f"{spec.path}: train.{'quick' if options.quick else 'full'}")
+        task.settings(config, f"{spec.where}: train.{'quick' if options.quick else 'full'}")
         device = _device(options.device)
         distributed.local_batch(config.batch_size, world)
         out = options.out or folder_for(Path("runs"), spec.name)

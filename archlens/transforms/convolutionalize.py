@@ -27,7 +27,8 @@ def convolutionalize(spec, state_dict: dict | None = None) -> tuple[Spec, dict |
     """The fully convolutional spec of ``spec`` (and ``state_dict`` with dense weights reshaped)."""
     spec = load_spec(spec)
     doc, kernels = convolutionalized_doc(spec)
-    new_spec = spec_from_dict(doc, file=f"{spec.path or spec.name} (convolutionalized)")
+    shown = spec_from_dict(doc, file=f"{spec.where} (convolutionalized)")  # messages say so
+    new_spec = dataclasses.replace(shown, path=spec.path)  # still the classifier's file
     return new_spec, (None if state_dict is None else _reshape_weights(state_dict, kernels))
 
 
@@ -51,7 +52,7 @@ def convolutionalized_doc(spec: Spec) -> tuple[dict, dict[str, tuple[int, int, i
         previous = node.name
     if not kernels:
         raise SpecError("nothing to convolutionalize: the spec has no linear layer",
-                        file=spec.path or spec.name)
+                        file=spec.where)
     return _spec_doc(spec, layers), kernels
 
 
@@ -85,7 +86,7 @@ def _kernel(spec: Spec, layer: LayerSpec, source: str, shape) -> tuple[int, int,
     if source != INPUT:
         return (shape[0], 1, 1)
     raise SpecError("a linear layer on the network input has no spatial map to convolutionalize",
-                    file=spec.path or spec.name, layer=layer.name, kind=layer.kind)
+                    file=spec.where, layer=layer.name, kind=layer.kind)
 
 
 def _as_conv(raw: dict, layer: LayerSpec, kh: int, kw: int) -> dict:

@@ -23,11 +23,11 @@ def register_task(name: str):
     return add
 
 
-def get_task(name: str, spec_path: str = "") -> Task:
+def get_task(name: str, where: str = "") -> Task:
     """A fresh task object for ``spec.task``; unknown names list the known ones."""
     if name not in _TASKS:
-        where = f"{spec_path}: " if spec_path else ""
-        raise TrainError(f"{where}task '{name}' has no training recipe{suggest(name, _TASKS)} "
+        prefix = f"{where}: " if where else ""
+        raise TrainError(f"{prefix}task '{name}' has no training recipe{suggest(name, _TASKS)} "
                          f"(trainable tasks: {', '.join(sorted(_TASKS))})")
     return _TASKS[name]()
 

@@ -38,7 +38,7 @@ class AccuracyMeter(Meter):
 def image_hw(spec, config) -> tuple[int, int]:
     shape = config.input or spec.input
     if len(shape) != 3:
-        raise DataError(f"{spec.path}: an image task needs input [C, H, W], got {list(shape)}")
+        raise DataError(f"{spec.where}: an image task needs input [C, H, W], got {list(shape)}")
     return shape[1], shape[2]
 
 
@@ -86,7 +86,7 @@ class Classification(Task):
     metric = "accuracy"
 
     def data(self, spec, config, data_dir) -> TrainData:
-        self.settings(config, spec.path)
+        self.settings(config, spec.where)
         hw = image_hw(spec, config)
         return synthetic(config, hw) if data_dir is None else folders(Path(data_dir), config, hw)
 

@@ -62,9 +62,9 @@ class Detection(Task):
     Settings = DetectionSettings
 
     def data(self, spec, config, data_dir) -> TrainData:
-        settings = self.settings(config, spec.path)
+        settings = self.settings(config, spec.where)
         if len(config.input or spec.input) != 3:
-            raise DataError(f"{spec.path}: a detection network needs input [C, H, W]")
+            raise DataError(f"{spec.where}: a detection network needs input [C, H, W]")
         train, val, classes = (synthetic_scenes(settings, config) if data_dir is None
                                else voc_scenes(Path(data_dir)))
         self.spec, self.settings_ = spec, settings

@@ -50,7 +50,7 @@ class Regression(Task):
 
     def data(self, spec, config, data_dir) -> TrainData:
         no_data_dir("regression", data_dir)
-        return line_data(config, self.settings(config, spec.path))
+        return line_data(config, self.settings(config, spec.where))
 
     def loss(self, model, batch):
         x, y = batch

@@ -69,9 +69,9 @@ class Segmentation(Task):
     metric = "miou"
 
     def data(self, spec, config, data_dir) -> TrainData:
-        self.settings(config, spec.path)
+        self.settings(config, spec.where)
         hw = image_hw(spec, config)
-        where = f"{spec.path or spec.name}: train: data"
+        where = f"{spec.where}: train: data"
         return synthetic(config, hw, where) if data_dir is None else voc(Path(data_dir), hw)
 
     def loss(self, model, batch):
