@@ -15,7 +15,7 @@ from archlens.data import CLASSIFICATION_CONFIG, SHAPE_NAMES, ImageFolder, Shape
 from archlens.data.datasets import IMAGENET_NORMALIZE, ClassificationDataset
 from archlens.errors import DataError
 from archlens.train.data import materialize, split
-from archlens.train.tasks import register_task
+from archlens.train.tasks.registry import register_task
 from archlens.train.tasks.base import Meter, Task, TrainData
 
 # Per-channel (x - mean) / std with ImageNet statistics, for synthetic and user data alike;

@@ -24,7 +24,7 @@ from archlens.core.kinds.args import OptPosInt, PosInt, Prob
 from archlens.spec.load import load_spec
 from archlens.train.data import InMemory
 from archlens.train.metrics import ImageDetections, mean_ap
-from archlens.train.tasks import register_task
+from archlens.train.tasks.registry import register_task
 from archlens.train.tasks.base import Task, TrainData
 from archlens.train.tasks.classification import AccuracyMeter, image_hw
 from archlens.train.tasks.detection_stages import build_pipeline, fit_heads, region_samples, scene_boxes, warp_pad, window_samples

@@ -14,7 +14,7 @@ from archlens.data import make_regression
 from archlens.data.datasets import RegressionDataset
 from archlens.core.kinds.args import Float
 from archlens.train.data import materialize
-from archlens.train.tasks import register_task
+from archlens.train.tasks.registry import register_task
 from archlens.train.tasks.base import Task, TrainData, no_data_dir
 
 

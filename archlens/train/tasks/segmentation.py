@@ -16,7 +16,7 @@ from archlens.data.datasets import SegmentationDataset
 from archlens.errors import DataError, TrainError
 from archlens.train.data import materialize
 from archlens.train.metrics import confusion, mean_iou, pixel_accuracy
-from archlens.train.tasks import register_task
+from archlens.train.tasks.registry import register_task
 from archlens.train.tasks.base import Meter, Task, TrainData
 from archlens.train.tasks.classification import NORMALIZE, image_hw
 
