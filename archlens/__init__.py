@@ -6,6 +6,7 @@ from archlens.errors import ArchlensError, SpecError
 from archlens.core.profile import ModelProfile, profile
 from archlens.spec.model import Spec
 from archlens.spec.load import bundled_specs, load_spec
+from archlens.detection import config as _detection_config  # noqa: F401  (registers the detection: check)
 
 __all__ = ["ArchlensError", "ModelProfile", "Spec", "SpecError", "build_model",
            "bundled_specs", "load_spec", "profile", "verify"]

@@ -33,6 +33,33 @@ def test_spec_and_core_never_reach_up_when_they_load():
     assert reaching == set()
 
 
+def _all_imports(path: Path) -> list[str]:
+    """Every absolute import in the file, module level or inside a function."""
+    names = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.append(node.module)
+        elif isinstance(node, ast.Import):
+            names += [a.name for a in node.names]
+    return names
+
+
+def test_spec_never_reaches_up_even_inside_a_function():
+    """A section owned above (detection:) is checked through archlens.spec.sections instead."""
+    reaching = {f"{p.relative_to(ARCHLENS)}: {name}"
+                for p in sorted((ARCHLENS / "spec").rglob("*.py"))
+                for name in _all_imports(p)
+                if name.startswith("archlens") and not name.startswith(BELOW["spec"])}
+    assert reaching == set()
+
+
+def test_owned_sections_register_their_checks_on_import():
+    code = ("import archlens.spec.load; from archlens.spec.sections import SECTION_CHECKS; "
+            "print(sorted(SECTION_CHECKS))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "['detection']"
+
+
 def test_the_analysis_imports_no_torch_or_numpy():
     code = ("import sys, archlens; p = archlens.profile('fcn8s'); assert p.totals.params > 0; "
             "print(sorted({m.split('.')[0] for m in sys.modules} & {'torch', 'numpy'}))")

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from archlens.errors import SpecError, quoted
 from archlens.core.kinds.args import MAX_INT, bound, describe, is_size, suggest
+from archlens.spec.sections import register_section_check
 
 METHODS = ("rcnn", "sppnet")
 COMMON = ("method", "proposals", "feature_layer", "bbox_features", "nms_iou", "image_size")
@@ -147,3 +148,6 @@ def scaled_size(hw: tuple[int, int], scale: int) -> tuple[int, int]:
     """(H, W) after resizing so the shorter side is ``scale`` (SPPNet Sec. 4.1: min(w, h) = s)."""
     factor = scale / min(hw)
     return tuple(max(1, round(v * factor)) for v in hw)
+
+
+register_section_check("detection", detection_config)  # checked when a spec loads

@@ -19,6 +19,7 @@ from archlens.core.kinds import get_kind
 from archlens.core.kinds.args import bound, describe, is_size, parse_args, suggest
 from archlens.spec.names import spec_name
 from archlens.spec.recipes import check_train_section
+from archlens.spec.sections import check_sections
 from archlens.spec.model import INPUT, LayerSpec, Spec
 from archlens.spec.shorthand import expand_item
 
@@ -108,9 +109,7 @@ def _build_spec(doc: dict, path: Path) -> Spec:
                 backbone=_backbone_file(doc["backbone"], path).resolve() if doc.get("backbone") else None,
                 extra=known, display=display_path(path),
                 path=path.resolve() if path.is_file() else None)
-    if "detection" in known:  # the section's owner validates it at the boundary
-        from archlens.detection.config import detection_config
-        detection_config(spec)
+    check_sections(spec)  # each owned section's owner validates it at the boundary
     return spec
 
 
