@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from archlens.errors import SpecError, quoted
+from archlens.core.kinds import get_kind
 from archlens.core.kinds.args import MAX_INT, bound, describe, is_size, suggest
 from archlens.spec.sections import register_section_check
 
@@ -135,7 +136,7 @@ def _check_network(config: DetectionConfig, spec) -> None:
 
 def _check_shared(config: DetectionConfig, spec, names: list[str]) -> None:
     cut = names.index(config.shared_until)
-    spp = [i for i, layer in enumerate(spec.layers) if layer.kind == "spp"]
+    spp = [i for i, layer in enumerate(spec.layers) if get_kind(layer.kind).spatial_pyramid]
     if not spp or spp[0] <= cut:
         raise _problem(f"sppnet needs an 'spp' layer after shared_until '{config.shared_until}'")
     for key in ("feature_layer", "bbox_features"):

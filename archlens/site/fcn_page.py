@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib.util
 
+from archlens.core.kinds import get_kind
 from archlens.render import units
 from archlens.site import mdtext as md
 from archlens.site.cache import cached
@@ -23,7 +24,7 @@ def classifier_of(spec):
     if spec.backbone is None:
         return None
     classifier = load_spec(spec.backbone)
-    return classifier if any(l.kind == "linear" for l in classifier.layers) else None
+    return classifier if any(get_kind(l.kind).fully_connected for l in classifier.layers) else None
 
 
 def _same_outputs(classifier) -> dict:
@@ -51,7 +52,7 @@ def _rows(classifier, conv_spec, fcn_input) -> list[list[str]]:
     big = profile(conv_spec, input=fcn_input)
     rows = []
     for lp in dense.layers:
-        if lp.kind != "linear":
+        if not get_kind(lp.kind).fully_connected:
             continue
         c = conv.layer(lp.name)
         k = units.shape(conv_spec.layer(lp.name).args.kernel_size)

@@ -40,11 +40,12 @@ def convolutionalized_doc(spec: Spec) -> tuple[dict, dict[str, tuple[int, int, i
     layers, previous = [], INPUT
     for node in nodes:
         sources = [alias.get(s, s) for s in node.inputs]
-        if node.layer.kind == "flatten":
+        kind = get_kind(node.layer.kind)
+        if kind.flattening:
             alias[node.name] = sources[0]
             continue
         raw = _layer_doc(node.layer, sources, previous)
-        if node.layer.kind == "linear":
+        if kind.fully_connected:
             c, kh, kw = _kernel(spec, node.layer, sources[0], shapes[sources[0]])
             kernels[node.name] = (c, kh, kw)
             raw = _as_conv(raw, node.layer, kh, kw)

@@ -18,6 +18,7 @@ class Flatten(Kind):
     """
     examples = [({}, [(3, 4, 5)])]
     flops_convention = "none"
+    flattening = True        # a reshape only: convolutionalization drops it
 
     def shape(self, a, ins):
         return (numel(ins[0]),)
@@ -51,6 +52,7 @@ class Linear(Kind):
     Args = LinearArgs
     flops_convention = "macs"
     weighted = True
+    fully_connected = True   # convolutionalization makes it a conv over its whole input
     width_arg = "out_features"
 
     def shape(self, a, ins):

@@ -50,6 +50,15 @@ class Kind:
     ``reference_input``
         Inputs after the first are a reference read for geometry only, not data; a diagram
         labels their edges "reference" (crop).
+    ``flattening``
+        Only reshapes a (C, H, W) map into a feature vector: convolutionalization drops it,
+        the convolution after it reads the map itself (flatten).
+    ``fully_connected``
+        Every output reads every input feature through its own weight: convolutionalization
+        rewrites it as a convolution covering its whole input (FCN Sec. 3.1) (linear).
+    ``spatial_pyramid``
+        Pools any map size into a fixed-length vector: SPPNet's per-region network starts at
+        it, after the convolutions shared by the whole image (spp).
     """
 
     name: str = ""
@@ -66,6 +75,9 @@ class Kind:
     windowed: bool = False
     merge: bool = False
     reference_input: bool = False
+    flattening: bool = False
+    fully_connected: bool = False
+    spatial_pyramid: bool = False
 
     def shape(self, a, ins: list[Shape]) -> Shape:
         raise NotImplementedError

@@ -73,6 +73,7 @@ class SpatialPyramidPooling(Kind):
     ]
     Args = SPPArgs
     flops_convention = "window_max"
+    spatial_pyramid = True   # SPPNet's per-region network starts here
 
     def shape(self, a, ins):
         c, _, _ = require_spatial(ins[0], "spp")
