@@ -2,6 +2,8 @@
 
 The analysis API imports no torch; ``build_model`` and ``verify`` load it on first use.
 """
+from typing import Any
+
 from archlens.errors import ArchlensError, SpecError
 from archlens.core.profile import ModelProfile, profile
 from archlens.spec.model import Spec
@@ -12,7 +14,7 @@ __all__ = ["ArchlensError", "ModelProfile", "Spec", "SpecError", "build_model",
            "bundled_specs", "load_spec", "profile", "verify"]
 
 
-def __getattr__(name):  # lazy: keep `import archlens` free of torch
+def __getattr__(name: str) -> Any:  # lazy: keep `import archlens` free of torch
     if name == "build_model":
         from archlens.nn.build import build_model
         return build_model

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Sequence
 
 from archlens.errors import LayerProblem, SpecError
 from archlens.core.geometry import RF, Calc, Params, Shape, numel
 from archlens.core.graph import Node, node_error, order, walk_shapes
-from archlens.spec.model import INPUT, Spec
+from archlens.spec.model import INPUT, Spec, SpecRef
 from archlens.spec.load import load_spec, scale_width, with_input
 
 DTYPE_BYTES = {"float32": 4, "float16": 2, "bfloat16": 2, "float64": 8}
@@ -71,7 +72,8 @@ class ModelProfile:
         return {lp.name: lp for lp in self.layers}
 
 
-def profile(spec, input=None, dtype: str = "float32", width: float = 1.0) -> ModelProfile:
+def profile(spec: SpecRef, input: Sequence[int] | None = None, dtype: str = "float32",
+            width: float = 1.0) -> ModelProfile:
     """Profile ``spec`` (name, path or Spec) at ``input`` (C, H, W) or its native size."""
     if dtype not in DTYPE_BYTES:
         raise SpecError(f"unknown dtype '{dtype}' (known: {', '.join(DTYPE_BYTES)})")

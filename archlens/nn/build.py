@@ -5,6 +5,7 @@ Submodule names are the spec's layer names, so ``model.conv1_1`` is the spec's `
 from __future__ import annotations
 
 import os
+from typing import Sequence
 
 import torch
 from torch import nn
@@ -14,7 +15,7 @@ from archlens.core.geometry import numel
 from archlens.core.graph import Node, order, output_name
 from archlens.core.profile import DTYPE_BYTES, profile
 from archlens.render import units
-from archlens.spec.model import INPUT, Spec
+from archlens.spec.model import INPUT, Spec, SpecRef
 from archlens.spec.load import load_spec, scale_width, with_input
 
 
@@ -53,7 +54,7 @@ def _last_uses(wiring) -> dict[str, int]:
     return last
 
 
-def build_model(spec, input=None, width: float = 1.0) -> SpecModel:
+def build_model(spec: SpecRef, input: Sequence[int] | None = None, width: float = 1.0) -> SpecModel:
     """A ``torch.nn.Module`` for ``spec`` (name, path or Spec).
 
     ``input`` overrides the input size (derived sizes such as fc6's in_features follow) and

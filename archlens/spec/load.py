@@ -20,7 +20,7 @@ from archlens.core.kinds.args import bound, describe, is_size, parse_args, sugge
 from archlens.spec.names import spec_name
 from archlens.spec.recipes import check_train_section
 from archlens.spec.sections import check_sections
-from archlens.spec.model import INPUT, LayerSpec, Spec
+from archlens.spec.model import INPUT, LayerSpec, Spec, SpecRef
 from archlens.spec.shorthand import expand_item
 
 # Package data: present in a wheel or an editable install alike (pyproject's package-data).
@@ -36,7 +36,7 @@ def bundled_specs() -> list[str]:
     return sorted(p.stem for p in SPECS_DIR.glob("*.yaml"))
 
 
-def is_bundled(spec: "Spec") -> bool:
+def is_bundled(spec: Spec) -> bool:
     """Whether ``spec`` was loaded from the package's own file (a user's copy of ``vgg16`` is not)."""
     return spec.path is not None and spec.path.parent == SPECS_DIR.resolve()
 
@@ -55,7 +55,7 @@ def resolve_path(ref: str | Path) -> Path:
     raise SpecError(f"unknown spec '{ref}'{suggest(str(ref), names)} (bundled: {', '.join(names)})")
 
 
-def load_spec(ref: "str | Path | Spec | dict") -> Spec:
+def load_spec(ref: SpecRef) -> Spec:
     """Load and validate a spec from a bundled name, a path, a mapping, or pass a Spec through."""
     if isinstance(ref, Spec):
         return ref

@@ -53,3 +53,7 @@ class Spec:
     def _by_name(self) -> dict[str, LayerSpec]:
         """Callers look up every layer by name; a scan each time would be quadratic."""
         return {layer.name: layer for layer in self.layers}
+
+
+# What the public API accepts as a spec: a bundled name, a YAML path, a mapping, or a Spec
+SpecRef = str | Path | Spec | dict

@@ -13,6 +13,7 @@ import dataclasses
 import math
 from fractions import Fraction
 from dataclasses import dataclass, field
+from typing import Sequence
 
 import torch
 
@@ -21,7 +22,7 @@ from archlens.nn.build import build_model
 from archlens.core.geometry import RF
 from archlens.core.graph import order, walk_shapes
 from archlens.core.profile import ModelProfile, profile
-from archlens.spec.model import INPUT
+from archlens.spec.model import INPUT, SpecRef
 from archlens.spec.load import load_spec, scale_width, with_input
 
 
@@ -57,7 +58,8 @@ class VerifyReport:
         return not self.failures
 
 
-def verify(spec, input=None, peers: bool = True, rf_width: float | None = None) -> VerifyReport:
+def verify(spec: SpecRef, input: Sequence[int] | None = None, peers: bool = True,
+           rf_width: float | None = None) -> VerifyReport:
     """Check every layer of ``spec`` at ``input``; ``peers=False`` skips torchinfo/fvcore."""
     spec = with_input(load_spec(spec), input)
     prof = profile(spec)

@@ -2,12 +2,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 from archlens.errors import LayerProblem
-from archlens.core.geometry import Calc, Params, conv_length, fmt_shape, product, require_spatial, rf_step, window_rf_calcs, window_shape_calcs
+from archlens.core.geometry import RF, Calc, Params, Shape, conv_length, fmt_shape, product, require_spatial, rf_step, window_rf_calcs, window_shape_calcs
 from archlens.core.kinds.args import Bool, NonNegPair, OptPosInt, PosInt, PosPair, choice
 from archlens.core.kinds.registry import Kind, register
+
+if TYPE_CHECKING:  # annotations only: core imports no torch when it loads
+    import torch
 
 
 @dataclass(frozen=True)
@@ -34,7 +37,7 @@ def check_window(name: str, n: tuple, k: tuple, p: tuple, d: tuple) -> None:
                            f"{fmt_shape(padded)} (input {fmt_shape(n)}, padding {fmt_shape(p)})")
 
 
-def check_channels(a, c_in: int) -> None:
+def check_channels(a: Any, c_in: int) -> None:
     if a.in_channels is not None and a.in_channels != c_in:
         raise LayerProblem(f"channel mismatch: in_channels is {a.in_channels} but the input "
                            f"has {c_in} channels")
@@ -63,7 +66,7 @@ class Conv(Kind):
     weighted = windowed = True
     width_arg = "out_channels"
 
-    def shape(self, a, ins):
+    def shape(self, a: ConvArgs, ins: list[Shape]) -> Shape:
         c, h, w = require_spatial(ins[0], "conv")
         check_channels(a, c)
         check_window("kernel", (h, w), a.kernel_size, a.padding, a.dilation)
@@ -71,30 +74,30 @@ class Conv(Kind):
               zip((h, w), a.kernel_size, a.stride, a.padding, a.dilation)]
         return (a.out_channels, *hw)
 
-    def params(self, a, ins):
+    def params(self, a: ConvArgs, ins: list[Shape]) -> Params:
         cin_g = ins[0][0] // a.groups
         kh, kw = a.kernel_size
         weight = product(["k_h", "k_w", r"C_{in}/g", r"C_{out}"], [kh, kw, cin_g, a.out_channels])
         bias = Calc(a.out_channels, r"C_{out}", str(a.out_channels)) if a.bias else Calc(0, "0", "0")
         return Params(weight, bias)
 
-    def macs(self, a, ins, out):
+    def macs(self, a: ConvArgs, ins: list[Shape], out: Shape) -> Calc:
         kh, kw = a.kernel_size
         return product([r"H_{out}", r"W_{out}", r"C_{out}", r"C_{in}/g", "k_h", "k_w"],
                        [out[1], out[2], out[0], ins[0][0] // a.groups, kh, kw])
 
-    def rf(self, a, in_rfs):
+    def rf(self, a: ConvArgs, in_rfs: list[RF | None]) -> RF | None:
         rf = in_rfs[0]
         return None if rf is None else rf_step(rf, a.kernel_size, a.stride, a.padding, a.dilation)
 
-    def shape_calc(self, a, ins, out):
+    def shape_calc(self, a: ConvArgs, ins: list[Shape], out: Shape) -> list[Calc]:
         c_out = Calc(a.out_channels, r"C_{out}", str(a.out_channels))
         return window_shape_calcs(c_out, ins[0][1:], a.kernel_size, a.stride, a.padding, a.dilation)
 
-    def rf_calc(self, a, in_rfs, out_rf):
+    def rf_calc(self, a: ConvArgs, in_rfs: list[RF | None], out_rf: RF | None) -> list[Calc]:
         return window_rf_calcs(in_rfs[0], a.kernel_size, a.dilation)
 
-    def build(self, a, ins):
+    def build(self, a: ConvArgs, ins: list[Shape]) -> torch.nn.Module:
         import torch.nn as nn
         module = nn.Conv2d(ins[0][0], a.out_channels, a.kernel_size, a.stride, a.padding,
                            a.dilation, a.groups, a.bias)
@@ -105,10 +108,10 @@ class Conv(Kind):
             module.keep_init = True          # archlens.train.model's inits skip it
         return module
 
-    def torchinfo_macs(self, a, ins, out):
+    def torchinfo_macs(self, a: ConvArgs, ins: list[Shape], out: Shape) -> tuple[int, str]:
         p = self.params(a, ins)
         reason = "torchinfo multiplies weight and bias counts by H_out·W_out: it adds the bias adds"
         return p.total * out[1] * out[2], reason
 
-    def fvcore_flops(self, a, ins, out):
+    def fvcore_flops(self, a: ConvArgs, ins: list[Shape], out: Shape) -> tuple[int, str]:
         return self.macs(a, ins, out).value, "fvcore counts one flop per MAC and ignores the bias"

@@ -8,14 +8,19 @@ must be a non-negative integer; both inputs must share the jump (Caffe: "scale m
 from __future__ import annotations
 
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
 from archlens.errors import LayerProblem
-from archlens.core.geometry import RF, Calc, require_spatial
+from archlens.core.geometry import RF, Calc, Shape, require_spatial
 from archlens.core.kinds.merge import MisalignedInputs
+from archlens.core.kinds.args import NoArgs
 from archlens.core.kinds.registry import Kind, register
 
+if TYPE_CHECKING:  # annotations only: core imports no torch when it loads
+    import torch
 
-def _axes(pair) -> str:
+
+def _axes(pair: tuple) -> str:
     """(y, x) as text: '(5, 5)', '(1/4, 1/4)'."""
     return "(" + ", ".join(str(v) for v in pair) + ")"
 
@@ -50,7 +55,7 @@ class Crop(Kind):
     flops_convention = "none"
     reference_input = True
 
-    def shape(self, a, ins):
+    def shape(self, a: NoArgs, ins: list[Shape]) -> Shape:
         c, h, w = require_spatial(ins[0], "crop")
         _, rh, rw = require_spatial(ins[1], "crop reference")
         if rh > h or rw > w:
@@ -58,17 +63,17 @@ class Crop(Kind):
                                f"a crop can only shrink (inputs: [to_crop, reference])")
         return (c, rh, rw)
 
-    def shape_calc(self, a, ins, out):
+    def shape_calc(self, a: NoArgs, ins: list[Shape], out: Shape) -> list[Calc]:
         """Channels of the cropped input, height and width of the reference."""
         return [Calc(out[0], r"C_{in}", str(out[0])), Calc(out[1], r"H_{ref}", str(out[1])),
                 Calc(out[2], r"W_{ref}", str(out[2]))]
 
-    def rf(self, a, in_rfs):
+    def rf(self, a: NoArgs, in_rfs: list[RF | None]) -> RF | None:
         rf_in, rf_ref = in_rfs
         crop_offset(rf_in, rf_ref)
         return RF(rf_in.size, rf_in.jump, rf_ref.start)
 
-    def extra(self, a, ins, in_rfs):
+    def extra(self, a: NoArgs, ins: list[Shape], in_rfs: list[RF | None]) -> dict:
         offset = crop_offset(*in_rfs)
         for o, n, m, axis in zip(offset, ins[0][1:], ins[1][1:], ("rows", "columns")):
             if o + m > n:
@@ -76,6 +81,6 @@ class Crop(Kind):
                                    f"{m} {axis} exceeds the input's {n} {axis}")
         return {"offset": list(offset)}
 
-    def build_in_context(self, a, ins, facts):
+    def build_in_context(self, a: NoArgs, ins: list[Shape], facts: dict) -> torch.nn.Module:
         from archlens.nn.fcn import CropModule
         return CropModule(tuple(facts["offset"]))

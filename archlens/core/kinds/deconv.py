@@ -8,13 +8,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from archlens.errors import LayerProblem
-from archlens.core.geometry import RF, Calc, Params, deconv_length, deconv_length_calc, fmt_shape, product, require_spatial, tex_number
+from archlens.core.geometry import RF, Calc, Params, Shape, deconv_length, deconv_length_calc, fmt_shape, product, require_spatial, tex_number
 from archlens.core.kinds.args import Bool, NonNegPair, OptPosInt, PosInt, PosPair, choice
 from archlens.core.kinds.conv import check_channels
 from archlens.core.kinds.registry import Kind, register
+
+if TYPE_CHECKING:  # annotations only: core imports no torch when it loads
+    import torch
 
 Init = Annotated[str, choice("default", "bilinear")]
 
@@ -33,7 +36,7 @@ class ConvTransposeArgs:
     in_channels: OptPosInt = None        # derived from the input; if given, must agree
 
 
-def _check_output_padding(a) -> None:
+def _check_output_padding(a: ConvTransposeArgs) -> None:
     """PyTorch (and the geometry) allow output_padding only below the stride or the dilation."""
     for ax, (op, s, d) in enumerate(zip(a.output_padding, a.stride, a.dilation)):
         if op >= s and op >= d:
@@ -42,7 +45,7 @@ def _check_output_padding(a) -> None:
                                f"than the stride {s} or the dilation {d}")
 
 
-def _check_bilinear(a, c_in: int) -> None:
+def _check_bilinear(a: ConvTransposeArgs, c_in: int) -> None:
     if a.init == "bilinear" and c_in != a.out_channels:
         raise LayerProblem(f"init: bilinear interpolates each channel onto itself, so it needs "
                            f"in_channels = out_channels; got {c_in} and {a.out_channels}")
@@ -60,7 +63,7 @@ def _phase_spans(k: int, s: int, d: int) -> list[int | None]:
     return spans
 
 
-def _rf_size_calc(r, k: int, d: int, j, s: int) -> Calc:
+def _rf_size_calc(r: Fraction, k: int, d: int, j: Fraction, s: int) -> Calc:
     dil, dil_n = ("", "") if d == 1 else (r" \cdot d", rf" \cdot {d}")
     return Calc(r + Fraction((k - 1) * d, s) * j, rf"r + (k - 1){dil} \cdot \frac{{j}}{{s}}",
                 rf"{tex_number(r)} + ({k} - 1){dil_n} \cdot \frac{{{tex_number(j)}}}{{{s}}}")
@@ -90,7 +93,7 @@ class ConvTranspose(Kind):
     flops_convention = "macs"
     width_arg = "out_channels"
 
-    def shape(self, a, ins):
+    def shape(self, a: ConvTransposeArgs, ins: list[Shape]) -> Shape:
         c, h, w = require_spatial(ins[0], "conv_transpose")
         check_channels(a, c)
         _check_output_padding(a)
@@ -102,19 +105,19 @@ class ConvTranspose(Kind):
                                f"removes more than the upsampled input {fmt_shape((h, w))} provides")
         return (a.out_channels, *hw)
 
-    def params(self, a, ins):
+    def params(self, a: ConvTransposeArgs, ins: list[Shape]) -> Params:
         kh, kw = a.kernel_size
         weight = product(["k_h", "k_w", r"C_{in}", r"C_{out}/g"],
                          [kh, kw, ins[0][0], a.out_channels // a.groups])
         bias = Calc(a.out_channels, r"C_{out}", str(a.out_channels)) if a.bias else Calc(0, "0", "0")
         return Params(weight, bias)
 
-    def macs(self, a, ins, out):
+    def macs(self, a: ConvTransposeArgs, ins: list[Shape], out: Shape) -> Calc:
         kh, kw = a.kernel_size
         return product([r"H_{in}", r"W_{in}", r"C_{in}", r"C_{out}/g", "k_h", "k_w"],
                        [ins[0][1], ins[0][2], ins[0][0], a.out_channels // a.groups, kh, kw])
 
-    def rf(self, a, in_rfs):
+    def rf(self, a: ConvTransposeArgs, in_rfs: list[RF | None]) -> RF | None:
         """None where some output phase receives no input (k·d too small for the stride)."""
         rf = in_rfs[0]
         if rf is None or any(None in _phase_spans(k, s, d) for k, s, d in
@@ -125,13 +128,13 @@ class ConvTranspose(Kind):
                   tuple(Fraction(j) / s for _, j, _, _, s, _, _ in geo),
                   tuple(st + (p - Fraction((k - 1) * d, 2)) * j / s for _, j, st, k, s, p, d in geo))
 
-    def shape_calc(self, a, ins, out):
+    def shape_calc(self, a: ConvTransposeArgs, ins: list[Shape], out: Shape) -> list[Calc]:
         c_out = Calc(a.out_channels, r"C_{out}", str(a.out_channels))
         return [c_out] + [deconv_length_calc(ax, n, k, s, p, d, op) for ax, n, k, s, p, d, op in
                           zip("HW", ins[0][1:], a.kernel_size, a.stride, a.padding, a.dilation,
                               a.output_padding)]
 
-    def rf_calc(self, a, in_rfs, out_rf):
+    def rf_calc(self, a: ConvTransposeArgs, in_rfs: list[RF | None], out_rf: RF | None) -> list[Calc]:
         """Size per axis, r + (k−1)·d·j/s: the input field's step j divided by the stride."""
         if out_rf is None:
             return []
@@ -139,11 +142,11 @@ class ConvTranspose(Kind):
         return [_rf_size_calc(r, k, d, j, s) for r, k, d, j, s in
                 zip(rf.size, a.kernel_size, a.dilation, rf.jump, a.stride)]
 
-    def rf_encloses(self, a, in_rfs):
+    def rf_encloses(self, a: ConvTransposeArgs, in_rfs: list[RF | None]) -> bool:
         """Exact per unit only at stride 1; strided, a unit's field depends on its phase."""
         return any(s > 1 for s in a.stride)
 
-    def build(self, a, ins):
+    def build(self, a: ConvTransposeArgs, ins: list[Shape]) -> torch.nn.Module:
         import torch.nn as nn
         from archlens.nn.fcn import bilinear_
         module = nn.ConvTranspose2d(ins[0][0], a.out_channels, a.kernel_size, a.stride, a.padding,
@@ -152,7 +155,7 @@ class ConvTranspose(Kind):
             bilinear_(module)
         return module
 
-    def torchinfo_macs(self, a, ins, out):
+    def torchinfo_macs(self, a: ConvTransposeArgs, ins: list[Shape], out: Shape) -> tuple[int, str]:
         p = self.params(a, ins)
         reason = ("torchinfo overcounts strided ConvTranspose2d: it multiplies weights (and bias) by "
                   "the OUTPUT positions H_out·W_out as for a convolution, but a transposed "
@@ -160,6 +163,6 @@ class ConvTranspose(Kind):
                   "times too many, about s_h·s_w on large maps (4x at stride 2)")
         return p.total * out[1] * out[2], reason
 
-    def fvcore_flops(self, a, ins, out):
+    def fvcore_flops(self, a: ConvTransposeArgs, ins: list[Shape], out: Shape) -> tuple[int, str]:
         return (self.macs(a, ins, out).value,
                 "fvcore counts one flop per MAC (input positions for transposed convs), no bias")

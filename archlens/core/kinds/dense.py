@@ -2,11 +2,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from archlens.errors import LayerProblem
-from archlens.core.geometry import Calc, Params, fmt_shape, numel, product
-from archlens.core.kinds.args import Bool, OptPosInt, PosInt
+from archlens.core.geometry import RF, Calc, Params, Shape, fmt_shape, numel, product
+from archlens.core.kinds.args import Bool, NoArgs, OptPosInt, PosInt
 from archlens.core.kinds.registry import Kind, register
+
+if TYPE_CHECKING:  # annotations only: core imports no torch when it loads
+    import torch
 
 
 @register("flatten")
@@ -20,17 +24,17 @@ class Flatten(Kind):
     flops_convention = "none"
     flattening = True        # a reshape only: convolutionalization drops it
 
-    def shape(self, a, ins):
+    def shape(self, a: NoArgs, ins: list[Shape]) -> Shape:
         return (numel(ins[0]),)
 
-    def rf(self, a, in_rfs):
+    def rf(self, a: NoArgs, in_rfs: list[RF | None]) -> RF | None:
         return None
 
-    def shape_calc(self, a, ins, out):
+    def shape_calc(self, a: NoArgs, ins: list[Shape], out: Shape) -> list[Calc]:
         names = ["C", "H", "W"] if len(ins[0]) == 3 else ["F"] * len(ins[0])
         return [product(names, list(ins[0]))]
 
-    def build(self, a, ins):
+    def build(self, a: NoArgs, ins: list[Shape]) -> torch.nn.Module:
         import torch.nn as nn
         return nn.Flatten()
 
@@ -55,7 +59,7 @@ class Linear(Kind):
     fully_connected = True   # convolutionalization makes it a conv over its whole input
     width_arg = "out_features"
 
-    def shape(self, a, ins):
+    def shape(self, a: LinearArgs, ins: list[Shape]) -> Shape:
         if len(ins[0]) != 1:
             raise LayerProblem(f"linear needs a flat input, got shape {fmt_shape(ins[0])}; "
                                f"add a flatten layer before it")
@@ -64,26 +68,26 @@ class Linear(Kind):
                                f"input has {ins[0][0]} features")
         return (a.out_features,)
 
-    def params(self, a, ins):
+    def params(self, a: LinearArgs, ins: list[Shape]) -> Params:
         weight = product(["n", "m"], [ins[0][0], a.out_features])
         bias = Calc(a.out_features, "m", str(a.out_features)) if a.bias else Calc(0, "0", "0")
         return Params(weight, bias)
 
-    def macs(self, a, ins, out):
+    def macs(self, a: LinearArgs, ins: list[Shape], out: Shape) -> Calc:
         return product(["n", "m"], [ins[0][0], a.out_features])
 
-    def shape_calc(self, a, ins, out):
+    def shape_calc(self, a: LinearArgs, ins: list[Shape], out: Shape) -> list[Calc]:
         return [Calc(a.out_features, "m", str(a.out_features))]
 
-    def rf(self, a, in_rfs):
+    def rf(self, a: LinearArgs, in_rfs: list[RF | None]) -> RF | None:
         return None
 
-    def build(self, a, ins):
+    def build(self, a: LinearArgs, ins: list[Shape]) -> torch.nn.Module:
         import torch.nn as nn
         return nn.Linear(ins[0][0], a.out_features, a.bias)
 
-    def torchinfo_macs(self, a, ins, out):
+    def torchinfo_macs(self, a: LinearArgs, ins: list[Shape], out: Shape) -> tuple[int, str]:
         return self.params(a, ins).total, "torchinfo counts every parameter once per sample: it adds the bias adds"
 
-    def fvcore_flops(self, a, ins, out):
+    def fvcore_flops(self, a: LinearArgs, ins: list[Shape], out: Shape) -> tuple[int, str]:
         return self.macs(a, ins, out).value, "fvcore counts one flop per MAC and ignores the bias"

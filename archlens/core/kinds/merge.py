@@ -1,9 +1,15 @@
 """Merges of several inputs: elementwise add (FCN skip fusion) and channel concat."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from archlens.errors import LayerProblem
-from archlens.core.geometry import Calc, fmt_shape, numel, tex_number
+from archlens.core.geometry import RF, Calc, Shape, fmt_shape, numel, tex_number
+from archlens.core.kinds.args import NoArgs
 from archlens.core.kinds.registry import Kind, register
+
+if TYPE_CHECKING:  # annotations only: core imports no torch when it loads
+    import torch
 
 
 class MisalignedInputs(LayerProblem):
@@ -22,7 +28,7 @@ class MisalignedInputs(LayerProblem):
         return f"cannot {self.action} '{inputs[self.i]}'{joiner}'{inputs[self.j]}': {self.detail}"
 
 
-def aligned_rf(in_rfs):
+def aligned_rf(in_rfs: list[RF | None]) -> RF | None:
     """Merged inputs must share jump and centres; the merged field encloses all of them."""
     if any(rf is None for rf in in_rfs):
         return None
@@ -41,17 +47,17 @@ class _Merge(Kind):
     arity = None
     merge = True
 
-    def rf(self, a, in_rfs):
+    def rf(self, a: NoArgs, in_rfs: list[RF | None]) -> RF | None:
         return aligned_rf(in_rfs)
 
-    def rf_calc(self, a, in_rfs, out_rf):
+    def rf_calc(self, a: NoArgs, in_rfs: list[RF | None], out_rf: RF | None) -> list[Calc]:
         """The merged field encloses every input's: max over inputs, per axis."""
         if out_rf is None:
             return []
         return [Calc(r, r"\max_i r_i", r"\max(" + ", ".join(tex_number(rf.size[ax]) for rf in in_rfs) + ")")
                 for ax, r in enumerate(out_rf.size)]
 
-    def _same_spatial(self, ins):
+    def _same_spatial(self, ins: list[Shape]) -> None:
         if any(len(s) != len(ins[0]) or s[1:] != ins[0][1:] for s in ins):
             raise LayerProblem("inputs differ in size: " + ", ".join(fmt_shape(s) for s in ins))
 
@@ -62,22 +68,22 @@ class Add(_Merge):
     examples = [({}, [(3, 5, 5), (3, 5, 5)]), ({}, [(4, 2, 2), (4, 2, 2), (4, 2, 2)])]
     flops_convention = "per_element"
 
-    def shape(self, a, ins):
+    def shape(self, a: NoArgs, ins: list[Shape]) -> Shape:
         if any(s[0] != ins[0][0] for s in ins):
             raise LayerProblem("channel mismatch between merged inputs: " +
                                ", ".join(fmt_shape(s) for s in ins))
         self._same_spatial(ins)
         return ins[0]
 
-    def ops_per_element(self, a, ins):
+    def ops_per_element(self, a: NoArgs, ins: list[Shape]) -> int:
         return len(ins) - 1
 
-    def flops(self, a, ins, out):
+    def flops(self, a: NoArgs, ins: list[Shape], out: Shape) -> Calc:
         n = numel(out)
         return Calc(n * self.ops_per_element(a, ins), r"(\text{inputs} - 1) \cdot \text{elements}",
                     rf"({len(ins)} - 1) \cdot {tex_number(n)}")
 
-    def build(self, a, ins):
+    def build(self, a: NoArgs, ins: list[Shape]) -> torch.nn.Module:
         from archlens.nn.modules import AddModule
         return AddModule()
 
@@ -88,14 +94,14 @@ class Concat(_Merge):
     examples = [({}, [(3, 5, 5), (2, 5, 5)])]
     flops_convention = "none"
 
-    def shape(self, a, ins):
+    def shape(self, a: NoArgs, ins: list[Shape]) -> Shape:
         self._same_spatial(ins)
         return (sum(s[0] for s in ins), *ins[0][1:])
 
-    def shape_calc(self, a, ins, out):
+    def shape_calc(self, a: NoArgs, ins: list[Shape], out: Shape) -> list[Calc]:
         c = Calc(out[0], r"\sum_i C_i", " + ".join(str(s[0]) for s in ins))
         return [c] + [Calc(v, f"{n}_{{in}}", str(v)) for n, v in zip("HW", out[1:])]
 
-    def build(self, a, ins):
+    def build(self, a: NoArgs, ins: list[Shape]) -> torch.nn.Module:
         from archlens.nn.modules import ConcatModule
         return ConcatModule()

@@ -6,14 +6,18 @@ output element (``ops_per_element``, stated in each docstring); dropout has none
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
-from archlens.core.geometry import ZERO, Calc, Params, numel, tex_number
-from archlens.core.kinds.args import Bool, Float, Int, PosFloat, PosInt, Prob
+from archlens.core.geometry import ZERO, Calc, Params, Shape, numel, tex_number
+from archlens.core.kinds.args import Bool, Float, Int, NoArgs, PosFloat, PosInt, Prob
 from archlens.core.kinds.registry import Kind, register
 
+if TYPE_CHECKING:  # annotations only: core imports no torch when it loads
+    import torch
 
 
-def per_element(out, ops: int, ops_formula: str) -> Calc:
+
+def per_element(out: Shape, ops: int, ops_formula: str) -> Calc:
     """``ops`` operations for each output element: ops · elements."""
     n = numel(out)
     return Calc(n * ops, rf"{ops_formula} \cdot \text{{elements}}", rf"{ops} \cdot {tex_number(n)}")
@@ -23,15 +27,15 @@ class _SameShape(Kind):
     flops_convention = "per_element"
     ops_formula = ""  # the per-element count in symbols where it depends on the arguments
 
-    def shape(self, a, ins):
+    def shape(self, a: Any, ins: list[Shape]) -> Shape:
         return ins[0]
 
-    def flops(self, a, ins, out):
+    def flops(self, a: Any, ins: list[Shape], out: Shape) -> Calc:
         ops = self.ops_per_element(a, ins)
         return per_element(out, ops, self.ops_formula or str(ops))
 
 
-def _identity():
+def _identity() -> torch.nn.Module:
     import torch.nn as nn
     return nn.Identity()
 
@@ -41,10 +45,10 @@ class ReLU(_SameShape):
     """``torch.nn.ReLU`` (in place in Caffe; here out of place). FLOPs: 1 comparison per element."""
     examples = [({}, [(3, 5, 5)]), ({}, [(6,)])]
 
-    def ops_per_element(self, a, ins):
+    def ops_per_element(self, a: NoArgs, ins: list[Shape]) -> int:
         return 1
 
-    def build(self, a, ins):
+    def build(self, a: NoArgs, ins: list[Shape]) -> torch.nn.Module:
         import torch.nn as nn
         return nn.ReLU()
 
@@ -61,10 +65,10 @@ class Dropout(_SameShape):
     Args = DropoutArgs
     flops_convention = "none"
 
-    def flops(self, a, ins, out):
+    def flops(self, a: DropoutArgs, ins: list[Shape], out: Shape) -> Calc:
         return ZERO
 
-    def build(self, a, ins):
+    def build(self, a: DropoutArgs, ins: list[Shape]) -> torch.nn.Module:
         import torch.nn as nn
         return nn.Dropout(a.p)
 
@@ -88,13 +92,13 @@ class LocalResponseNorm(_SameShape):
     Args = LRNArgs
     ops_formula = "(2n + 3)"
 
-    def ops_per_element(self, a, ins):
+    def ops_per_element(self, a: LRNArgs, ins: list[Shape]) -> int:
         return 2 * a.size + 3
 
-    def footprint(self, a, ins, out):
+    def footprint(self, a: LRNArgs, ins: list[Shape], out: Shape) -> torch.nn.Module | None:
         return _identity()  # per-position: the spatial field is its input's
 
-    def build(self, a, ins):
+    def build(self, a: LRNArgs, ins: list[Shape]) -> torch.nn.Module:
         from archlens.nn.modules import LocalResponseNormModule   # torch's function, summed faster (benchmarks/lrn.py)
         return LocalResponseNormModule(a.size, a.alpha, a.beta, a.k)
 
@@ -116,27 +120,27 @@ class BatchNorm(_SameShape):
     examples = [({}, [(4, 5, 5)]), ({"affine": False}, [(6,)])]
     Args = BatchNormArgs
 
-    def params(self, a, ins):
+    def params(self, a: BatchNormArgs, ins: list[Shape]) -> Params:
         c = ins[0][0]
         if not a.affine:
             return Params()
         return Params(Calc(c, "C", str(c)), Calc(c, "C", str(c)))
 
-    def ops_per_element(self, a, ins):
+    def ops_per_element(self, a: BatchNormArgs, ins: list[Shape]) -> int:
         return 2
 
-    def footprint(self, a, ins, out):
+    def footprint(self, a: BatchNormArgs, ins: list[Shape], out: Shape) -> torch.nn.Module | None:
         return _identity()  # per-position: the spatial field is its input's
 
-    def build(self, a, ins):
+    def build(self, a: BatchNormArgs, ins: list[Shape]) -> torch.nn.Module:
         import torch.nn as nn
         cls = nn.BatchNorm2d if len(ins[0]) == 3 else nn.BatchNorm1d
         return cls(ins[0][0], a.eps, a.momentum, a.affine)
 
-    def torchinfo_macs(self, a, ins, out):
+    def torchinfo_macs(self, a: BatchNormArgs, ins: list[Shape], out: Shape) -> tuple[int, str]:
         return self.params(a, ins).total, "torchinfo counts each BatchNorm parameter once per sample"
 
-    def fvcore_flops(self, a, ins, out):
+    def fvcore_flops(self, a: BatchNormArgs, ins: list[Shape], out: Shape) -> tuple[int, str]:
         n = numel(out)
         return n * (2 if a.affine else 1), "fvcore counts 1 flop per element, 2 with affine, in eval mode"
 
@@ -152,12 +156,12 @@ class Softmax(_SameShape):
     examples = [({}, [(10,)]), ({"dim": 1}, [(4, 3, 3)])]
     Args = SoftmaxArgs
 
-    def ops_per_element(self, a, ins):
+    def ops_per_element(self, a: SoftmaxArgs, ins: list[Shape]) -> int:
         return 3
 
-    def footprint(self, a, ins, out):
+    def footprint(self, a: SoftmaxArgs, ins: list[Shape], out: Shape) -> torch.nn.Module | None:
         return _identity()  # outputs sum to 1, so the sum's gradient vanishes; field unchanged
 
-    def build(self, a, ins):
+    def build(self, a: SoftmaxArgs, ins: list[Shape]) -> torch.nn.Module:
         import torch.nn as nn
         return nn.Softmax(dim=a.dim)

@@ -8,12 +8,16 @@ pooling counts each bin's real area r: r − 1 comparisons (max), r − 1 adds a
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Callable
 
 from archlens.errors import LayerProblem
-from archlens.core.geometry import ZERO, Calc, conv_length, product, require_spatial, rf_step, tex_number, window_rf_calcs, window_shape_calcs
+from archlens.core.geometry import RF, ZERO, Calc, Shape, conv_length, product, require_spatial, rf_step, tex_number, window_rf_calcs, window_shape_calcs
 from archlens.core.kinds.args import Bool, NonNegPair, OptPosPair, PosPair
 from archlens.core.kinds.conv import check_window
 from archlens.core.kinds.registry import Kind, register
+
+if TYPE_CHECKING:  # annotations only: core imports no torch when it loads
+    import torch
 
 
 @dataclass(frozen=True)
@@ -34,11 +38,12 @@ class AvgPoolArgs:
     count_include_pad: Bool = True   # PyTorch's default: padded zeros count in the mean
 
 
-def _stride(a):
+def _stride(a: MaxPoolArgs | AvgPoolArgs) -> tuple[int, int]:
     return a.stride or a.kernel_size
 
 
-def _pool_shape(a, ins, dilation=(1, 1)):
+def _pool_shape(a: MaxPoolArgs | AvgPoolArgs, ins: list[Shape],
+                dilation: tuple[int, int] = (1, 1)) -> Shape:
     c, h, w = require_spatial(ins[0], "pooling")
     if any(2 * p > k for p, k in zip(a.padding, a.kernel_size)):
         raise LayerProblem(f"padding {a.padding} must be at most half the kernel {a.kernel_size}")
@@ -48,13 +53,14 @@ def _pool_shape(a, ins, dilation=(1, 1)):
     return (c, *hw)
 
 
-def _pool_shape_calc(a, ins, dilation=(1, 1)):
+def _pool_shape_calc(a: MaxPoolArgs | AvgPoolArgs, ins: list[Shape],
+                     dilation: tuple[int, int] = (1, 1)) -> list[Calc]:
     c = ins[0][0]
     return window_shape_calcs(Calc(c, "C_{in}", str(c)), ins[0][1:], a.kernel_size, _stride(a),
                               a.padding, dilation, a.ceil_mode)
 
 
-def _window_flops(out, ops_formula: str, per_window: int) -> Calc:
+def _window_flops(out: Shape, ops_formula: str, per_window: int) -> Calc:
     c, h, w = out
     return product([r"C", r"H_{out}", r"W_{out}", ops_formula], [c, h, w, per_window])
 
@@ -72,31 +78,31 @@ class MaxPool(Kind):
     flops_convention = "per_element"
     windowed = True
 
-    def shape(self, a, ins):
+    def shape(self, a: MaxPoolArgs, ins: list[Shape]) -> Shape:
         return _pool_shape(a, ins, a.dilation)
 
-    def ops_per_element(self, a, ins):
+    def ops_per_element(self, a: MaxPoolArgs, ins: list[Shape]) -> int:
         kh, kw = a.kernel_size
         return kh * kw - 1
 
-    def flops(self, a, ins, out):
+    def flops(self, a: MaxPoolArgs, ins: list[Shape], out: Shape) -> Calc:
         return _window_flops(out, r"(k_h k_w - 1)", self.ops_per_element(a, ins))
 
-    def rf(self, a, in_rfs):
+    def rf(self, a: MaxPoolArgs, in_rfs: list[RF | None]) -> RF | None:
         rf = in_rfs[0]
         return None if rf is None else rf_step(rf, a.kernel_size, _stride(a), a.padding, a.dilation)
 
-    def shape_calc(self, a, ins, out):
+    def shape_calc(self, a: MaxPoolArgs, ins: list[Shape], out: Shape) -> list[Calc]:
         return _pool_shape_calc(a, ins, a.dilation)
 
-    def rf_calc(self, a, in_rfs, out_rf):
+    def rf_calc(self, a: MaxPoolArgs, in_rfs: list[RF | None], out_rf: RF | None) -> list[Calc]:
         return window_rf_calcs(in_rfs[0], a.kernel_size, a.dilation)
 
-    def footprint(self, a, ins, out):
+    def footprint(self, a: MaxPoolArgs, ins: list[Shape], out: Shape) -> torch.nn.Module | None:
         from archlens.verification.footprint import WindowSum
         return WindowSum(out[0], a.kernel_size, _stride(a), a.padding, a.dilation, out[1:])
 
-    def build(self, a, ins):
+    def build(self, a: MaxPoolArgs, ins: list[Shape]) -> torch.nn.Module:
         import torch.nn as nn
         return nn.MaxPool2d(a.kernel_size, _stride(a), a.padding, a.dilation, ceil_mode=a.ceil_mode)
 
@@ -113,31 +119,31 @@ class AvgPool(Kind):
     flops_convention = "per_element"
     windowed = True
 
-    def shape(self, a, ins):
+    def shape(self, a: AvgPoolArgs, ins: list[Shape]) -> Shape:
         return _pool_shape(a, ins)
 
-    def ops_per_element(self, a, ins):
+    def ops_per_element(self, a: AvgPoolArgs, ins: list[Shape]) -> int:
         kh, kw = a.kernel_size
         return kh * kw
 
-    def flops(self, a, ins, out):
+    def flops(self, a: AvgPoolArgs, ins: list[Shape], out: Shape) -> Calc:
         return _window_flops(out, r"k_h k_w", self.ops_per_element(a, ins))
 
-    def rf(self, a, in_rfs):
+    def rf(self, a: AvgPoolArgs, in_rfs: list[RF | None]) -> RF | None:
         rf = in_rfs[0]
         return None if rf is None else rf_step(rf, a.kernel_size, _stride(a), a.padding)
 
-    def shape_calc(self, a, ins, out):
+    def shape_calc(self, a: AvgPoolArgs, ins: list[Shape], out: Shape) -> list[Calc]:
         return _pool_shape_calc(a, ins)
 
-    def rf_calc(self, a, in_rfs, out_rf):
+    def rf_calc(self, a: AvgPoolArgs, in_rfs: list[RF | None], out_rf: RF | None) -> list[Calc]:
         return window_rf_calcs(in_rfs[0], a.kernel_size)
 
-    def footprint(self, a, ins, out):
+    def footprint(self, a: AvgPoolArgs, ins: list[Shape], out: Shape) -> torch.nn.Module | None:
         from archlens.verification.footprint import WindowSum
         return WindowSum(out[0], a.kernel_size, _stride(a), a.padding, (1, 1), out[1:])
 
-    def build(self, a, ins):
+    def build(self, a: AvgPoolArgs, ins: list[Shape]) -> torch.nn.Module:
         import torch.nn as nn
         return nn.AvgPool2d(a.kernel_size, _stride(a), a.padding, a.ceil_mode, a.count_include_pad)
 
@@ -152,7 +158,8 @@ def adaptive_windows(n: int, m: int) -> list[tuple[int, int]]:
     return [((i * n) // m, -(-((i + 1) * n) // m)) for i in range(m)]
 
 
-def bin_reads(c: int, hw: tuple, levels, bins_of, divide: bool) -> Calc:
+def bin_reads(c: int, hw: tuple[int, int], levels: list[tuple[int, int]],
+              bins_of: Callable[[int, int], list[tuple[int, int]]], divide: bool) -> Calc:
     """FLOPs of max (or, ``divide``, mean) bins: Σ over bins of (area − 1), + 1 per bin if mean.
 
     Bins form a grid per level, so Σ area = (Σ row spans)·(Σ column spans) = R_h·R_w; ``bins_of``
@@ -176,24 +183,24 @@ class _Adaptive(Kind):
     Args = AdaptiveArgs
     divide = False  # avg adds a divide per output, max does not
 
-    def shape(self, a, ins):
+    def shape(self, a: AdaptiveArgs, ins: list[Shape]) -> Shape:
         c, _, _ = require_spatial(ins[0], "adaptive pooling")
         return (c, *a.output_size)
 
-    def flops(self, a, ins, out):
+    def flops(self, a: AdaptiveArgs, ins: list[Shape], out: Shape) -> Calc:
         """Sum over bins of (bin area − 1) comparisons/adds, plus one divide per output for avg;
         R_h, R_w: the bins' row and column spans summed (bins overlap where H is not a multiple)."""
         c, h, w = ins[0]
         return bin_reads(c, (h, w), [a.output_size], adaptive_windows, self.divide)
 
-    def rf(self, a, in_rfs):
+    def rf(self, a: AdaptiveArgs, in_rfs: list[RF | None]) -> RF | None:
         """None: bin widths depend on the input size, so units have no common field."""
         return None
 
-    def macs(self, a, ins, out):
+    def macs(self, a: AdaptiveArgs, ins: list[Shape], out: Shape) -> Calc:
         return ZERO
 
-    def shape_calc(self, a, ins, out):
+    def shape_calc(self, a: AdaptiveArgs, ins: list[Shape], out: Shape) -> list[Calc]:
         c, (oh, ow) = ins[0][0], a.output_size
         return [Calc(c, "C_{in}", str(c)), Calc(oh, r"\text{output\_size}_h", str(oh)),
                 Calc(ow, r"\text{output\_size}_w", str(ow))]
@@ -212,11 +219,11 @@ class AdaptiveAvgPool(_Adaptive):
     divide = True
     flops_convention = "window_mean"
 
-    def build(self, a, ins):
+    def build(self, a: AdaptiveArgs, ins: list[Shape]) -> torch.nn.Module:
         import torch.nn as nn
         return nn.AdaptiveAvgPool2d(a.output_size)
 
-    def fvcore_flops(self, a, ins, out):
+    def fvcore_flops(self, a: AdaptiveArgs, ins: list[Shape], out: Shape) -> tuple[int, str]:
         c, h, w = ins[0]
         return c * h * w, "fvcore counts one flop per input element of adaptive_avg_pool2d"
 
@@ -230,6 +237,6 @@ class AdaptiveMaxPool(_Adaptive):
     examples = [({"output_size": [3, 2]}, [(2, 7, 5)])]
     flops_convention = "window_max"
 
-    def build(self, a, ins):
+    def build(self, a: AdaptiveArgs, ins: list[Shape]) -> torch.nn.Module:
         import torch.nn as nn
         return nn.AdaptiveMaxPool2d(a.output_size)

@@ -9,9 +9,14 @@ difference by name. Duplicate registration and unknown kinds are errors.
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any, Callable
+
 from archlens.errors import LayerProblem
 from archlens.core.geometry import RF, ZERO, Calc, Params, Shape, numel, tex_number
 from archlens.core.kinds.args import NoArgs, suggest
+
+if TYPE_CHECKING:  # annotations only: core imports no torch when it loads
+    import torch
 
 KINDS: dict[str, "Kind"] = {}
 
@@ -79,61 +84,61 @@ class Kind:
     fully_connected: bool = False
     spatial_pyramid: bool = False
 
-    def shape(self, a, ins: list[Shape]) -> Shape:
+    def shape(self, a: Any, ins: list[Shape]) -> Shape:
         raise NotImplementedError
 
-    def params(self, a, ins: list[Shape]) -> Params:
+    def params(self, a: Any, ins: list[Shape]) -> Params:
         """Learnable parameters; parameter-free kinds have none."""
         return Params()
 
-    def macs(self, a, ins: list[Shape], out: Shape) -> Calc:
+    def macs(self, a: Any, ins: list[Shape], out: Shape) -> Calc:
         """Multiply-accumulates; only weighted kinds (conv, linear, ...) have any."""
         return ZERO
 
-    def flops(self, a, ins: list[Shape], out: Shape) -> Calc:
+    def flops(self, a: Any, ins: list[Shape], out: Shape) -> Calc:
         """Floating-point operations; default 2 per MAC plus one add per bias element used."""
         return _two_macs_plus_bias(self.macs(a, ins, out), self.params(a, ins), out)
 
-    def ops_per_element(self, a, ins: list[Shape]) -> int:
+    def ops_per_element(self, a: Any, ins: list[Shape]) -> int:
         """Operations per output element, for kinds whose ``flops_convention`` is per_element."""
         raise NotImplementedError(f"{self.name}: flops_convention {self.flops_convention!r} "
                                   f"has no per-element count")
 
-    def rf(self, a, in_rfs: list[RF | None]) -> RF | None:
+    def rf(self, a: Any, in_rfs: list[RF | None]) -> RF | None:
         """Receptive field of the output; default: unchanged (pointwise kinds)."""
         return in_rfs[0]
 
-    def build(self, a, ins: list[Shape]):
+    def build(self, a: Any, ins: list[Shape]) -> torch.nn.Module:
         raise NotImplementedError
 
     # Worked calculations for worksheets: values equal ``shape`` and ``rf``'s (tests hold them).
-    def shape_calc(self, a, ins: list[Shape], out: Shape) -> list[Calc]:
+    def shape_calc(self, a: Any, ins: list[Shape], out: Shape) -> list[Calc]:
         """One ``Calc`` per output axis; default: each axis as the input's (pointwise kinds)."""
         names = _axis_names(out)
         if tuple(out) == tuple(ins[0]):
             return [Calc(v, rf"{n}_{{in}}", tex_number(v)) for n, v in zip(names, out)]
         return [Calc(v, f"{n}_{{out}}", tex_number(v)) for n, v in zip(names, out)]
 
-    def rf_calc(self, a, in_rfs: list[RF | None], out_rf: RF | None) -> list[Calc]:
+    def rf_calc(self, a: Any, in_rfs: list[RF | None], out_rf: RF | None) -> list[Calc]:
         """Receptive-field size per axis (h, w); default: unchanged; [] where there is none."""
         if out_rf is None:
             return []
         return [Calc(r, "r", tex_number(r)) for r in out_rf.size]
 
-    def rf_encloses(self, a, in_rfs: list[RF | None]) -> bool:
+    def rf_encloses(self, a: Any, in_rfs: list[RF | None]) -> bool:
         """True where ``rf`` gives a field enclosing every unit's true field rather than each
         unit's exact one (a strided deconvolution: a unit's field depends on its phase)."""
         return False
 
-    def extra(self, a, ins: list[Shape], in_rfs: list[RF | None]) -> dict:
+    def extra(self, a: Any, ins: list[Shape], in_rfs: list[RF | None]) -> dict:
         """Kind-specific facts for the profile (JSON fields), e.g. a crop's derived offset."""
         return {}
 
-    def build_in_context(self, a, ins: list[Shape], facts: dict):
+    def build_in_context(self, a: Any, ins: list[Shape], facts: dict) -> torch.nn.Module:
         """``build`` for kinds that need profile facts (``extra``), e.g. a crop's offset."""
         return self.build(a, ins)
 
-    def footprint(self, a, ins: list[Shape], out: Shape):
+    def footprint(self, a: Any, ins: list[Shape], out: Shape) -> torch.nn.Module | None:
         """Module used by verify's receptive-field footprint in place of ``build``'s, or None.
 
         Kinds whose gradient does not reach every input of the window (max pooling) or that
@@ -142,10 +147,10 @@ class Kind:
         return None
 
     # How the peers count this kind: (value, reason). Used only by verify's cross-check.
-    def torchinfo_macs(self, a, ins: list[Shape], out: Shape) -> tuple[int, str]:
+    def torchinfo_macs(self, a: Any, ins: list[Shape], out: Shape) -> tuple[int, str]:
         return 0, "torchinfo counts mult-adds only for layers with parameters"
 
-    def fvcore_flops(self, a, ins: list[Shape], out: Shape) -> tuple[int, str]:
+    def fvcore_flops(self, a: Any, ins: list[Shape], out: Shape) -> tuple[int, str]:
         return 0, "fvcore has no handle for this op and counts 0"
 
 
@@ -164,9 +169,9 @@ def _axis_names(shape: Shape) -> list[str]:
 
 
 
-def register(name: str):
+def register(name: str) -> Callable[[type[Kind]], type[Kind]]:
     """Class decorator: register a kind under ``name``; registering a name twice raises."""
-    def deco(cls):
+    def deco(cls: type[Kind]) -> type[Kind]:
         if name in KINDS:
             raise ValueError(f"layer kind '{name}' is registered twice "
                              f"({type(KINDS[name]).__name__} and {cls.__name__})")
@@ -176,7 +181,7 @@ def register(name: str):
     return deco
 
 
-def get_kind(name) -> Kind:
+def get_kind(name: object) -> Kind:
     """The registered kind, or a LayerProblem that lists the known kinds."""
     if not isinstance(name, str) or name not in KINDS:
         hint = suggest(str(name), KINDS)

@@ -16,17 +16,20 @@ sliding window leaves the last cells out (a = 8, n = 3: window 3, stride 2 cover
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
-from archlens.core.geometry import require_spatial
+from archlens.core.geometry import RF, Calc, Shape, require_spatial
 from archlens.core.kinds.args import bound, describe, is_size
 from archlens.core.kinds.pool import adaptive_windows, bin_reads
 from archlens.core.kinds.registry import Kind, register
 
+if TYPE_CHECKING:  # annotations only: core imports no torch when it loads
+    import torch
+
 PAPER_LEVELS = (6, 3, 2, 1)  # TPAMI Sec. 4.2 (detection): a 4-level pyramid, 50 bins
 
 
-def _levels(value) -> tuple[int, ...]:
+def _levels(value: Any) -> tuple[int, ...]:
     ok = isinstance(value, (list, tuple)) and value and all(is_size(v) for v in value)
     if not ok:
         raise ValueError(f"must be a non-empty list of positive integers{bound(value)}, "
@@ -53,7 +56,7 @@ def bins(a: int, n: int) -> tuple[list[tuple[int, int]], str]:
     return (found, "paper") if found is not None else (adaptive_windows(a, n), "adaptive")
 
 
-def spp_length(channels: int, levels) -> int:
+def spp_length(channels: int, levels: tuple[int, ...]) -> int:
     """Output length C * sum(n^2)."""
     return channels * sum(n * n for n in levels)
 
@@ -75,23 +78,23 @@ class SpatialPyramidPooling(Kind):
     flops_convention = "window_max"
     spatial_pyramid = True   # SPPNet's per-region network starts here
 
-    def shape(self, a, ins):
+    def shape(self, a: SPPArgs, ins: list[Shape]) -> Shape:
         c, _, _ = require_spatial(ins[0], "spp")
         return (spp_length(c, a.levels),)
 
-    def flops(self, a, ins, out):
+    def flops(self, a: SPPArgs, ins: list[Shape], out: Shape) -> Calc:
         c, h, w = ins[0]
         return bin_reads(c, (h, w), [(n, n) for n in a.levels], lambda n_in, n: bins(n_in, n)[0],
                          divide=False)
 
-    def rf(self, a, in_rfs):
+    def rf(self, a: SPPArgs, in_rfs: list[RF | None]) -> RF | None:
         """None: bins depend on the input size, so units share no common field."""
         return None
 
-    def extra(self, a, ins, in_rfs):
+    def extra(self, a: SPPArgs, ins: list[Shape], in_rfs: list[RF | None]) -> dict:
         _, h, w = ins[0]
         return {"spp_bins": {str(n): [bins(h, n)[1], bins(w, n)[1]] for n in a.levels}}
 
-    def build(self, a, ins):
+    def build(self, a: SPPArgs, ins: list[Shape]) -> torch.nn.Module:
         from archlens.nn.spp import SPP
         return SPP(a.levels)
