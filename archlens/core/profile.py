@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from archlens.errors import LayerProblem, SpecError
+from archlens.core.gcpause import no_cycle_collection
 from archlens.core.geometry import RF, Calc, Params, Shape, numel
 from archlens.core.graph import Node, node_error, order, walk_shapes
 from archlens.spec.model import INPUT, Spec
@@ -75,12 +76,13 @@ def profile(spec, input=None, dtype: str = "float32", width: float = 1.0) -> Mod
     """Profile ``spec`` (name, path or Spec) at ``input`` (C, H, W) or its native size."""
     if dtype not in DTYPE_BYTES:
         raise SpecError(f"unknown dtype '{dtype}' (known: {', '.join(DTYPE_BYTES)})")
-    spec = scale_width(with_input(load_spec(spec), input), width)
-    nodes = order(spec)
-    shapes = walk_shapes(spec, nodes)
-    rfs: dict[str, RF | None] = {INPUT: RF.identity() if len(spec.input) == 3 else None}
-    layers = tuple(_profile_node(spec, n, shapes, rfs, DTYPE_BYTES[dtype]) for n in nodes)
-    return ModelProfile(spec, tuple(spec.input), dtype, layers, _totals(layers))
+    with no_cycle_collection():   # millions of acyclic objects on long specs (gcpause.py)
+        spec = scale_width(with_input(load_spec(spec), input), width)
+        nodes = order(spec)
+        shapes = walk_shapes(spec, nodes)
+        rfs: dict[str, RF | None] = {INPUT: RF.identity() if len(spec.input) == 3 else None}
+        layers = tuple(_profile_node(spec, n, shapes, rfs, DTYPE_BYTES[dtype]) for n in nodes)
+        return ModelProfile(spec, tuple(spec.input), dtype, layers, _totals(layers))
 
 
 def _profile_node(spec: Spec, node: Node, shapes, rfs, itemsize: int) -> LayerProfile:
