@@ -93,9 +93,9 @@ def _profile_node(spec: Spec, node: Node, shapes, rfs, itemsize: int) -> LayerPr
         raise node_error(spec, node, exc, node.inputs) from None
     rfs[node.name] = rf
     extra = _extra(spec, node, ins, [rfs[s] for s in node.inputs])
-    return LayerProfile(node.name, node.layer.kind, node.inputs, tuple(ins), out,
-                        node.kind.params(a, ins), node.layer.frozen, node.kind.macs(a, ins, out),
-                        node.kind.flops(a, ins, out), numel(out) * itemsize, rf, extra)
+    params, macs, flops = node.kind.counts(a, ins, out)
+    return LayerProfile(node.name, node.layer.kind, node.inputs, tuple(ins), out, params,
+                        node.layer.frozen, macs, flops, numel(out) * itemsize, rf, extra)
 
 
 def _extra(spec: Spec, node: Node, ins, in_rfs) -> dict:
