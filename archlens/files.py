@@ -100,7 +100,8 @@ def os_reason(exc: OSError, path: Path) -> str:
 def swap_folder_in(built: Path, root: Path) -> None:
     """Rename the finished folder ``built`` to ``root`` (one file system); an existing ``root``
     is renamed aside first and deleted last, so ``root`` is never half old, half new."""
-    import shutil, tempfile   # here: reading a spec (read_text_limited) needs neither
+    import shutil   # here, not at the top: reading a spec (read_text_limited) needs neither
+    import tempfile
     old = None
     if root.exists():
         old = Path(tempfile.mkdtemp(prefix=f".{root.name}.", suffix=".old", dir=root.parent))
