@@ -128,9 +128,11 @@ def cmd_list(args) -> int:
 def cmd_profile(args) -> int:
     if args.proposals is not None:
         return _profile_stages(args)
+    from archlens.core.gcpause import no_cycle_collection
     from archlens.core.profile import profile
     from archlens.render.formats import FORMATS
-    print(FORMATS[args.format](profile(args.spec, _input(args), dtype=args.dtype)))
+    with no_cycle_collection():   # the rendering too builds a row per layer (gcpause.py)
+        print(FORMATS[args.format](profile(args.spec, _input(args), dtype=args.dtype)))
     return 0
 
 

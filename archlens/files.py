@@ -8,9 +8,6 @@ replaced until the new file is complete.
 from __future__ import annotations
 
 import os
-import secrets
-import shutil
-import tempfile
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -72,7 +69,7 @@ def _create_beside(folder: Path, name: str) -> tuple[int, Path]:
     and reading the umask means setting it, process-wide, under other threads)."""
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
     while True:
-        tmp = folder / f".{name}.{secrets.token_hex(4)}.tmp"
+        tmp = folder / f".{name}.{os.urandom(4).hex()}.tmp"   # secrets.token_hex(4)
         try:
             return os.open(tmp, flags, 0o666), tmp
         except FileExistsError:   # another writer's name: draw again
@@ -103,6 +100,8 @@ def os_reason(exc: OSError, path: Path) -> str:
 def swap_folder_in(built: Path, root: Path) -> None:
     """Rename the finished folder ``built`` to ``root`` (one file system); an existing ``root``
     is renamed aside first and deleted last, so ``root`` is never half old, half new."""
+    import shutil   # here, not at the top: reading a spec (read_text_limited) needs neither
+    import tempfile
     old = None
     if root.exists():
         old = Path(tempfile.mkdtemp(prefix=f".{root.name}.", suffix=".old", dir=root.parent))

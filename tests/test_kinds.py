@@ -160,6 +160,17 @@ def test_kind_example_workings_evaluate_to_their_values(name, index):
         assert evaluate(calc.working) == calc.value, f"{name} {label}: {calc}"
 
 
+@pytest.mark.parametrize("name,index", CASES)
+def test_kind_counts_are_its_params_macs_and_flops(name, index):
+    """``counts`` (what the profile calls) gives what the three methods give, working included."""
+    kind = KINDS[name]
+    raw, ins = kind.examples[index]
+    a = parse_args(kind.Args, raw)
+    out = kind.shape(a, ins)
+    assert kind.counts(a, ins, out) == (kind.params(a, ins), kind.macs(a, ins, out),
+                                        kind.flops(a, ins, out))
+
+
 @pytest.mark.parametrize("spec", archlens.bundled_specs())
 def test_bundled_spec_workings_evaluate_to_their_values(spec):
     """At full size (thousands separators, FCN's fractional jumps) with the profile's own fields."""

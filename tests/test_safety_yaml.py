@@ -56,6 +56,35 @@ def test_plain_aliases_and_a_10000_layer_spec_still_load(tmp_path):
     assert len(spec.layers) == 10_000 and spec.layers[-2].args.out_features == 4
 
 
+@pytest.mark.parametrize("text, walks", [
+    ("a: [1, 2, {b: c}]\n", False), ("a: &s hello\nb: [*s, *s]\n", False),
+    ("a: &m {x: 1}\nb: *m\nc: {<<: *m, y: 2}\n", True), ("- &a [x, x]\n- [*a, *a]\n", True)])
+def test_the_guard_counts_a_document_alike_with_or_without_its_alias_walk(text, walks):
+    """The plain count (no alias to a collection: nearly every spec) and the memoised walk
+    through aliases agree wherever both apply; an alias to a collection takes the walk."""
+    import yaml
+    from archlens.spec import yamlguard
+    node = yaml.compose(text, Loader=yamlio.UniqueKeyLoader)
+    plain = yamlguard._tree_size(node)
+    assert plain in (None, yamlguard._expanded_size(node))
+    assert (plain is None) == walks
+    assert yamlguard.expanded_size(node) == yamlguard._expanded_size(node)
+
+
+def test_the_cycle_collector_pause_nests_and_restores():
+    import gc
+    from archlens.core.gcpause import no_cycle_collection
+    assert gc.isenabled()
+    with no_cycle_collection():
+        with no_cycle_collection():
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    with pytest.raises(KeyError), no_cycle_collection():
+        raise KeyError("x")
+    assert gc.isenabled()
+
+
 # Every command, in one child process whose address space is capped: were a bomb ever expanded
 # again, the child would fail with MemoryError instead of taking the machine's memory.
 _DRIVER = r"""

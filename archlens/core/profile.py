@@ -14,6 +14,7 @@ from functools import cached_property
 from typing import Sequence
 
 from archlens.errors import LayerProblem, SpecError
+from archlens.core.gcpause import no_cycle_collection
 from archlens.core.geometry import RF, Calc, Params, Shape, numel
 from archlens.core.graph import Node, node_error, order, walk_shapes
 from archlens.spec.model import INPUT, Spec, SpecRef
@@ -77,12 +78,13 @@ def profile(spec: SpecRef, input: Sequence[int] | None = None, dtype: str = "flo
     """Profile ``spec`` (name, path or Spec) at ``input`` (C, H, W) or its native size."""
     if dtype not in DTYPE_BYTES:
         raise SpecError(f"unknown dtype '{dtype}' (known: {', '.join(DTYPE_BYTES)})")
-    spec = scale_width(with_input(load_spec(spec), input), width)
-    nodes = order(spec)
-    shapes = walk_shapes(spec, nodes)
-    rfs: dict[str, RF | None] = {INPUT: RF.identity() if len(spec.input) == 3 else None}
-    layers = tuple(_profile_node(spec, n, shapes, rfs, DTYPE_BYTES[dtype]) for n in nodes)
-    return ModelProfile(spec, tuple(spec.input), dtype, layers, _totals(layers))
+    with no_cycle_collection():   # millions of acyclic objects on long specs (gcpause.py)
+        spec = scale_width(with_input(load_spec(spec), input), width)
+        nodes = order(spec)
+        shapes = walk_shapes(spec, nodes)
+        rfs: dict[str, RF | None] = {INPUT: RF.identity() if len(spec.input) == 3 else None}
+        layers = tuple(_profile_node(spec, n, shapes, rfs, DTYPE_BYTES[dtype]) for n in nodes)
+        return ModelProfile(spec, tuple(spec.input), dtype, layers, _totals(layers))
 
 
 def _profile_node(spec: Spec, node: Node, shapes, rfs, itemsize: int) -> LayerProfile:
@@ -93,9 +95,9 @@ def _profile_node(spec: Spec, node: Node, shapes, rfs, itemsize: int) -> LayerPr
         raise node_error(spec, node, exc, node.inputs) from None
     rfs[node.name] = rf
     extra = _extra(spec, node, ins, [rfs[s] for s in node.inputs])
-    return LayerProfile(node.name, node.layer.kind, node.inputs, tuple(ins), out,
-                        node.kind.params(a, ins), node.layer.frozen, node.kind.macs(a, ins, out),
-                        node.kind.flops(a, ins, out), numel(out) * itemsize, rf, extra)
+    params, macs, flops = node.kind.counts(a, ins, out)
+    return LayerProfile(node.name, node.layer.kind, node.inputs, tuple(ins), out, params,
+                        node.layer.frozen, macs, flops, numel(out) * itemsize, rf, extra)
 
 
 def _extra(spec: Spec, node: Node, ins, in_rfs) -> dict:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import dataclasses
 import math
 import re
-from importlib import resources
 from pathlib import Path
 
 from archlens.spec import yamlio
@@ -24,7 +23,9 @@ from archlens.spec.model import INPUT, LayerSpec, Spec, SpecRef
 from archlens.spec.shorthand import expand_item
 
 # Package data: present in a wheel or an editable install alike (pyproject's package-data).
-SPECS_DIR = Path(str(resources.files("archlens") / "specs"))
+# The package's own folder, as importlib.resources.files("archlens") gives it for an installed
+# or editable package, without importing importlib.resources (and tempfile) on every command.
+SPECS_DIR = Path(__file__).parent.parent / "specs"
 NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")   # whole name (fullmatch: '$' lets "r\n" in)
 TOP_KEYS = ("name", "title", "description", "source", "task", "input", "num_classes",
             "backbone", "layers", "expected", "train", "detection", "notes")

@@ -11,6 +11,8 @@ aliases can never pass the character bound (files are read up to 10 MB, ``files.
 """
 from __future__ import annotations
 
+from itertools import chain
+
 
 MAX_NODES = 10_000_000          # expanded nodes: mappings, sequences, scalars (keys included)
 MAX_CHARS = 100_000_000         # expanded scalar text
@@ -26,6 +28,36 @@ def expanded_size(root) -> tuple[int, int]:
     Depth first with an explicit stack (no recursion limit); a node's size is computed once and
     shared by every alias of it. Raises ``TooLarge`` past the bounds or on a recursive alias.
     """
+    size = _tree_size(root)
+    if size is not None and size[0] <= MAX_NODES and size[1] <= MAX_CHARS:
+        return size
+    return _expanded_size(root)
+
+
+def _tree_size(root) -> tuple[int, int] | None:
+    """(nodes, scalar characters) of a document whose collections each occur once (no alias
+    to a list or mapping: nearly every spec), counted in one plain pass; None on reaching a
+    collection twice, for ``_expanded_size`` to measure (and locate) the aliases. Linear: each
+    collection's children are pushed once."""
+    seen: set[int] = set()
+    nodes = chars = 0
+    stack = [root]
+    pop, push_all, pairs = stack.pop, stack.extend, chain.from_iterable
+    while stack:
+        node = pop()
+        nodes += 1
+        if node.id == "scalar":
+            chars += len(node.value)
+            continue
+        if id(node) in seen:
+            return None
+        seen.add(id(node))
+        push_all(node.value if node.id == "sequence" else pairs(node.value))
+    return nodes, chars
+
+
+def _expanded_size(root) -> tuple[int, int]:
+    """``expanded_size`` through aliases: memoised per node, locating what it refuses."""
     sizes: dict[int, tuple[int, int]] = {}
     open_nodes: set[int] = set()      # children pushed, not finished: the current node's ancestors
     stack = [root]

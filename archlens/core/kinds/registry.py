@@ -99,6 +99,14 @@ class Kind:
         """Floating-point operations; default 2 per MAC plus one add per bias element used."""
         return _two_macs_plus_bias(self.macs(a, ins, out), self.params(a, ins), out)
 
+    def counts(self, a: Any, ins: list[Shape], out: Shape) -> tuple[Params, Calc, Calc]:
+        """(params, macs, flops) of one layer, as the three methods give them; the default
+        ``flops`` is derived from the other two here instead of computing them again."""
+        params, macs = self.params(a, ins), self.macs(a, ins, out)
+        if type(self).flops is Kind.flops:
+            return params, macs, _two_macs_plus_bias(macs, params, out)
+        return params, macs, self.flops(a, ins, out)
+
     def ops_per_element(self, a: Any, ins: list[Shape]) -> int:
         """Operations per output element, for kinds whose ``flops_convention`` is per_element."""
         raise NotImplementedError(f"{self.name}: flops_convention {self.flops_convention!r} "
