@@ -45,11 +45,12 @@ def test_quick_recipe_learns(name, tmp_path):
     assert THRESHOLDS[spec.task](result.final, truth), result.final
 
 
-# Two samples at native size. Detection: one 500x500 scene with 2000 proposals; R-CNN trains on
-# its ground truth and two sampled regions warped to the spec's input (227 or 224) - all 2000
-# regions through R-CNN's CNN with gradients would take minutes on a CPU; SPPNet on the whole
-# scene at scale 688 with two windows pooled from its conv5 map.
-NATIVE = {"batch_size": 2, "data.n_train": 2, "data.n_val": 2}
+# One batch of the full recipe at native size, of at most two samples (FCN's full recipe trains
+# on one image per batch, so one). Detection: one 500x500 scene with 2000 proposals; R-CNN
+# trains on its ground truth and two sampled regions warped to the spec's input (227 or 224) -
+# all 2000 regions through R-CNN's CNN with gradients would take minutes on a CPU; SPPNet on the
+# whole scene at scale 688 with two windows pooled from its conv5 map.
+NATIVE = {"data.n_train": 2, "data.n_val": 2}
 NATIVE_BY_TASK = {"detection": {"data.n_train": 1, "task.regions_per_image": 2}}
 
 
@@ -57,12 +58,13 @@ def _native_step(name: str):
     """One step of the full recipe's optimizer at the spec's own size and class count."""
     spec = load_spec(name)
     task = get_task(spec.task)
-    config = recipe(spec, "full", {**NATIVE, **NATIVE_BY_TASK.get(spec.task, {})})
+    samples = min(2, recipe(spec, "full").batch_size)
+    config = recipe(spec, "full", {**NATIVE, "batch_size": samples, **NATIVE_BY_TASK.get(spec.task, {})})
     data = task.data(spec, config, None)
-    model = training_model(spec, config, spec.num_classes, first_inputs(data.train, 2))
+    model = training_model(spec, config, spec.num_classes, first_inputs(data.train, samples))
     opt = optimizer(model, config)
     before = {k: v.detach().clone() for k, v in model.named_parameters() if v.requires_grad}
-    batch = data.train.__getitems__(list(range(min(2, len(data.train)))))
+    batch = data.train.__getitems__(list(range(min(samples, len(data.train)))))
     loss, _ = task.loss(task.training_module(model, config).train(), batch)
     opt.zero_grad()
     loss.backward()
@@ -83,3 +85,4 @@ def test_one_step_at_native_size(name):
     # and the step moves the weights; with FCN's small learning rate (2e-5) a first layer's
     # update can fall below float32 resolution, so most, not all, tensors must change
     assert len(changed) >= 0.8 * trainable, (len(changed), trainable)
+
