@@ -7,6 +7,10 @@ every spec on each build. Re-record after changing a recipe:
     python scripts/record_quick_runs.py vgg16 fcn8s    # just these
     python scripts/record_quick_runs.py --folds 5 mlp  # k-fold run, in archlens/specs/recorded/mlp-folds5/
     python scripts/record_quick_runs.py --bias-variance mlp   # archlens/specs/recorded/mlp-bias-variance/
+    python scripts/record_quick_runs.py --threads 1 rcnn_zf5   # as the test suite runs it
+
+`--threads 1` gives the arithmetic of `make test`, whose two workers run one torch thread each;
+the thread count changes summation order, and a detection recipe's mAP moves with it.
 
 A run is written only once it finishes; a failed run leaves the previous record in place.
 """
@@ -56,10 +60,17 @@ def record(name: str, folds: int | None = None) -> dict:
         seconds = time.perf_counter() - started
         metrics = json.loads((Path(tmp) / "run" / "metrics.json").read_text(encoding="utf-8"))
     command = f"archlens train {name} --quick" + (f" --folds {folds}" if folds else "")
-    metrics["recorded"] = (f"{_now()} by '{command}' on {os.cpu_count()} CPU cores in "
-                           f"{seconds:.1f} s; make site reads this file and does not retrain")
+    metrics["recorded"] = (f"{_now()} by '{command}' on {os.cpu_count()} CPU cores "
+                           f"({_threads()}) in {seconds:.1f} s; make site reads this file and "
+                           f"does not retrain")
     _write(slug(name) + (f"-folds{folds}" if folds else ""), metrics)
     return metrics
+
+
+def _threads() -> str:
+    import torch
+    n = torch.get_num_threads()
+    return f"{n} torch thread{'s' if n != 1 else ''}"
 
 
 def record_bias_variance(name: str) -> list[dict]:
@@ -82,7 +93,12 @@ def main(argv: list[str]) -> int:
     mode.add_argument("--folds", type=int, metavar="K", help="record a K-fold run instead")
     mode.add_argument("--bias-variance", action="store_true",
                       help="record the bias-variance width sweep instead (about 4 min for mlp)")
+    parser.add_argument("--threads", type=int, metavar="N",
+                        help="torch threads (default: torch's own choice, one per core)")
     args = parser.parse_args(argv)
+    if args.threads:
+        import torch
+        torch.set_num_threads(args.threads)
     if args.bias_variance and not args.specs:
         parser.error("--bias-variance needs the classifier specs to sweep, e.g. mlp")
     names = args.specs or [n for n in bundled_specs() if (load_spec(n).train or {}).get("quick")]

@@ -86,3 +86,15 @@ def test_one_step_at_native_size(name):
     # update can fall below float32 resolution, so most, not all, tensors must change
     assert len(changed) >= 0.8 * trainable, (len(changed), trainable)
 
+
+
+@pytest.mark.parametrize("name", QUICK)
+def test_recorded_run_is_a_run_of_todays_quick_recipe(name):
+    """The site shows the recorded run as the quick recipe's result; a recipe changed without
+    re-recording (scripts/record_quick_runs.py) would show another recipe's numbers."""
+    from archlens.site.results import RECORDED
+    from archlens.site.mdtext import slug
+    from archlens.train.config import as_dict
+    recorded = __import__("json").loads((RECORDED / slug(name) / "metrics.json").read_text())
+    today = __import__("json").loads(__import__("json").dumps(as_dict(recipe(load_spec(name), "quick"))))
+    assert recorded["config"] == today
