@@ -98,8 +98,11 @@ def open_tab(browser, scheme: str = "light") -> Tab:
     return tab
 
 
-def screenshot(tab: Tab, name: str) -> Path:
+def screenshot(tab: Tab, name: str, full_page: bool = False) -> Path:
+    """What the reader sees first (the viewport); ``full_page`` for the key pages only: a
+    model page is tens of thousands of pixels tall, and encoding it as one PNG took seconds
+    per page and theme."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
-    tab.page.screenshot(path=str(path), full_page=True)
+    tab.page.screenshot(path=str(path), full_page=full_page)
     return path

@@ -231,6 +231,6 @@ def test_key_page_screenshots(site_dir, tab_factory, name):
         return
     tab = tab_factory("light")
     load(tab, site_dir, page)
-    shot = screenshot(tab, name)
+    shot = screenshot(tab, name, full_page=True)
     assert shot.stat().st_size > 10_000
     assert_clean(tab, name)
