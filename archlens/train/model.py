@@ -52,6 +52,8 @@ def lsuv_init(model: nn.Module, sample: torch.Tensor, tol: float = 0.1, tries: i
     model.train(was_training)
 
 
+MEMORY_FORMATS = {"nchw": torch.contiguous_format, "nhwc": torch.channels_last}
+
 INITS = {"default": lambda model, sample: None,
          "kaiming": lambda model, sample: kaiming_init(model),
          "lsuv": lsuv_init}
@@ -63,12 +65,18 @@ def training_model(spec, config, num_classes: int | None, sample: torch.Tensor |
 
     Seeds torch with ``config.seed`` first, so the initial weights depend on the seed alone.
     ``sample`` is a batch of inputs for data-dependent inits (lsuv).
+
+    ``config.memory_format`` 'nhwc' stores the convolution weights channels-last: a
+    convolution whose weight is channels-last runs in that layout and hands it on, and
+    oneDNN's NHWC kernels are the fast ones for plain conv stacks on a CPU (see
+    ``benchmarks/train_memory_format.py``). The arithmetic is the same convolution; only the
+    order of its sums differs.
     """
     torch.manual_seed(config.seed)
     spec = with_num_classes(load_spec(spec), num_classes)
     model = build_model(spec, input=config.input, width=config.width)
     INITS[config.init](model, sample)
-    return model
+    return model.to(memory_format=MEMORY_FORMATS[config.memory_format])
 
 
 def optimizer(model: nn.Module, config) -> torch.optim.Optimizer:
