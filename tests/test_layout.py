@@ -13,10 +13,12 @@ BELOW = {"spec": ("archlens.spec", "archlens.core", "archlens.errors", "archlens
          "core": ("archlens.core", "archlens.spec", "archlens.errors")}
 
 
-def _module_level_imports(path: Path) -> list[str]:
+def _imports(path: Path, inside_functions: bool = False) -> list[str]:
+    """The file's absolute imports: at module level (a kind's build() imports torch when
+    called), or anywhere in it."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
     names = []
-    for node in tree.body:   # module level only: a kind's build() imports torch when called
+    for node in (ast.walk(tree) if inside_functions else tree.body):
         if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             names.append(node.module)
         elif isinstance(node, ast.Import):
@@ -28,27 +30,16 @@ def test_spec_and_core_never_reach_up_when_they_load():
     reaching = {f"{p.relative_to(ARCHLENS)}: {name}"
                 for layer, allowed in BELOW.items()
                 for p in sorted((ARCHLENS / layer).rglob("*.py"))
-                for name in _module_level_imports(p)
+                for name in _imports(p)
                 if name.startswith("archlens") and not name.startswith(allowed)}
     assert reaching == set()
-
-
-def _all_imports(path: Path) -> list[str]:
-    """Every absolute import in the file, module level or inside a function."""
-    names = []
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            names.append(node.module)
-        elif isinstance(node, ast.Import):
-            names += [a.name for a in node.names]
-    return names
 
 
 def test_spec_never_reaches_up_even_inside_a_function():
     """A section owned above (detection:) is checked through archlens.spec.sections instead."""
     reaching = {f"{p.relative_to(ARCHLENS)}: {name}"
                 for p in sorted((ARCHLENS / "spec").rglob("*.py"))
-                for name in _all_imports(p)
+                for name in _imports(p, inside_functions=True)
                 if name.startswith("archlens") and not name.startswith(BELOW["spec"])}
     assert reaching == set()
 
