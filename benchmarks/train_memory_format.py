@@ -13,29 +13,23 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import time
 from pathlib import Path
 
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 from archlens.spec.load import bundled_specs, load_spec  # noqa: E402
-from archlens.train.config import recipe  # noqa: E402
-from archlens.train.data import first_inputs, loader  # noqa: E402
+from archlens.train.data import first_inputs  # noqa: E402
 from archlens.train.model import optimizer, training_model  # noqa: E402
-from archlens.train.tasks import get_task  # noqa: E402
+from train_precision import mean_step, quick_batches  # noqa: E402  (the same batches and step)
 
-WARMUP, STEPS, ROUNDS = 2, 6, 2
+ROUNDS = 2
 FORMATS = {"NCHW": torch.contiguous_format, "NHWC": torch.channels_last}
 
 
 def step_seconds(spec_name: str) -> dict[str, float]:
-    spec = load_spec(spec_name)
-    task = get_task(spec.task, spec.where)
-    config = recipe(spec, "quick", {"data.n_train": 64 * 8, "data.n_val": 8, "precision": "fp32"})
-    task.settings(config, spec_name)
-    data = task.data(spec, config, None)
-    batches = list(loader(data.train, config.batch_size, 0, True, 0, 1))[:WARMUP + STEPS]
+    spec, task, config, data, batches = quick_batches(spec_name, {"precision": "fp32"})
     nets = {}
     for name, fmt in FORMATS.items():
         model = training_model(spec, config, data.num_classes,
@@ -45,14 +39,7 @@ def step_seconds(spec_name: str) -> dict[str, float]:
     best = {name: float("inf") for name in FORMATS}
     for _ in range(ROUNDS):                 # alternate, so load from other jobs hits both alike
         for name, (net, opt) in nets.items():
-            for i, batch in enumerate(batches):
-                if i == WARMUP:
-                    start = time.perf_counter()
-                loss, _ = task.loss(net, batch)
-                opt.zero_grad(set_to_none=True)
-                loss.backward()
-                opt.step()
-            best[name] = min(best[name], (time.perf_counter() - start) / STEPS)
+            best[name] = min(best[name], mean_step(task, net, opt, batches))
     return best
 
 

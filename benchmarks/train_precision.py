@@ -28,28 +28,38 @@ from archlens.train.tasks import get_task  # noqa: E402
 WARMUP, STEPS = 2, 8
 
 
-def step_seconds(spec_name: str) -> tuple[float, float]:
+def quick_batches(spec_name: str, overrides: dict | None = None):
+    """The quick recipe's spec, task, config, data and first WARMUP + STEPS batches."""
     spec = load_spec(spec_name)
     task = get_task(spec.task, spec.where)
-    config = recipe(spec, "quick", {"data.n_train": 64 * 16, "data.n_val": 8})
+    config = recipe(spec, "quick", {"data.n_train": 64 * 16, "data.n_val": 8, **(overrides or {})})
     task.settings(config, spec_name)
     data = task.data(spec, config, None)
     batches = list(loader(data.train, config.batch_size, 0, True, 0, 1))[:WARMUP + STEPS]
+    return spec, task, config, data, batches
+
+
+def mean_step(task, net, opt, batches, arithmetic: str = "fp32") -> float:
+    """Seconds per training step (forward, loss, backward, step) after WARMUP batches."""
+    for i, batch in enumerate(batches):
+        if i == WARMUP:
+            start = time.perf_counter()
+        with precision.autocast(arithmetic, "cpu"):
+            loss, _ = task.loss(net, batch)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+    return (time.perf_counter() - start) / (len(batches) - WARMUP)
+
+
+def step_seconds(spec_name: str) -> tuple[float, float]:
+    spec, task, config, data, batches = quick_batches(spec_name)
     times = []
     for arithmetic in ("fp32", "bf16"):
         model = training_model(spec, config, data.num_classes,
                                first_inputs(data.train, config.batch_size))
         net = task.training_module(model, config).train()
-        opt = optimizer(net, config)
-        for i, batch in enumerate(batches):
-            if i == WARMUP:
-                start = time.perf_counter()
-            with precision.autocast(arithmetic, "cpu"):
-                loss, _ = task.loss(net, batch)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-        times.append((time.perf_counter() - start) / (len(batches) - WARMUP))
+        times.append(mean_step(task, net, optimizer(net, config), batches, arithmetic))
     return times[0], times[1]
 
 
