@@ -26,8 +26,8 @@ def test_spp_falls_back_to_adaptive_bins_where_the_rule_miscounts():
     assert paper_bins(8, 6) is None        # window 2, stride 1 would give 7 bins
     assert paper_bins(4, 6) is None        # stride floor(4/6) = 0
     spans, rule = bins(4, 6)
-    assert rule == "adaptive" and len(spans) == 6 and all(e > s for s, e in spans)
-    assert bins(13, 6)[1] == "paper"
+    assert rule == "Appendix A" and len(spans) == 6 and all(e > s for s, e in spans)
+    assert bins(13, 6)[1] == "Sec. 2.3"
 
 
 def test_spp_levels_agree_with_torch_pooling():
@@ -142,8 +142,6 @@ def test_bins_for_every_length():
     for a, n in itertools.product(range(1, 30), (1, 2, 3, 6)):
         spans, rule = bins(a, n)
         assert len(spans) == n and spans[0][0] == 0 and all(0 <= s < e <= a for s, e in spans)
-        if rule == "adaptive":
-            assert spans[-1][1] == a                       # adaptive bins cover the window
-        else:  # the paper's sliding window may leave trailing cells out (a=8, n=3: 0..6)
-            assert a - spans[-1][1] < a // n
-    assert bins(8, 3) == ([(0, 3), (2, 5), (4, 7)], "paper")
+        assert spans[-1][1] == a                           # every rule now covers the window
+    # Sec. 2.3 at a=8, n=3 (window 3, stride 2) covers 0..6 only: Appendix A's bins instead
+    assert bins(8, 3) == ([(0, 3), (2, 6), (5, 8)], "Appendix A")
