@@ -43,7 +43,15 @@ def to_text(report) -> str:
     p = report.profile
     title = f"verify {p.spec.name} at {units.shape(p.input)}: analytic vs torch (params, shapes, " \
             f"MACs via FlopCounterMode), receptive fields vs gradient footprint, and the peers"
-    return "\n".join([title, *lines, "", *_reasons(report), "", _verdict(report)])
+    return "\n".join([title, *lines, _returns(report), "", *_reasons(report), "", _verdict(report)])
+
+
+def _returns(report) -> str:
+    """Which layers the built model returned, each checked for its profiled shape."""
+    outs = [c for c in report.checks if c.quantity == "output"]
+    form = "one tensor" if len(outs) == 1 else f"a tuple of {len(outs)}, in this order"
+    marks = ", ".join(f"{c.layer} {'ok' if c.ok else 'FAIL'}" for c in outs)
+    return f"model returns {form}: {marks} (shape vs profile)"
 
 
 def _reasons(report) -> list[str]:
