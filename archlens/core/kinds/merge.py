@@ -139,7 +139,7 @@ def merge_facts(in_rfs: list[RF | None], ins: list[Shape], out: Shape) -> dict:
     reason = _none_reason(in_rfs, ins, out)
     if reason:
         facts["rf_none"] = reason
-    if all(rf is not None for rf in in_rfs) and len({rf.jump for rf in in_rfs}) == 1:
+    if reason is None:
         facts["misaligned_px"] = [_pixels(max(rf.start[ax] for rf in in_rfs) -
                                           min(rf.start[ax] for rf in in_rfs)) for ax in (0, 1)]
     return facts
@@ -186,8 +186,9 @@ class _Merge(Kind):
         return merge_facts(in_rfs, ins, self.shape(a, ins))
 
     def warning(self, a: MergeArgs, ins: list[Shape], in_rfs: list[RF | None]) -> LayerProblem | None:
-        """Misaligned inputs, by how far apart their centres are (input pixels, y and x)."""
-        if any(rf is None for rf in in_rfs):
+        """Misaligned inputs, by how far apart their centres are (input pixels, y and x); none
+        where an input is broadcast over positions (no unit-to-unit correspondence to align)."""
+        if any(rf is None for rf in in_rfs) or _broadcast(ins):
             return None
         misfit = _first_misfit(in_rfs)
         if misfit is None:

@@ -39,8 +39,8 @@ def shape_axis(dim: int, shape: Shape, what: str = "dim") -> int:
         raise LayerProblem(f"{what} {dim} is out of range for input {fmt_shape(shape)} "
                            f"(dims -{rank}..{rank - 1}, batch axis 0 included)")
     if d == 0:
-        raise LayerProblem(f"{what} {dim} is the batch axis; count dims as torch does, "
-                           f"batch axis 0 (channels 1)")
+        raise LayerProblem(f"{what} {dim} is the batch axis, which a layer cannot reduce "
+                           f"(dims count as in torch: batch 0, channels 1)")
     return d - 1
 
 
