@@ -174,8 +174,23 @@ def test_pad_moves_the_start_by_the_left_and_top_pad():
 def test_the_fixture_verifies_and_its_worksheet_renders(cli):
     code, out, err = cli("verify", FIXTURE)
     assert code == 0 and out.rstrip().splitlines()[-1].startswith("OK: ")
-    assert "'fuse' (add)" in err
+    assert "'fuse' (add)" in err and "their union): fuse (0.5 px)" in out
+    assert "rf not checked where the field is none" in out and "[se_mean, " in out
     code, out, _ = cli("worksheet", FIXTURE)
     assert code == 0
     for layer in ("stem", "border", "fuse", "se_mean", "scale", "norm", "flat"):
         assert layer in out
+
+
+def test_the_union_field_working_evaluates_to_its_value():
+    from latex_arith import evaluate
+    from archlens.core.kinds import KINDS
+    from archlens.core.geometry import RF
+    in_rfs = [RF((3, 5), (2, 2), (0, Fraction(-1, 2))), RF((2, 4), (2, 2), (Fraction(1, 2), 2))]
+    kind = KINDS["add"]
+    a = kind.Args()
+    out = kind.rf(a, in_rfs)
+    # by hand: rows [-1, 1] and [0, 1] -> [-1, 1]; columns [-5/2, 3/2] and [1/2, 7/2] -> [-5/2, 7/2]
+    assert out == RF((3, 7), (2, 2), (0, Fraction(1, 2)))
+    calcs = kind.rf_calc(a, in_rfs, out)
+    assert [evaluate(c.working) for c in calcs] == [3, 7]

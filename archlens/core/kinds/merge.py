@@ -133,16 +133,15 @@ def _broadcast(ins: list[Shape]) -> bool:
 def merge_facts(in_rfs: list[RF | None], ins: list[Shape], out: Shape) -> dict:
     """``misaligned_px`` (largest offset between centres, input pixels, y and x) and
     ``rf_none`` (why there is no field), where they apply."""
-    if len(out) != 3 or (all(rf is not None for rf in in_rfs) and _first_misfit(in_rfs) is None):
+    if len(out) != 3:
         return {}
-    facts = {}
     reason = _none_reason(in_rfs, ins, out)
     if reason:
-        facts["rf_none"] = reason
-    if reason is None:
-        facts["misaligned_px"] = [_pixels(max(rf.start[ax] for rf in in_rfs) -
-                                          min(rf.start[ax] for rf in in_rfs)) for ax in (0, 1)]
-    return facts
+        return {"rf_none": reason}
+    if _first_misfit(in_rfs) is None:
+        return {}
+    return {"misaligned_px": [_pixels(max(rf.start[ax] for rf in in_rfs) -
+                                      min(rf.start[ax] for rf in in_rfs)) for ax in (0, 1)]}
 
 
 def broadcast_shape(ins: list[Shape]) -> Shape:
