@@ -39,7 +39,7 @@ def shape_axis(dim: int, shape: Shape, what: str = "dim") -> int:
         raise LayerProblem(f"{what} {dim} is out of range for input {fmt_shape(shape)} "
                            f"(dims -{rank}..{rank - 1}, batch axis 0 included)")
     if d == 0:
-        raise LayerProblem(f"{what} {dim} is the batch axis, which a layer cannot reduce "
+        raise LayerProblem(f"{what} {dim} is the batch axis, and a layer works per sample "
                            f"(dims count as in torch: batch 0, channels 1)")
     return d - 1
 
@@ -143,9 +143,10 @@ class Pad(Kind):
     def _pads(self, a: PadArgs, shape: Shape) -> list[tuple[int, int]]:
         """(before, after) per padded spec axis, last axis first."""
         pairs = [tuple(a.pad[i:i + 2]) for i in range(0, len(a.pad), 2)]
-        if len(pairs) > len(shape) - (len(shape) == 3):   # never the channels of a map
+        room = len(shape) - (len(shape) == 3)   # H and W of a map (never its channels), or F
+        if len(pairs) > room:
             raise LayerProblem(f"pad {list(a.pad)} pads {len(pairs)} axes but input "
-                               f"{fmt_shape(shape)} has {len(shape) - (len(shape) == 3)} spatial")
+                               f"{fmt_shape(shape)} has {room} to pad")
         return pairs
 
     def shape(self, a: PadArgs, ins: list[Shape]) -> Shape:
