@@ -147,6 +147,8 @@ def kind_calcs(kind, a, ins, out, rf_sets):
     for in_rfs in rf_sets:
         calcs += [(f"rf[{i}] from {in_rfs}", c)
                   for i, c in enumerate(kind.rf_calc(a, in_rfs, kind.rf(a, in_rfs)))]
+        calcs += [(f"fact {symbol} from {in_rfs}", c)
+                  for symbol, c in kind.worked_facts(a, ins, in_rfs)]
     return calcs
 
 
@@ -210,7 +212,7 @@ def test_a_new_weighted_kind_gets_the_weight_mistakes_without_editing_mistakes()
         for field in ("params", "macs"):
             assert diagnoses("test_dense", field) == diagnoses("linear", field)
         assert {"bias_per_input_channel", "forgot_cin"} <= {r for _, r in diagnoses("test_dense", "params")}
-        assert [r for _, r in diagnoses("test_dense", "macs")] == ["flops_for_macs"]
+        assert [r for _, r in diagnoses("test_dense", "macs")] == ["flops_for_macs", "macs_with_bias_adds"]
         KINDS["test_dense"].weighted = False  # the trait alone decides
         assert [r for _, r in diagnoses("test_dense", "params")] == ["forgot_bias"]
         assert diagnoses("test_dense", "macs") == []

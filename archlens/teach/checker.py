@@ -19,6 +19,7 @@ CONVENTIONS = {
     "no-bias": "bias-free parameter counts are accepted (CS231n's VGG table counts weights only)",
 }
 NO_BIAS_NOTE = "bias-free count, accepted under --convention no-bias"
+RULE_SEPARATOR = " or "   # between the names of slips that give the same wrong answer
 NO_BIAS_HINT = ("Counting weights only, as CS231n's VGG table does? "
                 "Run with --convention no-bias to accept bias-free counts.")
 
@@ -38,8 +39,12 @@ class Verdict:
     expected: str
     given: str
     diagnosis: str = ""   # one sentence when a wrong answer matches a known mistake
-    rule: str = ""        # that mistake's name
+    rule: str = ""        # that mistake's name ("a or b" where two slips give this answer)
     note: str = ""        # a convention that made a right answer acceptable
+
+    @property
+    def rules(self) -> tuple[str, ...]:
+        return tuple(self.rule.split(RULE_SEPARATOR)) if self.rule else ()
 
     @property
     def mark(self) -> str:
@@ -69,9 +74,22 @@ def _field_key(rule_input, name: str, convention: str) -> FieldKey:
     bias_free = str(rule_input.lp.params.weight.value)
     if name == "params" and convention == "no-bias" and bias_free != right:
         accept[bias_free] = NO_BIAS_NOTE
-    wrong = tuple((text, rule.name, rule.sentence) for text, rule in wrong_answers(rule_input, name)
-                  if text not in accept)
+    groups: dict[str, list] = {}
+    for text, rule in wrong_answers(rule_input, name):
+        if text not in accept:
+            groups.setdefault(text, []).append(rule)
+    wrong = tuple((text, RULE_SEPARATOR.join(r.name for r in rules), diagnosis(rules))
+                  for text, rules in groups.items())
     return FieldKey(right, accept, wrong)
+
+
+def diagnosis(rules) -> str:
+    """One rule's sentence; where several slips give the same number, each of them, numbered."""
+    if len(rules) == 1:
+        return rules[0].sentence
+    count = {2: "Two", 3: "Three"}.get(len(rules), str(len(rules)))
+    return (f"{count} different slips give this same number; yours is one of them: "
+            + " ".join(f"({i}) {r.sentence}" for i, r in enumerate(rules, 1)))
 
 
 def answer_key(p: ModelProfile, convention: str = "default") -> dict[str, dict[str, FieldKey]]:
@@ -132,7 +150,7 @@ def to_text(report: CheckReport) -> str:
             f"{CONVENTIONS[report.convention]})")
     width = max([len(v.layer) for v in report.verdicts] + [5])
     lines = [head] + [verdict_line(v, width) for v in report.verdicts]
-    if report.convention == "default" and any(v.rule == "forgot_bias" for v in report.verdicts):
+    if report.convention == "default" and any("forgot_bias" in v.rules for v in report.verdicts):
         lines.append(NO_BIAS_HINT)
     text = "\n".join(lines + [_unanswered_text(report)])
     # the report echoes spec and layer names: each line shown as text, never as terminal codes
