@@ -88,7 +88,7 @@ def diagnosis(rules) -> str:
     if len(rules) == 1:
         return rules[0].sentence
     count = {2: "Two", 3: "Three"}.get(len(rules), str(len(rules)))
-    return (f"{count} different slips give this same number; yours is one of them: "
+    return (f"{count} different slips give this same number: "
             + " ".join(f"({i}) {r.sentence}" for i, r in enumerate(rules, 1)))
 
 

@@ -45,7 +45,7 @@ def crop_offset(rf_in: RF | None, rf_ref: RF | None) -> tuple[int, int]:
 
 def offset_calc(o: int, s_in, s_ref, j) -> Calc:
     """One axis of the offset as a ``Calc``: (start of the reference − start of the input) / jump."""
-    return Calc(o, r"\frac{s_{ref} - s_{in}}{j}",
+    return Calc(o, r"\frac{\mathrm{start}_{ref} - \mathrm{start}_{in}}{j}",
                 rf"\frac{{{tex_number(s_ref)} - ({tex_number(s_in)})}}{{{tex_number(j)}}}")
 
 
@@ -81,7 +81,7 @@ class Crop(Kind):
         if None in in_rfs:
             return []
         offset = crop_offset(*in_rfs)
-        return [(f"o_{ax}", offset_calc(o, s_in, s_ref, j))
+        return [(rf"\mathrm{{offset}}_{ax}", offset_calc(o, s_in, s_ref, j))
                 for ax, o, s_in, s_ref, j in zip("yx", offset, in_rfs[0].start, in_rfs[1].start,
                                                  in_rfs[0].jump)]
 
