@@ -218,3 +218,32 @@ def test_a_new_weighted_kind_gets_the_weight_mistakes_without_editing_mistakes()
         assert diagnoses("test_dense", "macs") == []
     finally:
         del KINDS["test_dense"]
+
+
+def test_every_kind_has_a_mistake_catalogue_and_a_new_kind_gets_the_default():
+    from archlens.core.kinds.mistakes import COMMON, FIELDS, WEIGHTED, WINDOWED
+    for name, kind in KINDS.items():
+        rules = kind.mistakes()
+        assert rules[:len(COMMON)] == COMMON and all(r.field in FIELDS for r in rules), name
+        assert (set(WEIGHTED) <= set(rules)) == kind.weighted, name
+        assert (set(WINDOWED) <= set(rules)) == kind.windowed, name
+    for name in ("conv_transpose", "crop", "spp"):
+        assert KINDS[name].own_mistakes, name
+    register("test_plain")(type("TestPlain", (Kind,), {}))
+    try:
+        assert KINDS["test_plain"].mistakes() == COMMON
+    finally:
+        del KINDS["test_plain"]
+
+
+@pytest.mark.parametrize("spec", archlens.bundled_specs())
+def test_every_mistake_rule_runs_on_every_bundled_layer(spec):
+    """Each rule gives a wrong answer or None on every layer, never an exception, and each
+    wrong answer is one a student can type (it reads back as itself)."""
+    from archlens.teach.answers import canonical
+    from archlens.teach.checker import answer_key
+    p = archlens.profile(spec)
+    for layer, fields in answer_key(p).items():
+        dims = len(p.layer(layer).out_shape)
+        for field, key in fields.items():
+            assert all(canonical(field, text, dims) == text for text, _, _ in key.wrong), (layer, field)

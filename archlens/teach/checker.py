@@ -1,8 +1,9 @@
 """The answer checker: per layer and field, right or wrong, and which known mistake it was.
 
 Python (``check``) and the worksheet page's JavaScript read the same key table
-(``answer_key``): for every layer and field the accepted answers and, in rule order, the
-wrong answer each known mistake gives. So both name the same diagnosis for the same answer.
+(``answer_key``): for every layer and field the accepted answers and, in catalogue order
+(``Kind.mistakes()``), the wrong answer each known mistake gives. So both name the same
+diagnosis for the same answer, and both slips where two give the same number.
 """
 from __future__ import annotations
 
@@ -28,7 +29,9 @@ NO_BIAS_HINT = ("Counting weights only, as CS231n's VGG table does? "
 class FieldKey:
     expected: str                      # canonical right answer
     accept: dict[str, str]             # accepted answer -> note ("" for the plain right answer)
-    wrong: tuple[tuple[str, str, str], ...]  # (wrong answer, rule name, sentence), table order
+    # (wrong answer, rule name(s), sentence), catalogue order; slips that give the same
+    # answer share one entry, their names joined by RULE_SEPARATOR and each sentence numbered
+    wrong: tuple[tuple[str, str, str], ...]
 
 
 @dataclass(frozen=True)

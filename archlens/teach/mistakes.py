@@ -13,6 +13,7 @@ from archlens.core.kinds import KINDS, get_kind
 from archlens.core.kinds.mistakes import COMMON, Rule, RuleInput, catalogue
 from archlens.core.profile import ModelProfile
 from archlens.spec.model import INPUT
+from archlens.teach.answers import Problem, canonical
 from archlens.teach.worksheet import expected, input_rfs, rf_text
 
 __all__ = ["RULES", "Rule", "RuleInput", "all_rules", "naive_rf_sizes", "rule_inputs",
@@ -37,7 +38,17 @@ def answer_text(rule: Rule, rule_input: RuleInput) -> str | None:
     if value is None:
         return None
     text = {"out_shape": fmt_shape, "rf": rf_text}.get(rule.field, str)(value)
-    return None if text == expected(rule_input.lp)[rule.field] else text
+    if text == expected(rule_input.lp)[rule.field] or not typeable(rule.field, text, rule_input):
+        return None
+    return text
+
+
+def typeable(field: str, text: str, rule_input: RuleInput) -> bool:
+    """Whether a student could type this answer (a field of 79/2 pixels cannot be written)."""
+    try:
+        return canonical(field, text, len(rule_input.lp.out_shape)) == text
+    except Problem:
+        return False
 
 
 def naive_rf_sizes(p: ModelProfile) -> dict[str, tuple | None]:

@@ -65,6 +65,9 @@ class Kind:
     ``spatial_pyramid``
         Pools any map size into a fixed-length vector: SPPNet's per-region network starts at
         it, after the convolutions shared by the whole image (spp).
+
+    ``own_mistakes`` (a tuple of ``mistakes.Rule``) holds the hand-calculation slips of the
+    kind's own formulas; ``mistakes()`` adds the shared ones and those of its traits.
     """
 
     name: str = ""
