@@ -82,9 +82,9 @@ COMMON: tuple[Rule, ...] = (
          "You wrote the shape channels-last (H×W×C, as TensorFlow does): PyTorch and archlens "
          "write C×H×W, channels first."),
     Rule("ops_counted_as_macs", "macs", _ops_as_macs,
-         "You counted one MAC per output element, but this layer has no weights: MACs count the "
-         "multiply-accumulates of weighted layers (conv, transposed conv, linear) only, so it "
-         "has 0 (its elementwise work is counted in FLOPs)."),
+         "You counted one MAC per output element, but this layer has no weights: MACs count "
+         "only the multiply-accumulates of a weight with an input, so it has 0 (its elementwise "
+         "work is counted in FLOPs)."),
     Rule("rf_without_jump", "rf", lambda f: f.naive_rf,
          "Your receptive field summed the kernel sizes without multiplying by the jump: "
          "r' = r + (k−1)·j, where j is the product of earlier strides."),
