@@ -23,6 +23,7 @@ from archlens.site import numerics as nx
 from archlens.site import plots_learning as pl
 from archlens.site import plots_networks as pn
 from archlens.site import plots_vision as pv
+from archlens.site.rf_page import stacked_explorer
 from archlens.files import write_if_changed
 from archlens.site.figures import DrawFn, write_figure
 
@@ -127,7 +128,8 @@ PAGES = [
          lambda: dict(kernels=nx.KERNELS)),
     Page("stacked-3x3", "Why stacks of 3×3",
          "Why VGG uses stacks of 3×3 convolutions.",
-         {"stacked-rf": pn.stacked_rf, "stacked-params": pn.stacked_params}),
+         {"stacked-rf": pn.stacked_rf, "stacked-params": pn.stacked_params},
+         lambda: {"rf_explorer": stacked_explorer()}),
     Page("segmentation", "Semantic segmentation",
          "Labelling every pixel: FCN and transposed convolution.",
          {"segmentation": pv.segmentation_scene, "deconv-1d": pv.transposed_conv_1d},

@@ -128,6 +128,11 @@ def cost_charts(d: PageData) -> str:
     return "\n".join(parts)
 
 
+def rf_section(d: PageData) -> str | None:
+    from archlens.site.rf_page import rf_explorer_section
+    return rf_explorer_section(d.profile)
+
+
 def _peer_cell(row: dict, peer: str) -> str:
     found = row.get(peer)
     if found is None:
@@ -253,7 +258,7 @@ def usage(d: PageData) -> str:
 
 Section = Callable[[PageData], "str | None"]
 # Feature sections (detection stages, convolutionalization) live in their own modules.
-SECTIONS: list[Section] = [header, diagram, layer_table, cost_charts, detection_section,
+SECTIONS: list[Section] = [header, diagram, layer_table, cost_charts, rf_section, detection_section,
                            convolutionalization_section, crosscheck_section,
                            worksheet_section, training_section, usage]
 
