@@ -172,6 +172,7 @@ def crosscheck_section(d: PageData) -> str | None:
 
 
 def worksheet_section(d: PageData) -> str:
+    from archlens.render.print_view import print_button_html
     from archlens.render.worksheet_pages import checker_fragment, worksheet_markdown
     blank = _demote(worksheet_markdown(d.profile, answers=False))
     answers = _demote(worksheet_markdown(d.profile, answers=True))
@@ -179,6 +180,7 @@ def worksheet_section(d: PageData) -> str:
         "## Worksheet", "",
         "Compute each layer's output shape, parameters, MACs and receptive field by hand, then "
         "check your answers below (in your browser, nothing is sent anywhere).", "",
+        print_button_html(), "",
         '??? question "The worksheet (first layer of each kind worked in full)"', "", md.indent(blank), "",
         '??? success "Answers"', "", md.indent(answers), "",
         "### Check your answers", "", checker_fragment(d.profile)])

@@ -4,6 +4,7 @@ import re
 import pytest
 
 from archlens.core.profile import profile
+from site_harness import screenshot
 
 pytestmark = pytest.mark.slow  # uses the session-built site of tests/browser/conftest.py
 
@@ -44,6 +45,8 @@ def test_clicked_unit_draws_its_field(site_dir, tab_factory, spec, layer):
     n = profile(spec).input[1:]
     inside = pg.locator("rect.rfx-box").get_attribute("data-inside-h")
     assert int(inside) == _inside(int(lo[0]), int(rf.size[0]), n[0])
+    pg.locator(".rf-explorer").scroll_into_view_if_needed()
+    screenshot(tab, f"rf-explorer-{spec}")
     assert tab.errors == [] and tab.external == []
 
 
@@ -56,6 +59,7 @@ def test_keyboard_and_phone(site_dir, tab_factory):
     assert _box(pg)["width"] == 7                 # three stacked 3x3: 7x7 (VGG paper, Sec. 2.3)
     widths = sorted(float(r.get_attribute("width")) for r in pg.locator("rect.rfx-ancestor").all())
     assert widths == [3, 5]
+    screenshot(tab, "rf-explorer-stacked-phone")
     grid = pg.locator(".rfx-grid").bounding_box()
     assert grid["width"] <= 390 and pg.evaluate("document.documentElement.scrollWidth") <= 390
     assert tab.errors == [] and tab.external == []

@@ -86,9 +86,10 @@
     image.setAttribute("viewBox", [x0 - m, y0 - m, x1 - x0 + 2 * m, y1 - y0 + 2 * m].join(" "));
     image.style.aspectRatio = (x1 - x0 + 2 * m) + " / " + (y1 - y0 + 2 * m);
     var defs = el("defs", {}, image), id = "rfx-hatch-" + Math.random().toString(36).slice(2);
-    var pat = el("pattern", { id: id, width: 8, height: 8, patternUnits: "userSpaceOnUse",
+    var step = Math.max(x1 - x0, y1 - y0) / 60;   /* hatch spacing: 60 lines across the view */
+    var pat = el("pattern", { id: id, width: step, height: step, patternUnits: "userSpaceOnUse",
                               patternTransform: "rotate(45)" }, defs);
-    el("rect", { width: 3, height: 8, "class": "rfx-hatch" }, pat);
+    el("rect", { width: step * 0.35, height: step, "class": "rfx-hatch" }, pat);
     el("rect", { x: -0.5, y: -0.5, width: W, height: H, "class": "rfx-photo" }, image);
     var f = links[0].f;
     var b = box(f, "rfx-box", image);
@@ -98,8 +99,11 @@
       b.setAttribute("data-inside-" + a, fmt(f[a].inside));
     });
     if (f.h.inside > 0 && f.w.inside > 0) {
-      el("rect", { x: f.w.inLo - 0.5, y: f.h.inLo - 0.5, width: f.w.inside, height: f.h.inside,
-                   "class": "rfx-inside" }, image);
+      /* the part on image pixels: unhatched (photo colour), then tinted */
+      ["rfx-photo-fill", "rfx-inside"].forEach(function (cls) {
+        el("rect", { x: f.w.inLo - 0.5, y: f.h.inLo - 0.5, width: f.w.inside, height: f.h.inside,
+                     "class": cls }, image);
+      });
     }
     links.slice(1).forEach(function (k) { box(k.f, "rfx-ancestor", image); });
     el("rect", { x: f.w.centre - 0.5, y: f.h.centre - 0.5, width: 1, height: 1,
