@@ -22,7 +22,10 @@ from archlens.render.templating import template_env
 from archlens.site import numerics as nx
 from archlens.site import plots_learning as pl
 from archlens.site import plots_networks as pn
+from archlens.site import plots_detection as pd
 from archlens.site import plots_vision as pv
+from archlens.site.fcn_walkthrough import fcn_walkthrough
+from archlens.site.rf_page import stacked_explorer
 from archlens.files import write_if_changed
 from archlens.site.figures import DrawFn, write_figure
 
@@ -91,7 +94,7 @@ def _sweep_facts() -> dict | None:
 
 def _segmentation_context() -> dict:
     _, out = nx.conv_transpose_1d(pv.DECONV_X, pv.DECONV_K, pv.DECONV_STRIDE)
-    return dict(x=pv.DECONV_X, k=pv.DECONV_K, s=pv.DECONV_STRIDE, out=out)
+    return dict(x=pv.DECONV_X, k=pv.DECONV_K, s=pv.DECONV_STRIDE, out=out, walk=fcn_walkthrough())
 
 
 PAGES = [
@@ -127,14 +130,17 @@ PAGES = [
          lambda: dict(kernels=nx.KERNELS)),
     Page("stacked-3x3", "Why stacks of 3×3",
          "Why VGG uses stacks of 3×3 convolutions.",
-         {"stacked-rf": pn.stacked_rf, "stacked-params": pn.stacked_params}),
+         {"stacked-rf": pn.stacked_rf, "stacked-params": pn.stacked_params},
+         lambda: {"rf_explorer": stacked_explorer()}),
     Page("segmentation", "Semantic segmentation",
          "Labelling every pixel: FCN and transposed convolution.",
          {"segmentation": pv.segmentation_scene, "deconv-1d": pv.transposed_conv_1d},
          _segmentation_context),
     Page("detection", "Detection: R-CNN and SPPNet",
          "Finding objects: R-CNN and SPPNet.",
-         {"detection": pv.detection_pipelines, "spp": pv.spp_pyramid}),
+         {"detection": pv.detection_pipelines, "spp": pv.spp_pyramid,
+          "iou": pd.iou_figure, "nms": pd.nms_figure},
+         lambda: dict(iou=pd.iou_numbers(), nms=pd.nms_numbers())),
 ]
 
 

@@ -129,6 +129,11 @@ def cost_charts(d: PageData) -> str:
     return "\n".join(parts)
 
 
+def rf_section(d: PageData) -> str | None:
+    from archlens.site.rf_page import rf_explorer_section
+    return rf_explorer_section(d.profile)
+
+
 def _peer_cell(row: dict, peer: str) -> str:
     found = row.get(peer)
     if found is None:
@@ -168,6 +173,7 @@ def crosscheck_section(d: PageData) -> str | None:
 
 
 def worksheet_section(d: PageData) -> str:
+    from archlens.render.print_view import print_button_html
     from archlens.render.worksheet_pages import checker_fragment, worksheet_markdown
     blank = _demote(worksheet_markdown(d.profile, answers=False))
     answers = _demote(worksheet_markdown(d.profile, answers=True))
@@ -175,6 +181,7 @@ def worksheet_section(d: PageData) -> str:
         "## Worksheet", "",
         "Compute each layer's output shape, parameters, MACs and receptive field by hand, then "
         "check your answers below (in your browser, nothing is sent anywhere).", "",
+        print_button_html(), "",
         '??? question "The worksheet (first layer of each kind worked in full)"', "", md.indent(blank), "",
         '??? success "Answers"', "", md.indent(answers), "",
         "### Check your answers", "", checker_fragment(d.profile)])
@@ -254,7 +261,7 @@ def usage(d: PageData) -> str:
 
 Section = Callable[[PageData], "str | None"]
 # Feature sections (detection stages, convolutionalization) live in their own modules.
-SECTIONS: list[Section] = [header, diagram, layer_table, cost_charts, detection_section,
+SECTIONS: list[Section] = [header, diagram, layer_table, cost_charts, rf_section, detection_section,
                            spp_rules_section,
                            convolutionalization_section, crosscheck_section,
                            worksheet_section, training_section, usage]
