@@ -18,7 +18,8 @@ SMALLEST_LABEL_PX = 9
 SIDEWAYS_JS = "() => [document.documentElement.scrollWidth, window.innerWidth]"
 
 # Tables that scroll inside their own box at this width: [first headings, table px, box px].
-CLIPPED_TABLES_JS = """() => [...document.querySelectorAll('article .md-typeset__scrollwrap, article .al-sortable')]
+# Material puts every table (the model index's too) in a scrolling .md-typeset__scrollwrap.
+CLIPPED_TABLES_JS = """() => [...document.querySelectorAll('article .md-typeset__scrollwrap')]
   .filter(w => !w.closest('details') && w.scrollWidth > w.clientWidth + 1)
   .map(w => [[...w.querySelectorAll('th')].slice(0, 3).map(t => t.textContent.trim()).join('|'),
              w.scrollWidth, w.clientWidth])"""
