@@ -239,13 +239,17 @@ def training_section(d: PageData) -> str | None:
     tr = d.training
     if tr is None:
         return None
-    what = runlabel.label(tr.get("setup"), d.spec.train.get("quick", {}).get("input") if d.spec.train else None)
+    # a recipe without `input:` trains at the spec's own input (named for images only)
+    what = runlabel.label(tr.get("setup"), d.profile.input if len(d.profile.input) == 3 else None)
     final = [[md.text(k), units.decimal(v) if isinstance(v, float) else md.text(v),
               md.text(metric_meaning(k, d.spec.task))]
              for k, v in sorted(tr["final"].items())]
-    parts = ["## Training results: a small copy on generated data (quick recipe)", "",
+    width = (tr.get("setup") or {}).get("width")
+    small = width is not None and width < 1
+    parts = [f"## Training results: {'a small copy ' if small else ''}on generated data (quick recipe)", "",
              f"**{md.text(what)}** These numbers show that the built network trains; they are not "
-             "the paper's results, which come from the full-size network on its own data set.", ""]
+             + ("the paper's results, which come from the full-size network on its own data set."
+                if small else "results on any real data set."), ""]
     if final:
         parts += [md.table(["final metric (small copy)", "value", "what it counts (validation data)"],
                            final, "lrl"), ""]
