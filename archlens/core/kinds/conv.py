@@ -153,7 +153,7 @@ class Conv(Kind):
 
     def torchinfo_macs(self, a: ConvArgs, ins: list[Shape], out: Shape) -> tuple[int, str]:
         p = self.params(a, ins)
-        reason = "torchinfo multiplies weight and bias counts by H_out·W_out: it adds the bias adds"
+        reason = "torchinfo multiplies weight and bias counts by H_out·W_out, so its mult-adds include the bias additions"
         return p.total * out[1] * out[2], reason
 
     def fvcore_flops(self, a: ConvArgs, ins: list[Shape], out: Shape) -> tuple[int, str]:
