@@ -146,7 +146,7 @@ def kind_calcs(kind, a, ins, out, rf_sets):
     calcs += [(f"shape[{i}]", c) for i, c in enumerate(kind.shape_calc(a, ins, out))]
     for in_rfs in rf_sets:
         calcs += [(f"rf[{i}] from {in_rfs}", c)
-                  for i, c in enumerate(kind.rf_calc(a, in_rfs, kind.rf(a, in_rfs)))]
+                  for i, c in enumerate(kind.rf_calc(a, in_rfs, kind.rf_at(a, in_rfs, ins)))]
     return calcs
 
 

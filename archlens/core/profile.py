@@ -90,7 +90,7 @@ def profile(spec: SpecRef, input: Sequence[int] | None = None, dtype: str = "flo
 def _profile_node(spec: Spec, node: Node, shapes, rfs, itemsize: int) -> LayerProfile:
     a, ins, out = node.layer.args, [shapes[s] for s in node.inputs], shapes[node.name]
     try:
-        rf = node.kind.rf(a, [rfs[s] for s in node.inputs])
+        rf = node.kind.rf_at(a, [rfs[s] for s in node.inputs], ins)
     except LayerProblem as exc:   # a MisalignedInputs names the inputs that disagree
         raise node_error(spec, node, exc, node.inputs) from None
     rfs[node.name] = rf

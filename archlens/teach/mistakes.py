@@ -156,7 +156,8 @@ def naive_rf_sizes(p: ModelProfile) -> dict[str, tuple | None]:
     for lp in p.layers:
         ins = [sizes[s] for s in lp.inputs]
         fake = [None if s is None else RF(s, one, (0, 0)) for s in ins]
-        rf = get_kind(lp.kind).rf(p.spec.layer(lp.name).args, fake) if None not in ins else None
+        rf = (get_kind(lp.kind).rf_at(p.spec.layer(lp.name).args, fake, list(lp.in_shapes))
+              if None not in ins else None)
         sizes[lp.name] = rf.size if rf is not None else None
     return sizes
 

@@ -116,6 +116,11 @@ class Kind:
         """Receptive field of the output; default: unchanged (pointwise kinds)."""
         return in_rfs[0]
 
+    def rf_at(self, a: Any, in_rfs: list[RF | None], ins: list[Shape]) -> RF | None:
+        """``rf`` where the field also depends on the input shapes (upsampling to a size);
+        what the profile calls. Default: ``rf``."""
+        return self.rf(a, in_rfs)
+
     def build(self, a: Any, ins: list[Shape]) -> torch.nn.Module:
         raise NotImplementedError
 
@@ -132,11 +137,6 @@ class Kind:
         if out_rf is None:
             return []
         return [Calc(r, "r", tex_number(r)) for r in out_rf.size]
-
-    def rf_encloses(self, a: Any, in_rfs: list[RF | None]) -> bool:
-        """True where ``rf`` gives a field enclosing every unit's true field rather than each
-        unit's exact one (a strided deconvolution: a unit's field depends on its phase)."""
-        return False
 
     def extra(self, a: Any, ins: list[Shape], in_rfs: list[RF | None]) -> dict:
         """Kind-specific facts for the profile (JSON fields), e.g. a crop's derived offset."""
