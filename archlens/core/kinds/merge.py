@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from archlens.errors import LayerProblem
-from archlens.core.geometry import RF, Calc, Shape, fmt_shape, numel, tex_number
+from archlens.core.geometry import RF, Calc, Shape, fmt_shape, numel, phase_size_calc, rf_union, tex_number
 from archlens.core.kinds.args import NoArgs
 from archlens.core.kinds.registry import Kind, register
 
@@ -39,8 +39,7 @@ def aligned_rf(in_rfs: list[RF | None]) -> RF | None:
         if rf.start != first.start:
             raise MisalignedInputs(0, j, f"centres do not align (start {fmt_shape(first.start)} vs "
                                          f"{fmt_shape(rf.start)}); crop one to the other first")
-    size = tuple(max(rf.size[ax] for rf in in_rfs) for ax in (0, 1))
-    return type(first)(size, first.jump, first.start)
+    return rf_union(in_rfs)
 
 
 class _Merge(Kind):
@@ -54,6 +53,8 @@ class _Merge(Kind):
         """The merged field encloses every input's: max over inputs, per axis."""
         if out_rf is None:
             return []
+        if any(rf.phases is not None for rf in in_rfs):   # after a transposed conv
+            return [phase_size_calc(out_rf, ax) for ax in (0, 1)]
         return [Calc(r, r"\max_i r_i", r"\max(" + ", ".join(tex_number(rf.size[ax]) for rf in in_rfs) + ")")
                 for ax, r in enumerate(out_rf.size)]
 
