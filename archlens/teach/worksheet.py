@@ -146,7 +146,7 @@ def _rf_item(p: ModelProfile, lp: LayerProfile, args) -> Item:
         periods = [lp.rf.period(ax) for ax in (0, 1)]
         count = periods[0] if periods[0] == periods[1] else "x".join(map(str, periods))
         note = (f"fields differ by output phase: {field(lp.rf)} pixels over {count} phases "
-                f"(a unit's phase is its index mod the period); the answer is the largest")
+                f"(phase: the unit index mod the period); the answer is the largest")
     return Item("rf", _merge_square(lines), rf_text(lp.rf.size if lp.rf else None), note)
 
 
