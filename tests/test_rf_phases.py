@@ -206,3 +206,16 @@ def test_upsample_refuses_bad_arguments_in_one_line(args, message):
     with pytest.raises(SpecError) as err:
         archlens.profile(spec)
     assert message in str(err.value) and "'up'" in str(err.value) and "\n" not in str(err.value)
+
+
+def test_pad_and_crop_turn_the_phases():
+    """A pad of one pixel after a 2x deconvolution moves every unit by one: its phase changes.
+    A strided conv after it then reads the other phases; verify's footprint (one unit per phase)
+    holds each extent."""
+    layers = [{"name": "u", "kind": "conv_transpose", "out_channels": 1, "kernel_size": 5, "stride": 2},
+              {"name": "p", "kind": "pad", "pad": [1, 0, 1, 0]},
+              {"name": "c", "kind": "conv", "out_channels": 1, "kernel_size": 2, "stride": 2}]
+    report = archlens.verify({"input": [1, 24, 24], "layers": layers}, peers=False)
+    assert report.ok, report.failures
+    up, padded = (report.profile.layer(n).rf for n in ("u", "p"))
+    assert padded.axis_phases(0) == (up.axis_phases(0)[1], up.axis_phases(0)[0])

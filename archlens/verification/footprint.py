@@ -40,9 +40,9 @@ def positive_(model: nn.Module) -> None:
                 p.fill_(1.0 / max(1, p[0].numel()))
 
 
-def measured_extent(model: nn.Module, input_shape, layers: dict[str, list[tuple[int, int]]]):
-    """{layer: [((lo_h, hi_h), (lo_w, hi_w)) or None, ...]}: the input pixels reaching each
-    output unit of ``layers[name]`` (None: no input pixel reaches it)."""
+def measured_extent(model: nn.Module, input_shape, layers: dict):
+    """{layer: ((lo_h, hi_h), (lo_w, hi_w)) or None}: the input pixels reaching output unit
+    ``layers[name]`` = (i, j) (None: no input pixel reaches it); for a list of units, a list."""
     x = torch.ones(1, *input_shape, dtype=torch.float64, requires_grad=True)
     outs: dict[str, torch.Tensor] = {}
     hooks = [getattr(model, n).register_forward_hook(_keep(outs, n)) for n in layers]
@@ -51,10 +51,12 @@ def measured_extent(model: nn.Module, input_shape, layers: dict[str, list[tuple[
         h.remove()
     result = {}
     for name, units in layers.items():
-        result[name] = []
-        for i, j in units:
+        one = not isinstance(units, list)
+        found = []
+        for i, j in ([units] if one else units):
             (g,) = torch.autograd.grad(outs[name][0, :, i, j].sum(), x, retain_graph=True)
-            result[name].append(_extent(g[0].abs().sum(0)))
+            found.append(_extent(g[0].abs().sum(0)))
+        result[name] = found[0] if one else found
     return result
 
 
@@ -72,15 +74,18 @@ def _extent(grad2d: torch.Tensor):
     return (int(rows.min()), int(rows.max())), (int(cols.min()), int(cols.max()))
 
 
-def predicted_extent(rf, index):
+def predicted_extent(rf, index, hw=None):
     """The analytic field of unit ``index``: per axis (lo, hi), its phase's extent around its
-    nominal centre (archlens.core.phases), or None where no input reaches it.
+    nominal centre (archlens.core.phases), or None where no input reaches it; clipped to an
+    image of size ``hw`` where given (verify enlarges the input so that nothing is clipped).
 
     Bounds are exact: a bound that is not a whole pixel cannot match a measured footprint,
-    so an inconsistent size/start fails the check. The input must be large enough that the
-    field is not clipped (verify enlarges it).
+    so an inconsistent size/start fails the check.
     """
-    return rf.extent(index)
+    extent = rf.extent(index)
+    if extent is None or hw is None:
+        return extent
+    return tuple((max(0, lo), min(n - 1, hi)) for (lo, hi), n in zip(extent, hw))
 
 
 def size_of(extents) -> tuple | None:

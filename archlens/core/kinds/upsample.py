@@ -135,9 +135,9 @@ class Upsample(Kind):
         return per_element(out, ops, r"(4 \cdot \text{mul} + 3 \cdot \text{add})" if ops else "0")
 
     def rf(self, a: UpsampleArgs, in_rfs: list[RF | None]) -> RF | None:
-        raise LayerProblem("upsample: the receptive field depends on the input size (rf_at)")
+        raise LayerProblem("upsample: the receptive field depends on the input size (rf_with_shapes)")
 
-    def rf_at(self, a: UpsampleArgs, in_rfs: list[RF | None], ins: list[Shape]) -> RF | None:
+    def rf_with_shapes(self, a: UpsampleArgs, ins: list[Shape], in_rfs: list[RF | None]) -> RF | None:
         rf = in_rfs[0]
         if rf is None:
             return None
