@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib.util
 
+from archlens.core import phases as phase_rules
 from archlens.core.kinds import get_kind
 from archlens.render import units
 from archlens.site import mdtext as md
@@ -111,6 +112,35 @@ def _why_shapes_differ(d, classifier, conv_spec, fcn_input) -> str:
             "carries that margin (the pools round up, so no border row is dropped). The padding lets "
             "images smaller than the classifier's input still give fc6 a map to score; the crop layers "
             "later cut the margin away, at the offsets the receptive-field starts give.")
+
+
+def field_phases_sentence(p) -> str | None:
+    """Why an upsampled network's field is a range: the true field of each output unit depends on
+    its phase after a strided transposed convolution (Long et al. 2015, Sec. 3.3). None where
+    every unit's field has one size."""
+    layers = [lp for lp in p.layers if lp.rf is not None and len(lp.out_shape) == 3]
+    if not layers:
+        return None
+    last, ups = layers[-1], [lp for lp in layers if lp.rf.period(0) > 1 or lp.rf.period(1) > 1]
+    if not ups:
+        return None
+    first = ups[0]
+    (lo, hi), period = last.rf.size_range(0), last.rf.period(0)
+    lead = (f"After the transposed convolution `{first.name}` neighbouring output pixels read "
+            f"different inputs: a unit's receptive field depends on its phase, its index mod the "
+            f"upsampling period. ")
+    if lo == hi:
+        body = (f"At `{last.name}` every unit sees exactly {units.count(hi)} input pixels per axis "
+                f"(all {period} phases alike, only shifted).")
+    else:
+        sizes = phase_rules.sizes(last.rf.axis_phases(0))
+        count = sum(1 for v in sizes if v == hi)
+        body = (f"At `{last.name}` the true field is {units.count(lo)} or {units.count(hi)} pixels "
+                f"per axis depending on the phase ({count} of the {period} phases see "
+                f"{units.count(hi)}); the tables print the range {units.field(last.rf)}, the "
+                f"largest being the receptive field.")
+    return lead + body + (" Each is the exact gradient footprint of such a unit, which "
+                          "`archlens verify` measures phase by phase.")
 
 
 def convolutionalization_section(d) -> str | None:

@@ -15,10 +15,10 @@ from typing import Callable
 from archlens.core.profile import ModelProfile
 from archlens.render import units
 from archlens.render.diagram import diagram_svgs
-from archlens.render.formats import CONVENTIONS
+from archlens.render.formats import CONVENTIONS, number_style
 from archlens.site import charts
 from archlens.site.detection_page import detection_section
-from archlens.site.fcn_page import convolutionalization_section
+from archlens.site.fcn_page import convolutionalization_section, field_phases_sentence
 from archlens.site.spp_page import spp_rules_section
 from archlens.site import mdtext as md
 from archlens.site import runlabel
@@ -92,11 +92,13 @@ def header(d: PageData) -> str:
          + (f"; {units.count(t.frozen_params)} frozen" if t.frozen_params else "")],
         ["MACs", f"{units.count(t.macs)} ({units.si_unit(t.macs, 'MAC')})" + _published(p, "macs", t.macs)],
         ["FLOPs", f"{units.count(t.flops)} ({units.si_unit(t.flops, 'FLOP')})"],
-        ["receptive field", f"{units.axes(rf.rf.size)} px at {md.text(rf.name)}" if rf else "none (no spatial layers)"],
+        ["receptive field", f"{units.field(rf.rf)} px at {md.text(rf.name)}" if rf else "none (no spatial layers)"],
         ["activation memory", f"{units.mib_unit(t.activation_bytes)} ({p.dtype}, batch 1, every layer's output)"],
     ]
     parts = [f"# {md.text(s.title or s.name)}", "", md.text(s.description), "",
              md.table(["fact", "value"], rows), ""]
+    if (phased := field_phases_sentence(p)) is not None:
+        parts += [phased, ""]
     if s.extra.get("notes"):
         parts += ['!!! note "Notes"', "", md.indent(md.text(s.extra["notes"])), ""]
     parts.append(f"<small>Conventions: {md.text(CONVENTIONS.format(dtype=p.dtype))}.</small>")
@@ -117,12 +119,13 @@ def diagram(d: PageData) -> str:
 
 
 def layer_table(d: PageData) -> str:
+    style = number_style(d.profile)
     head = ["layer", "kind", "output", "params", "MACs", "FLOPs", "act. MiB", "RF", "jump", "start"]
     rows = [[md.text(lp.name), md.text(lp.kind), units.shape(lp.out_shape),
              units.count(lp.params.total) + (" (frozen)" if lp.frozen and lp.params.total else ""),
              units.count(lp.macs.value), units.count(lp.flops.value), units.mib(lp.activation_bytes),
-             *((units.axes(getattr(lp.rf, k)) for k in ("size", "jump", "start")) if lp.rf
-               else ("none", "-", "-"))] for lp in d.profile.layers]
+             *((units.field(lp.rf, style), units.axes(lp.rf.jump, style), units.axes(lp.rf.start, style))
+               if lp.rf else ("none", "-", "-"))] for lp in d.profile.layers]
     t = d.profile.totals
     rows.append(["**total**", "", "", f"**{units.count(t.params)}**", f"**{units.count(t.macs)}**",
                  f"**{units.count(t.flops)}**", f"**{units.mib(t.activation_bytes)}**", "", "", ""])

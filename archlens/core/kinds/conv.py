@@ -137,7 +137,7 @@ class Conv(Kind):
         return window_shape_calcs(c_out, ins[0][1:], a.kernel_size, a.stride, a.pad_before, a.dilation)
 
     def rf_calc(self, a: ConvArgs, in_rfs: list[RF | None], out_rf: RF | None) -> list[Calc]:
-        return window_rf_calcs(in_rfs[0], a.kernel_size, a.dilation)
+        return window_rf_calcs(in_rfs[0], a.kernel_size, a.dilation, out_rf)
 
     def build(self, a: ConvArgs, ins: list[Shape]) -> torch.nn.Module:
         import torch.nn as nn
