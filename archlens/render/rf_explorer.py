@@ -10,8 +10,10 @@ The payload, in ``<script type="application/json" id="rf-data">``::
      "axes": {"h": [{"layer", "size", "jump", "start"[, "phases"]}, ...], "w": [...]}}
 
 Exact values: an integer stays a JSON number, any other fraction is the string "p/q".
-``phases`` (optional) lists the field size of each output phase after a transposed
-convolution, where the profile carries them (``rf.phases``: per axis, one size per phase).
+``phases`` (optional, after a transposed convolution or an upsampling) lists per output phase
+the extent [lo, hi] of the input pixels reaching a unit, relative to its nominal centre
+start + i·jump, or null for a phase that reads nothing: unit i has phase i mod len(phases)
+(``rf.phases``, archlens.core.phases). The drawing then spans that exact extent.
 """
 from __future__ import annotations
 
@@ -42,9 +44,9 @@ def _axis_entry(lp: LayerProfile, axis: int) -> dict:
     rf = lp.rf
     entry = {"layer": lp.name, "size": exact(rf.size[axis]), "jump": exact(rf.jump[axis]),
              "start": exact(rf.start[axis])}
-    phases = getattr(rf, "phases", None)
-    if phases:
-        entry["phases"] = [exact(s) for s in phases[axis]]
+    phases = rf.phases[axis] if rf.phases is not None else None
+    if phases is not None:   # after a transposed conv or upsampling: unit i has phase i mod P
+        entry["phases"] = [None if e is None else [exact(e[0]), exact(e[1])] for e in phases]
     return entry
 
 

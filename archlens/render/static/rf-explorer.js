@@ -33,6 +33,10 @@
   function field(L, a, i) {
     var e = L[a], size = num(e.size), c = num(e.start) + i * num(e.jump);
     var lo = c - (size - 1) / 2, hi = c + (size - 1) / 2, n = data.input[a];
+    if (e.phases) {            /* exact extent of unit i's phase, relative to its centre */
+      var ext = e.phases[((i % e.phases.length) + e.phases.length) % e.phases.length];
+      if (ext) { lo = c + num(ext[0]); hi = c + num(ext[1]); size = hi - lo + 1; }
+    }
     var inLo = Math.max(lo, 0), inHi = Math.min(hi, n - 1);
     return { size: size, centre: c, lo: lo, hi: hi, inside: Math.max(0, inHi - inLo + 1),
              inLo: inLo, inHi: inHi, phases: e.phases };
@@ -112,7 +116,9 @@
 
   function span(f) { return fmt(f.lo) + " to " + fmt(f.hi); }
   function phases(f) {
-    return f.phases ? " (per phase: " + f.phases.map(num).map(fmt).join(", ") + ")" : "";
+    if (!f.phases) return "";
+    var sizes = f.phases.map(function (x) { return x ? fmt(num(x[1]) - num(x[0]) + 1) : "none"; });
+    return " (this unit's phase; " + f.phases.length + " phases: " + sizes.join(", ") + ")";
   }
   function describe(k) {
     var f = k.f, pad = f.h.size * f.w.size - f.h.inside * f.w.inside;
