@@ -25,6 +25,7 @@ from archlens.site import plots_networks as pn
 from archlens.site import plots_detection as pd
 from archlens.site import plots_vision as pv
 from archlens.site.fcn_walkthrough import fcn_walkthrough
+from archlens.site.mlp_backprop import col, mlp_backprop
 from archlens.site.rf_page import stacked_explorer
 from archlens.files import write_if_changed
 from archlens.site.figures import DrawFn, write_figure
@@ -123,7 +124,7 @@ PAGES = [
          "Linear layers, nonlinearities and backpropagation.",
          {"linear-layer": pn.linear_layer, "activations": pn.activations,
           "backprop": pn.backprop_graph},
-         lambda: dict(bp=nx.backprop_example())),
+         lambda: dict(bp=nx.backprop_example(), mlp=mlp_backprop(), col=col)),
     Page("convolution", "Convolution",
          "Filters, channels and the shape of a conv layer's weights.",
          {"filters": pn.filtered_images, "filter-tensor": pn.filter_tensor},
