@@ -23,6 +23,7 @@ from archlens.site import numerics as nx
 from archlens.site import plots_learning as pl
 from archlens.site import plots_networks as pn
 from archlens.site import plots_detection as pd
+from archlens.site import plots_detection_metrics as pdm
 from archlens.site import plots_vision as pv
 from archlens.site.fcn_walkthrough import fcn_walkthrough
 from archlens.site.mlp_backprop import col, mlp_backprop
@@ -140,8 +141,10 @@ PAGES = [
     Page("detection", "Detection: R-CNN and SPPNet",
          "Finding objects: R-CNN and SPPNet.",
          {"detection": pv.detection_pipelines, "spp": pv.spp_pyramid,
-          "iou": pd.iou_figure, "nms": pd.nms_figure},
-         lambda: dict(iou=pd.iou_numbers(), nms=pd.nms_numbers())),
+          "iou": pd.iou_figure, "nms": pd.nms_figure, "pr-curve": pdm.pr_figure,
+          "hinge": pdm.hinge_figure},
+         lambda: dict(iou=pd.iou_numbers(), nms=pd.nms_numbers(), ap=pdm.ap_numbers(),
+                      hinge=pdm.hinge_numbers(), zip=zip)),
 ]
 
 
