@@ -79,3 +79,28 @@ def test_page_text_renders_and_shows_exactly_its_figures(slug):
         pages=PAGES, figure_dir=FIGURE_DIR, **page.context())
     assert "{{" not in text and "{%" not in text and "nan" not in text.split()
     assert set(re.findall(rf"{FIGURE_DIR}/([\w-]+)-(?:light|dark)\.svg", text)) == set(page.figures)
+
+
+def test_conv_page_examples_match_torch():
+    import torch.nn.functional as F
+    from archlens.site.conv_examples import conv_examples
+    v = conv_examples()
+    t = lambda a: torch.tensor(a, dtype=torch.float64)[None]  # noqa: E731  (batch of one)
+    k = v["pool_k"]
+    np.testing.assert_array_equal(v["pool_max"], F.max_pool2d(t(v["pool_x"])[None], k)[0, 0])
+    np.testing.assert_allclose(v["pool_avg"], F.avg_pool2d(t(v["pool_x"])[None], k)[0, 0])
+    theirs = F.conv2d(t(v["stride_x"])[None], t(v["stride_k"])[None], stride=v["stride"],
+                      padding=v["pad"])[0, 0]
+    np.testing.assert_allclose(v["stride_y"], theirs)
+    assert theirs.shape[-1] == v["stride_n"]
+    same = F.conv2d(t(v["stride_x"])[None], t(v["stride_k"])[None], padding=1)
+    assert same.shape[-1] == v["same_n"]
+    w = torch.tensor(v["one_w"], dtype=torch.float64)[:, :, None, None]
+    np.testing.assert_allclose(v["one_y"], F.conv2d(t(v["one_x"]), w)[0])
+
+
+def test_conv_page_parameter_counts_match_nn_conv2d():
+    from archlens.site.conv_examples import conv_examples
+    for name, (c_in, c_out, k, n) in conv_examples()["params"].items():
+        layer = torch.nn.Conv2d(c_in, c_out, k, device="meta")
+        assert n == sum(p.numel() for p in layer.parameters()), name

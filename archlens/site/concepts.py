@@ -25,6 +25,7 @@ from archlens.site import plots_networks as pn
 from archlens.site import plots_detection as pd
 from archlens.site import plots_detection_metrics as pdm
 from archlens.site import plots_vision as pv
+from archlens.site.conv_examples import conv_examples
 from archlens.site.fcn_walkthrough import fcn_walkthrough
 from archlens.site.mlp_backprop import col, mlp_backprop
 from archlens.site.rf_page import stacked_explorer
@@ -127,9 +128,10 @@ PAGES = [
           "backprop": pn.backprop_graph},
          lambda: dict(bp=nx.backprop_example(), mlp=mlp_backprop(), col=col)),
     Page("convolution", "Convolution",
-         "Filters, channels and the shape of a conv layer's weights.",
-         {"filters": pn.filtered_images, "filter-tensor": pn.filter_tensor},
-         lambda: dict(kernels=nx.KERNELS)),
+         "Filters, channels, stride, padding, pooling and 1×1 convolutions.",
+         {"filters": pn.filtered_images, "filter-tensor": pn.filter_tensor,
+          "max-pool": pn.max_pool},
+         lambda: dict(kernels=nx.KERNELS, cx=conv_examples())),
     Page("stacked-3x3", "Why stacks of 3×3",
          "Why VGG uses stacks of 3×3 convolutions.",
          {"stacked-rf": pn.stacked_rf, "stacked-params": pn.stacked_params},
