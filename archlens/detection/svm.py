@@ -56,6 +56,12 @@ def _check(features: torch.Tensor, labels: torch.Tensor, num_classes: int) -> No
         raise DataError(f"labels must lie in 0..{num_classes - 1} (0 = background)")
 
 
+def hinge_loss(scores: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Elementwise hinge loss max(0, 1 − y·score) for labels y = ±1: zero once a window is on
+    the right side of the margin, growing linearly the further it is on the wrong side."""
+    return (1 - y * scores).clamp(min=0)
+
+
 def fit_svms(features: torch.Tensor, labels: torch.Tensor, num_classes: int, c: float = 1.0,
              lr: float = 0.1, steps: int = 500) -> LinearSVMs:
     """One-vs-rest linear SVMs for classes 1..num_classes-1 by full-batch gradient descent.
@@ -73,7 +79,7 @@ def fit_svms(features: torch.Tensor, labels: torch.Tensor, num_classes: int, c: 
     opt = torch.optim.SGD(svms.parameters(), lr=lr)
     for _ in range(steps):
         opt.zero_grad()
-        hinge = (1 - y * svms(features)).clamp(min=0).mean(0).sum()
+        hinge = hinge_loss(svms(features), y).mean(0).sum()
         loss = hinge + lam / 2 * svms.weight.pow(2).sum()
         loss.backward()
         opt.step()

@@ -23,8 +23,11 @@ from archlens.site import numerics as nx
 from archlens.site import plots_learning as pl
 from archlens.site import plots_networks as pn
 from archlens.site import plots_detection as pd
+from archlens.site import plots_detection_metrics as pdm
 from archlens.site import plots_vision as pv
+from archlens.site.conv_examples import conv_examples
 from archlens.site.fcn_walkthrough import fcn_walkthrough
+from archlens.site.mlp_backprop import col, mlp_backprop
 from archlens.site.rf_page import stacked_explorer
 from archlens.files import write_if_changed
 from archlens.site.figures import DrawFn, figure_width, write_figure
@@ -140,11 +143,12 @@ PAGES = [
          "Linear layers, nonlinearities and backpropagation.",
          {"linear-layer": pn.linear_layer, "activations": pn.activations,
           "backprop": pn.backprop_graph},
-         lambda: dict(bp=nx.backprop_example())),
+         lambda: dict(bp=nx.backprop_example(), mlp=mlp_backprop(), col=col)),
     Page("convolution", "Convolution",
-         "Filters, channels and the shape of a conv layer's weights.",
-         {"filters": pn.filtered_images, "filter-tensor": pn.filter_tensor},
-         lambda: dict(kernels=nx.KERNELS)),
+         "Filters, channels, stride, padding, pooling and 1×1 convolutions.",
+         {"filters": pn.filtered_images, "filter-tensor": pn.filter_tensor,
+          "max-pool": pn.max_pool},
+         lambda: dict(kernels=nx.KERNELS, cx=conv_examples())),
     Page("stacked-3x3", "Why stacks of 3×3",
          "Why VGG uses stacks of 3×3 convolutions.",
          {"stacked-rf": pn.stacked_rf, "stacked-params": pn.stacked_params},
@@ -156,8 +160,10 @@ PAGES = [
     Page("detection", "Detection: R-CNN and SPPNet",
          "Finding objects: R-CNN and SPPNet.",
          {"detection": pv.detection_pipelines, "spp": pv.spp_pyramid,
-          "iou": pd.iou_figure, "nms": pd.nms_figure},
-         lambda: dict(iou=pd.iou_numbers(), nms=pd.nms_numbers(), **_detection_context())),
+          "iou": pd.iou_figure, "nms": pd.nms_figure, "pr-curve": pdm.pr_figure,
+          "hinge": pdm.hinge_figure},
+         lambda: dict(iou=pd.iou_numbers(), nms=pd.nms_numbers(), ap=pdm.ap_numbers(),
+                      hinge=pdm.hinge_numbers(), zip=zip, **_detection_context())),
 ]
 
 

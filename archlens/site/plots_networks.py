@@ -151,3 +151,27 @@ def stacked_params(theme: Theme):
         ax.text(bar.get_x() + bar.get_width() / 2, v + 1, f"{v} C²", ha="center")
     ax.set(ylabel="weights (units of C²)", ylim=(0, 56))
     return fig
+
+
+def max_pool(theme: Theme):
+    """A 4×4 map in four coloured 2×2 blocks, each block's maximum in bold, and the 2×2 result."""
+    from archlens.site.conv_examples import POOL_K, POOL_X, pool2d
+    out = pool2d(POOL_X, POOL_K)
+    fig = new_figure(4.4, 2.2)
+    ax = fig.add_subplot()
+    n, k = POOL_X.shape[0], POOL_K
+    for grid, x0, cell in ((POOL_X, 0.0, 1.0), (out, n + 1.6, 1.0)):
+        for (i, j), v in np.ndenumerate(grid):
+            block = (i // k, j // k) if grid is POOL_X else (i, j)
+            color = theme.accent[(block[0] * 2 + block[1]) % len(theme.accent)]
+            ax.add_patch(Rectangle((x0 + j * cell, n - 1 - i - (0 if grid is POOL_X else 1)),
+                                   cell, cell, fc=color, alpha=0.3, ec=theme.fg, lw=0.6))
+            top = grid is not POOL_X or v == out[block]
+            ax.text(x0 + j + 0.5, n - 0.5 - i - (0 if grid is POOL_X else 1), f"{v:g}",
+                    ha="center", va="center", fontsize=11, weight="bold" if top else "normal")
+    ax.annotate("", (n + 1.4, n / 2), (n + 0.2, n / 2),
+                arrowprops=dict(arrowstyle="->", color=theme.fg))
+    ax.text(n + 0.8, n / 2 + 0.3, "max", ha="center", fontsize=10)
+    ax.set(xlim=(-0.1, n + 3.7), ylim=(-0.1, n + 0.1), aspect="equal")
+    ax.axis("off")
+    return fig

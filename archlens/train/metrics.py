@@ -80,7 +80,15 @@ class ImageDetections:
 
 
 def class_ap(images: list[ImageDetections], cls: int, iou_threshold: float = 0.5) -> float | None:
-    """VOC AP of one class; None when the class has no (non-difficult) ground truth.
+    """VOC AP of one class; None when the class has no (non-difficult) ground truth."""
+    curve = pr_curve(images, cls, iou_threshold)
+    return None if curve is None else average_precision(curve[0], curve[1])
+
+
+def pr_curve(images: list[ImageDetections], cls: int, iou_threshold: float = 0.5
+             ) -> tuple[torch.Tensor, torch.Tensor] | None:
+    """(recall, precision) after each detection of one class, best score first; None when the
+    class has no (non-difficult) ground truth.
 
     Detections are taken by descending score; each matches the unmatched-or-not ground-truth box
     of highest IoU; IoU > threshold (the devkit's strict test) and not yet taken is a true positive,
@@ -104,7 +112,7 @@ def class_ap(images: list[ImageDetections], cls: int, iou_threshold: float = 0.5
         used = taken.setdefault(i, torch.zeros(len(images[i].gt_labels), dtype=torch.bool))
         tp[d], fp[d] = _judge(images[i], cls, box, used, iou_threshold)
     tp, fp = tp.cumsum(0), fp.cumsum(0)
-    return average_precision(tp / positives, tp / (tp + fp).clamp(min=1e-12))
+    return tp / positives, tp / (tp + fp).clamp(min=1e-12)
 
 
 def _judge(im: ImageDetections, cls: int, box, used: torch.Tensor, thr: float):
