@@ -74,9 +74,11 @@ def test_page_text_renders_and_shows_exactly_its_figures(slug):
     # The text alone (no figure drawn): every placeholder filled, every figure embedded.
     import re
     from archlens.site.concepts import FIGURE_DIR, PAGES, _environment
+    from archlens.site.mdtext import figure_attrs
     page = next(p for p in PAGES if p.slug == slug)
     text = _environment().get_template(f"concepts/{slug}.md.j2").render(
-        pages=PAGES, figure_dir=FIGURE_DIR, **page.context())
+        pages=PAGES, figure_dir=FIGURE_DIR, figure_attrs=figure_attrs, widths={},
+        **page.context())
     assert "{{" not in text and "{%" not in text and "nan" not in text.split()
     assert set(re.findall(rf"{FIGURE_DIR}/([\w-]+)-(?:light|dark)\.svg", text)) == set(page.figures)
 
