@@ -9,6 +9,7 @@ from archlens.core.profile import ModelProfile, profile
 from archlens.spec.model import Spec
 from archlens.spec.load import bundled_specs, load_spec
 from archlens.detection import config as _detection_config  # noqa: F401  (registers the detection: check)
+from archlens.importers import section as _imported_section  # noqa: F401  (registers the imported: check)
 
 __all__ = ["ArchlensError", "ModelProfile", "Spec", "SpecError", "build_model",
            "bundled_specs", "load_spec", "profile", "verify"]
