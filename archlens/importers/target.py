@@ -93,6 +93,14 @@ def _attribute(module, attr: str, ref: str):
 
 
 def _call(factory, attr: str, ref: str):
+    """``factory()``, built on the meta device where it can be (shapes and counts need no
+    weights: ResNet-50's initialisation alone takes longer than its import), else as is."""
+    import torch
+    try:
+        with torch.device("meta"):
+            return factory()
+    except Exception:   # a factory that loads or computes real weights: build it normally
+        pass
     try:
         return factory()
     except TypeError as exc:
