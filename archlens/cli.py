@@ -117,6 +117,8 @@ def _spec_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("spec", metavar="SPEC", help="bundled spec name (see `archlens list`), a YAML "
                    "path, or a TARGET (file.py:callable, package.module:callable) to import")
     p.add_argument("--input", metavar="CxHxW", help="input size, e.g. 3x512x512 (default: the spec's)")
+    p.add_argument("--allow-unknown", action="store_true", help="a TARGET: import ops that have "
+                   "no kind as opaque layers (MACs unknown) instead of failing")
 
 
 def _input(args):
@@ -131,7 +133,7 @@ def _spec(args):
     if not is_target(args.spec):
         return args.spec, _input(args)
     from archlens.importers.api import import_target
-    return import_target(args.spec, _input(args)), None
+    return import_target(args.spec, _input(args), allow_unknown=args.allow_unknown), None
 
 
 def cmd_list(args) -> int:

@@ -22,9 +22,9 @@ from archlens.errors import SpecError
 BATCH = 2    # traced batch size: 2 tells the batch axis from a size-1 axis in a view
 _TORCH_DIR = str(Path(torch.__file__).resolve().parent)
 _HERE = os.path.dirname(os.path.abspath(__file__))
-HINT = ("fx traces with symbolic values, so Python control flow on tensor values, shapes "
-        "or data cannot be recorded; make that branch static, or wrap the part in a module "
-        "and import with --allow-unknown")
+HINT = ("fx traces with symbolic values, so Python control flow on tensor values cannot be "
+        "recorded; decide that branch from the module's constructor arguments instead of the "
+        "tensor, or import a variant without it")
 
 
 def trace(model: torch.nn.Module, input: tuple[int, ...], where: str) -> fx.GraphModule:
