@@ -30,10 +30,17 @@ def example_spec(name: str, index: int) -> dict:
     layer = {"name": "under_test", "kind": name, **args}
     if len(ins) == 1:
         return {"name": f"{name}_{index}", "input": list(ins[0]), "layers": [layer]}
-    sources = [{"name": f"src{i}", "kind": "conv", "out_channels": s[0], "kernel_size": 1,
-                "inputs": ["input"]} for i, s in enumerate(ins)]
-    layer["inputs"] = [s["name"] for s in sources]
-    return {"name": f"{name}_{index}", "input": [1, *ins[0][1:]], "layers": [*sources, layer]}
+    hw = [max(s[ax] for s in ins) for ax in (1, 2)] if len(ins[0]) == 3 else []
+    sources = []
+    for i, s in enumerate(ins):   # a smaller map (broadcast over positions) is pooled to size
+        sources.append({"name": f"src{i}", "kind": "conv", "out_channels": s[0], "kernel_size": 1,
+                        "inputs": ["input"]})
+        if list(s[1:]) != hw:
+            sources.append({"name": f"src{i}_pooled", "kind": "adaptive_avgpool",
+                            "output_size": list(s[1:])})
+    layer["inputs"] = [s["name"] for s in sources if s["kind"] == "adaptive_avgpool"
+                       or f"{s['name']}_pooled" not in {t["name"] for t in sources}]
+    return {"name": f"{name}_{index}", "input": [1, *hw], "layers": [*sources, layer]}
 
 
 def test_every_kind_has_examples():

@@ -89,7 +89,7 @@ def _forgot_cin(f: RuleInput):
 
 def _window(a):
     """(k, s, p, d, ceil) of a conv/pool window, stride defaulting to the kernel."""
-    return (a.kernel_size, getattr(a, "stride", None) or a.kernel_size, a.padding,
+    return (a.kernel_size, getattr(a, "stride", None) or a.kernel_size, getattr(a, "pad_before", a.padding),
             getattr(a, "dilation", (1, 1)), getattr(a, "ceil_mode", False))
 
 

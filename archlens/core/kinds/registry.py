@@ -138,6 +138,16 @@ class Kind:
             return [Calc(v, rf"{n}_{{in}}", tex_number(v)) for n, v in zip(names, out)]
         return [Calc(v, f"{n}_{{out}}", tex_number(v)) for n, v in zip(names, out)]
 
+    def rf_with_shapes(self, a: Any, ins: list[Shape], in_rfs: list[RF | None]) -> RF | None:
+        """``rf`` where the input shapes matter too (the profile calls this); default ``rf``.
+        A merge gives no field where an input is broadcast over positions."""
+        return self.rf(a, in_rfs)
+
+    def warning(self, a: Any, ins: list[Shape], in_rfs: list[RF | None]) -> LayerProblem | None:
+        """A finding the profile reports as a ``ProfileWarning`` (stderr in the CLI) and goes
+        on, e.g. a merge of misaligned inputs; its ``message(inputs)`` names the inputs."""
+        return None
+
     def rf_calc(self, a: Any, in_rfs: list[RF | None], out_rf: RF | None) -> list[Calc]:
         """Receptive-field size per axis (h, w); default: unchanged; [] where there is none."""
         if out_rf is None:
