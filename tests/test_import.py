@@ -176,3 +176,10 @@ def test_profile_of_the_written_yaml_loads_no_torch(tmp_path, monkeypatch):
     ("models/net.py:build", True), ("a:b:c", False), ("net.py:", False)])
 def test_is_target(ref, expected):
     assert is_target(ref) is expected
+
+
+def test_a_worksheet_asks_no_macs_of_an_opaque_layer():
+    from archlens.render.worksheet_pages import worksheet_markdown
+    page = worksheet_markdown(archlens.profile(_prelu_spec()), answers=True)
+    act = page.split("### act")[1].split("###")[0]
+    assert "MACs" not in act and "parameters" in act

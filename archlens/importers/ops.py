@@ -76,4 +76,4 @@ def _same(a, b) -> bool:
         if len(a) != len(b):
             a, b = (a * len(b), b) if len(a) == 1 else (a, b * len(a))
         return a == b
-    return type(a) is type(b) and a == b or (isinstance(a, float) and a == b)
+    return type(a) is type(b) and a == b     # True is not the default 1, nor 1 the default 1.0
