@@ -157,6 +157,8 @@ def kind_calcs(kind, a, ins, out, rf_sets):
     for in_rfs in rf_sets:
         calcs += [(f"rf[{i}] from {in_rfs}", c)
                   for i, c in enumerate(kind.rf_calc(a, in_rfs, kind.rf(a, in_rfs)))]
+        calcs += [(f"fact {symbol} from {in_rfs}", c)
+                  for symbol, c in kind.worked_facts(a, ins, in_rfs)]
     return calcs
 
 
@@ -220,9 +222,38 @@ def test_a_new_weighted_kind_gets_the_weight_mistakes_without_editing_mistakes()
         for field in ("params", "macs"):
             assert diagnoses("test_dense", field) == diagnoses("linear", field)
         assert {"bias_per_input_channel", "forgot_cin"} <= {r for _, r in diagnoses("test_dense", "params")}
-        assert [r for _, r in diagnoses("test_dense", "macs")] == ["flops_for_macs"]
+        assert [r for _, r in diagnoses("test_dense", "macs")] == ["flops_for_macs", "macs_with_bias_adds"]
         KINDS["test_dense"].weighted = False  # the trait alone decides
         assert [r for _, r in diagnoses("test_dense", "params")] == ["forgot_bias"]
         assert diagnoses("test_dense", "macs") == []
     finally:
         del KINDS["test_dense"]
+
+
+def test_every_kind_has_a_mistake_catalogue_and_a_new_kind_gets_the_default():
+    from archlens.core.kinds.mistakes import COMMON, FIELDS, WEIGHTED, WINDOWED
+    for name, kind in KINDS.items():
+        rules = kind.mistakes()
+        assert rules[:len(COMMON)] == COMMON and all(r.field in FIELDS for r in rules), name
+        assert (set(WEIGHTED) <= set(rules)) == kind.weighted, name
+        assert (set(WINDOWED) <= set(rules)) == kind.windowed, name
+    for name in ("conv_transpose", "crop", "spp"):
+        assert KINDS[name].own_mistakes, name
+    register("test_plain")(type("TestPlain", (Kind,), {}))
+    try:
+        assert KINDS["test_plain"].mistakes() == COMMON
+    finally:
+        del KINDS["test_plain"]
+
+
+@pytest.mark.parametrize("spec", archlens.bundled_specs())
+def test_every_mistake_rule_runs_on_every_bundled_layer(spec):
+    """Each rule gives a wrong answer or None on every layer, never an exception, and each
+    wrong answer is one a student can type (it reads back as itself)."""
+    from archlens.teach.answers import canonical
+    from archlens.teach.checker import answer_key
+    p = archlens.profile(spec)
+    for layer, fields in answer_key(p).items():
+        dims = len(p.layer(layer).out_shape)
+        for field, key in fields.items():
+            assert all(canonical(field, text, dims) == text for text, _, _ in key.wrong), (layer, field)

@@ -70,16 +70,14 @@ def test_resnet_d_shortcut_profiles_warns_and_its_field_is_the_gradient_footprin
     # by hand: main reads rows 2i-1..2i+1, the pooled shortcut 2i..2i+1; union 2i-1..2i+1
     assert (fuse.rf.size, fuse.rf.jump, fuse.rf.start) == ((3, 3), (2, 2), (0, 0))
     assert fuse.extra == {"misaligned_px": ["1/2", "1/2"]}
-    model = footprint_model(spec(RESNET_D))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ProfileWarning)   # seen above; the build profiles too
+        model = footprint_model(spec(RESNET_D))
     for name in ("fuse", "after"):
         rf = p.layer(name).rf
         for unit in [(3, 4), (5, 2)]:
             got = footprint.measured_extent(model, (3, 16, 16), {name: unit})[name]
             assert got == footprint.predicted_extent(rf, unit, (16, 16)), (name, unit)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ProfileWarning)
-        report = archlens.verify(spec(RESNET_D), peers=False)
-    assert report.ok and {c.layer for c in report.checks if c.quantity == "rf"} >= {"fuse", "after"}
 
 
 def footprint_model(s):

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 from archlens.errors import LayerProblem
 from archlens.core.geometry import RF, Calc, Params, Shape, conv_length, fmt_shape, product, require_spatial, rf_step, tex_number, window_rf_calcs, window_shape_calcs
 from archlens.core.kinds.args import Bool, OptPosInt, PosInt, PosPair, _pair, choice, describe
+from archlens.core.kinds.own_mistakes import CONV
 from archlens.core.kinds.registry import Kind, register
 
 if TYPE_CHECKING:  # annotations only: core imports no torch when it loads
@@ -95,6 +96,7 @@ class Conv(Kind):
     Args = ConvArgs
     flops_convention = "macs"
     weighted = windowed = True
+    own_mistakes = CONV
     width_arg = "out_channels"
 
     def shape(self, a: ConvArgs, ins: list[Shape]) -> Shape:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Callable
 from archlens.errors import LayerProblem
 from archlens.core.geometry import RF, ZERO, Calc, Params, Shape, numel, tex_number
 from archlens.core.kinds.args import NoArgs, suggest
+from archlens.core.kinds.mistakes import catalogue
 
 if TYPE_CHECKING:  # annotations only: core imports no torch when it loads
     import torch
@@ -73,6 +74,9 @@ class Kind:
         "unknown" and totals "at least N", never a silent 0.
     ``buildable``
         ``build`` gives a torch module; False where none can exist (opaque).
+
+    ``own_mistakes`` (a tuple of ``mistakes.Rule``) holds the hand-calculation slips of the
+    kind's own formulas; ``mistakes()`` adds the shared ones and those of its traits.
     """
 
     name: str = ""
@@ -94,6 +98,13 @@ class Kind:
     spatial_pyramid: bool = False
     counted: bool = True
     buildable: bool = True
+    # the hand-calculation mistakes of this kind's own formulas (core/kinds/own_mistakes.py);
+    # the shared and trait-driven ones come with ``mistakes()``
+    own_mistakes: tuple = ()
+
+    def mistakes(self) -> tuple:
+        """The typical hand-calculation mistakes for this kind (core/kinds/mistakes.py)."""
+        return catalogue(self)
 
     def shape(self, a: Any, ins: list[Shape]) -> Shape:
         raise NotImplementedError
@@ -153,6 +164,11 @@ class Kind:
         if out_rf is None:
             return []
         return [Calc(r, "r", tex_number(r)) for r in out_rf.size]
+
+    def worked_facts(self, a: Any, ins: list[Shape], in_rfs: list[RF | None]) -> list[tuple[str, Calc]]:
+        """Extra worked lines (LaTeX symbol, Calc) a worksheet shows with the output shape,
+        for facts the shape follows from (a crop's offset); default none."""
+        return []
 
     def rf_encloses(self, a: Any, in_rfs: list[RF | None]) -> bool:
         """True where ``rf`` gives a field enclosing every unit's true field rather than each

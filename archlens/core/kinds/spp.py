@@ -20,9 +20,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any
 
-from archlens.core.geometry import RF, Calc, Shape, require_spatial
+from archlens.core.geometry import RF, Calc, Shape, require_spatial, tex_number
 from archlens.core.kinds.args import bound, describe, is_size
 from archlens.core.kinds.pool import adaptive_windows, bin_reads
+from archlens.core.kinds.own_mistakes import SPP
 from archlens.core.kinds.registry import Kind, register
 
 if TYPE_CHECKING:  # annotations only: core imports no torch when it loads
@@ -111,10 +112,16 @@ class SpatialPyramidPooling(Kind):
     Args = SPPArgs
     flops_convention = "window_max"
     spatial_pyramid = True   # SPPNet's per-region network starts here
+    own_mistakes = SPP
 
     def shape(self, a: SPPArgs, ins: list[Shape]) -> Shape:
         c, _, _ = require_spatial(ins[0], "spp")
         return (spp_length(c, a.levels),)
+
+    def shape_calc(self, a: SPPArgs, ins: list[Shape], out: Shape) -> list[Calc]:
+        """F = C·Σn²: every level n pools each channel into n×n bins (Sec. 2.3)."""
+        squares = " + ".join(rf"{n} \cdot {n}" for n in a.levels)
+        return [Calc(out[0], r"C \cdot \sum_n n^2", rf"{tex_number(ins[0][0])} \cdot ({squares})")]
 
     def flops(self, a: SPPArgs, ins: list[Shape], out: Shape) -> Calc:
         c, h, w = ins[0]
