@@ -183,3 +183,14 @@ def test_a_worksheet_asks_no_macs_of_an_opaque_layer():
     page = worksheet_markdown(archlens.profile(_prelu_spec()), answers=True)
     act = page.split("### act")[1].split("###")[0]
     assert "MACs" not in act and "parameters" in act
+
+
+def test_a_model_page_names_its_opaque_layers_and_bounds_its_totals(tmp_path):
+    from archlens.site.spec_page import PageData, header, layer_table
+    spec = _prelu_spec()
+    prof = archlens.profile(spec)
+    page = PageData(spec, prof, "prelunet", tmp_path)
+    text = header(page) + layer_table(page)
+    assert "opaque layers" in text and f"at least {prof.totals.macs:,}" in text
+    act_row = next(line for line in text.splitlines() if line.startswith("| act "))
+    assert act_row.count("unknown") == 2
