@@ -102,14 +102,20 @@ def _worksheet_parsers(sub) -> None:
     w = sub.add_parser("worksheet", help="hand-calculation worksheet (formula, working, blanks)")
     _spec_args(w)
     w.add_argument("--answers", action="store_true", help="fill in every result")
-    w.add_argument("--format", choices=["markdown", "html"], default="markdown")
+    w.add_argument("--format", choices=["markdown", "html", "pdf"], default="markdown",
+                   help="pdf: A4 through headless Chromium (playwright), written to stdout")
     w.add_argument("--fields", default="shape,params,macs,rf",
                    help="comma-separated subset of shape,params,macs,rf")
     w.add_argument("--template", metavar="FILE", help="write an answers file to fill (YAML)")
     w.add_argument("--force", action="store_true", help="overwrite the --template file")
+    w.add_argument("--seed", metavar="N", type=int,
+                   help="a variant: random valid input size and channel widths drawn from seed N")
+    w.add_argument("--exercise", action="store_true",
+                   help="no working, no results, a hashed answer key (a sheet to hand out)")
     c = sub.add_parser("check", help="mark an answers file (YAML or CSV), naming known mistakes")
     _spec_args(c)
     c.add_argument("answers", metavar="ANSWERS", help="answers file (.yaml or .csv)")
+    c.add_argument("--seed", metavar="N", type=int, help="check against worksheet --seed N's variant")
     c.add_argument("--convention", choices=["default", "no-bias"], default="default",
                    help="no-bias: accept weight-only parameter counts (CS231n's VGG table)")
 
@@ -196,28 +202,51 @@ def cmd_verify(args) -> int:
 
 def cmd_worksheet(args) -> int:
     from archlens.teach.answers import write_template
-    from archlens.core.profile import profile
     from archlens.render.worksheet_pages import worksheet_html, worksheet_markdown
     from archlens.teach.worksheet import parse_fields
     fields = parse_fields(args.fields)
     spec, shape = _spec(args)
-    p = profile(spec, shape)
+    p = _sheet_profile(args, spec, shape)
     if args.template:
         from archlens.spec.load import resolve_path
         inputs = [resolve_path(spec)] if isinstance(spec, str) else []
         written = write_template(p, args.template, force=args.force, inputs=inputs)
         print(f"wrote {written}", file=sys.stderr)
         return 0
+    if args.exercise and args.answers:
+        raise ArchlensError("--exercise and --answers exclude each other: an exercise sheet "
+                            "holds no answers")
+    if args.exercise:
+        from archlens.render.exercise import exercise_html as worksheet_html  # noqa: F811
+        from archlens.render.exercise import exercise_markdown as worksheet_markdown  # noqa: F811
+    if args.format == "pdf":
+        from archlens.render.print_view import write_pdf
+        return write_pdf(worksheet_html(p, fields=fields, **({} if args.exercise else
+                                                             {"answers": args.answers})))
     render = worksheet_html if args.format == "html" else worksheet_markdown
-    sys.stdout.write(render(p, answers=args.answers, fields=fields))
+    kwargs = {} if args.exercise else {"answers": args.answers}
+    sys.stdout.write(render(p, fields=fields, **kwargs))
     return 0
+
+
+def _sheet_profile(args, spec=None, shape=None):
+    """The profile a worksheet or check is about: the spec (imported, for a TARGET), at
+    --input, or --seed's variant."""
+    from archlens.core.profile import profile
+    if spec is None:
+        spec, shape = args.spec, _input(args)
+    if args.seed is None:
+        return profile(spec, shape)
+    if args.input:
+        raise ArchlensError("--seed draws the input size itself: give --seed or --input, not both")
+    from archlens.teach.variants import seeded_profile
+    return seeded_profile(spec, args.seed)
 
 
 def cmd_check(args) -> int:
     from archlens.teach.answers import read_answers
     from archlens.teach.checker import check, to_text
-    from archlens.core.profile import profile
-    p = profile(args.spec, _input(args))
+    p = _sheet_profile(args)
     report = check(p, read_answers(args.answers, p), args.convention)
     print(to_text(report))
     return report.exit_code

@@ -92,7 +92,7 @@ MISTAKES = [
     ("spp_forgot_channels", "sppnet_zf5", "spp", "out_shape", [36 + 9 + 4 + 1], ()),
     ("crop_kept_input_size", "fcn8s", "score_pool4c", "out_shape", [21, 36, 44], ()),
     ("crop_reference_channels", "fcn8s", "score", "out_shape", [3, 375, 500], ()),
-    ("crop_reference_field", "fcn8s", "score_pool4c", "rf", 404 + (4 - 1) * 32 // 2, ()),
+    ("crop_reference_field", "fcn8s", "score_pool4c", "rf", 404 + (2 - 1) * 32, ()),  # upscore2: two inputs per output
 ]
 
 PROFILES = {"ceil": lambda: _pool_net(True), "floor": lambda: _pool_net(False),

@@ -23,7 +23,11 @@ def test_json_contract(cli):
     assert layer["inputs"] == ["input"] and layer["out_shape"] == [64, 224, 224]
     assert all(isinstance(l["params"], int) and isinstance(l["macs"], int) for l in doc["layers"])
     pool5 = next(l for l in doc["layers"] if l["name"] == "pool5")
-    assert pool5["rf"] == {"size": [212, 212], "jump": [32, 32], "start": [15.5, 15.5]}
+    rf = pool5["rf"]   # later versions may add fields, never rename them
+    assert {k: rf[k] for k in ("size", "jump", "start")} == {"size": [212, 212], "jump": [32, 32],
+                                                             "start": [15.5, 15.5]}
+    assert rf["exact"] == {"size": ["212", "212"], "jump": ["32", "32"], "start": ["31/2", "31/2"]}
+    assert rf["size_min"] == [212, 212] and rf["phases"] == [1, 1] and rf["phase_sizes"] == [[212], [212]]
     assert next(l for l in doc["layers"] if l["name"] == "fc6")["rf"] is None
 
 

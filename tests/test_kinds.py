@@ -156,7 +156,7 @@ def kind_calcs(kind, a, ins, out, rf_sets):
     calcs += [(f"shape[{i}]", c) for i, c in enumerate(kind.shape_calc(a, ins, out))]
     for in_rfs in rf_sets:
         calcs += [(f"rf[{i}] from {in_rfs}", c)
-                  for i, c in enumerate(kind.rf_calc(a, in_rfs, kind.rf(a, in_rfs)))]
+                  for i, c in enumerate(kind.rf_calc(a, in_rfs, kind.rf_with_shapes(a, ins, in_rfs)))]
         calcs += [(f"fact {symbol} from {in_rfs}", c)
                   for symbol, c in kind.worked_facts(a, ins, in_rfs)]
     return calcs

@@ -221,7 +221,7 @@ def test_site_trains_unrecorded_specs_side_by_side_once(tmp_path, docs):
     for spec in specs:
         assert is_cached(tmp_path / "cache", load_spec(spec), "training")
         page = (docs / "generated" / "models" / f"{load_spec(spec).name}.md").read_text()
-        assert "Produced by `make site`" in page and "| accuracy |" in page
+        assert "Trained by `archlens site`" in page and "| accuracy |" in page
     messages.clear()
     generate_site(specs, docs_dir=docs, cache_dir=tmp_path / "cache", train=True,
                   crosscheck=False, log=messages.append)

@@ -57,7 +57,14 @@ def test_a_wrong_rf_rule_is_caught_by_the_footprint(monkeypatch):
     monkeypatch.setattr(type(pool), "rf", off_by_one)
     spec = {"input": [1, 12, 12], "layers": [{"name": "p", "kind": "maxpool", "kernel_size": 3, "stride": 2}]}
     report = archlens.verify(archlens.load_spec(spec), peers=False)
-    assert [(c.layer, c.quantity) for c in report.failures] == [("p", "rf")]
+    assert [(c.layer, c.quantity) for c in report.failures] == [("p", "rf"), ("p", "rf extent")]
+
+
+def test_no_peers_says_peers_were_skipped(cli):
+    code, out, _ = cli("verify", "mlp", "--no-peers")
+    assert code == 0 and "Peers skipped (--no-peers)" in out and "No peer differs" not in out
+    code, out, _ = cli("verify", "mlp")
+    assert code == 0 and "Peers skipped" not in out
 
 
 def test_peer_differences_carry_reasons():

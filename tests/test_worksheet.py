@@ -69,7 +69,7 @@ def test_calc_rules_agree_with_shape_and_rf(name):
         out = kind.shape(a, ins)
         assert [c.value for c in kind.shape_calc(a, ins, out)] == list(out)
         in_rfs = [RF((5, 7), (2, 3), (0, 0)) if len(s) == 3 else None for s in ins]
-        rf = kind.rf(a, in_rfs)
+        rf = kind.rf_with_shapes(a, ins, in_rfs)
         calcs = kind.rf_calc(a, in_rfs, rf)
         assert [c.value for c in calcs] == ([] if rf is None else list(rf.size))
 
@@ -152,12 +152,12 @@ def test_fcn8s_crop_offsets_are_worked_from_the_two_fields():
 
 
 def test_fcn8s_deconv_and_crop_fields_follow_from_the_input_field():
-    """upscore2 reads fc7's field 404 (FCN paper's conv7); a crop keeps its input's field:
-    score_pool4c keeps score_pool4's 100, not the reference's 452."""
+    """upscore2 reads fc7's field 404 (FCN paper's conv7), two inputs per output (k/s = 4/2);
+    a crop keeps its input's field: score_pool4c keeps score_pool4's 100, not the reference's 436."""
     p = profile("fcn8s")
     ws = build_worksheet(p)
     (up,) = _lines(ws, "upscore2", "rf").values()
-    assert up.working.startswith("404 + ") and up.value == 404 + (4 - 1) * 32 // 2
+    assert up.working.startswith("404 + ") and up.value == 404 + (2 - 1) * 32
     (crop,) = _lines(ws, "score_pool4c", "rf").values()
     assert crop.value == 100 and crop.working == "100" and "r_{in}" in crop.formula
     (h,) = [c for s, c in _lines(ws, "upscore8", "out_shape").items() if s.startswith("H")]

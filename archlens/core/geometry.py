@@ -10,6 +10,7 @@ import math
 from dataclasses import dataclass
 from fractions import Fraction
 
+from archlens.core import phases as phase_rules
 from archlens.errors import LayerProblem
 
 Shape = tuple  # tuple[int, ...]: (C, H, W) or (F,); batch axis excluded
@@ -58,15 +59,21 @@ class Params:
 
 @dataclass(frozen=True)
 class RF:
-    """Receptive field of one output unit, per spatial axis (h, w).
+    """Receptive field of the output units, per spatial axis (h, w).
 
-    size:  number of input pixels that can influence a unit (r);
-    jump:  input-pixel distance between adjacent output units (effective stride j);
-    start: input coordinate of the centre of output unit 0 (s); pixel centres are 0, 1, ...
+    size:   the largest number of input pixels that reach one output unit (r), per axis;
+    jump:   input-pixel distance between adjacent output units (effective stride j);
+    start:  input coordinate of the nominal centre of output unit 0 (s); pixel centres are
+            0, 1, ... (the alignment that crops derive their offsets from);
+    phases: None where every unit's field is ``size`` wide and centred on the unit (convs and
+            pools); else per axis a ``phases.Phases`` tuple, or None for that axis: after a
+            transposed conv or an upsampling a unit's field depends on its phase (index mod P),
+            ``size`` is the largest of them (archlens.core.phases).
     """
     size: tuple[Fraction, Fraction]
     jump: tuple[Fraction, Fraction]
     start: tuple[Fraction, Fraction]
+    phases: tuple | None = None
 
     @staticmethod
     def identity() -> "RF":
@@ -74,8 +81,65 @@ class RF:
         return RF((1, 1), (1, 1), (0, 0))
 
     def centre(self, index: Pair) -> tuple[Fraction, Fraction]:
-        """Input coordinate of the centre of output unit ``index`` = (i, j)."""
+        """Input coordinate of the nominal centre of output unit ``index`` = (i, j)."""
         return tuple(s + i * j for s, i, j in zip(self.start, index, self.jump))
+
+    def axis_phases(self, ax: int) -> tuple:
+        """The field of axis ``ax`` (0: h, 1: w) per phase, uniform ones as one phase."""
+        found = self.phases[ax] if self.phases is not None else None
+        return found if found is not None else phase_rules.uniform(self.size[ax])
+
+    def period(self, ax: int) -> int:
+        """Number of phases along axis ``ax``: 1 where every unit's field has one size and place."""
+        return len(self.axis_phases(ax))
+
+    def size_range(self, ax: int) -> tuple:
+        """(smallest, largest) field size over the phases of axis ``ax``."""
+        return phase_rules.size_range(self.axis_phases(ax))
+
+    def extent(self, index: Pair):
+        """Per axis (lo, hi), the input pixels reaching unit ``index`` (an infinite input),
+        or None where that unit reads no input at all."""
+        out = []
+        for ax, (c, i) in enumerate(zip(self.centre(index), index)):
+            e = self.axis_phases(ax)[i % self.period(ax)]
+            if e is None:
+                return None
+            out.append((phase_rules.whole(c + e[0]), phase_rules.whole(c + e[1])))
+        return tuple(out)
+
+
+def rf_from_phases(jump: tuple, start: tuple, axes: tuple) -> RF | None:
+    """The RF of per-axis phases (archlens.core.phases); None where some axis reads nothing."""
+    if any(all(e is None for e in ph) for ph in axes):
+        return None
+    size = tuple(phase_rules.size_range(ph)[1] for ph in axes)
+    plain = tuple(None if phase_rules.is_uniform(ph) else ph for ph in axes)
+    return RF(size, jump, start, None if plain == (None, None) else plain)
+
+
+def shifted(rf: RF, offset: Pair) -> RF:
+    """The field re-indexed so that unit 0 is the old unit ``offset`` (y, x): a crop at that
+    offset, or a pad of −offset. Start moves by offset·jump; phases turn with the units."""
+    start = tuple(s + o * j for s, o, j in zip(rf.start, offset, rf.jump))
+    if rf.phases is None:
+        return RF(rf.size, rf.jump, start)
+    return rf_from_phases(rf.jump, start, tuple(phase_rules.rotate(rf.axis_phases(ax), offset[ax])
+                                                for ax in (0, 1)))
+
+
+def rf_union(rfs: list[RF]) -> RF:
+    """Per unit, the hull of several fields on one grid (equal jumps), centred as the first.
+
+    Merged fields (add, concat): a unit reads every input's unit at its index. Uniform, aligned
+    inputs give max_i r_i; where the starts differ, the hull is off-centre (phases).
+    """
+    first = rfs[0]
+    if all(rf.phases is None and rf.start == first.start for rf in rfs):
+        return RF(tuple(max(rf.size[ax] for rf in rfs) for ax in (0, 1)), first.jump, first.start)
+    return rf_from_phases(first.jump, first.start, tuple(
+        phase_rules.union([(rf.start[ax] - first.start[ax], rf.axis_phases(ax)) for rf in rfs])
+        for ax in (0, 1)))
 
 
 def as_pair(value) -> Pair:
@@ -103,12 +167,17 @@ def deconv_length(n: int, k: int, s: int, p: int, d: int = 1, op: int = 0) -> in
 def rf_step(rf: RF, k: Pair, s: Pair, p: Pair, d: Pair = (1, 1)) -> RF:
     """Receptive field after a conv/pool window (google-research receptive_field rules).
 
-    r' = r + (k-1)·d·j;  j' = j·s;  start' = start + ((k-1)·d/2 - p)·j.
+    r' = r + (k-1)·d·j;  j' = j·s;  start' = start + ((k-1)·d/2 - p)·j. After a transposed
+    conv (phases), each output phase is the hull of the units its window reads, exactly.
     """
-    size = tuple(r + (kk - 1) * dd * j for r, kk, dd, j in zip(rf.size, k, d, rf.jump))
     jump = tuple(j * ss for j, ss in zip(rf.jump, s))
     start = tuple(st + (_half((kk - 1) * dd) - pp) * j
                   for st, kk, dd, pp, j in zip(rf.start, k, d, p, rf.jump))
+    if rf.phases is not None:
+        return rf_from_phases(jump, start, tuple(
+            phase_rules.window(rf.jump[ax], rf.axis_phases(ax), k[ax], s[ax], p[ax], d[ax])
+            for ax in (0, 1)))
+    size = tuple(r + (kk - 1) * dd * j for r, kk, dd, j in zip(rf.size, k, d, rf.jump))
     return RF(size, jump, start)
 
 
@@ -179,11 +248,20 @@ def rf_step_calc(r, k: int, d: int, j) -> Calc:
                 rf"{tex_number(r)} + ({k} - 1){dil_n} \cdot {tex_number(j)}")
 
 
-def window_rf_calcs(in_rf: RF | None, k: Pair, d: Pair = (1, 1)) -> list[Calc]:
-    """``rf_step_calc`` for both axes (h, w) of a conv/pool window; [] without a field."""
+def window_rf_calcs(in_rf: RF | None, k: Pair, d: Pair = (1, 1), out_rf: RF | None = None) -> list[Calc]:
+    """``rf_step_calc`` for both axes (h, w) of a conv/pool window; [] without a field.
+    After a transposed conv (an input with phases): the largest field over the output's phases."""
     if in_rf is None:
         return []
+    if in_rf.phases is not None:
+        return [] if out_rf is None else [phase_size_calc(out_rf, ax) for ax in (0, 1)]
     return [rf_step_calc(r, kk, dd, j) for r, kk, dd, j in zip(in_rf.size, k, d, in_rf.jump)]
+
+
+def phase_size_calc(rf: RF, ax: int) -> Calc:
+    """An axis's size as the largest field over its phases, \\max_q r_q, each size once."""
+    found = sorted({v for v in phase_rules.sizes(rf.axis_phases(ax)) if v is not None}, reverse=True)
+    return Calc(rf.size[ax], r"\max_q r_q", r"\max(" + ", ".join(tex_number(v) for v in found) + ")")
 
 
 def window_shape_calcs(channels: Calc, hw: Pair, k: Pair, s: Pair, p: Pair, d: Pair = (1, 1),

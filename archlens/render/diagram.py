@@ -89,7 +89,7 @@ def _facts(lp: LayerProfile) -> list[str]:
 def node_label(box: Box) -> str:
     lp = box.head
     title = f"{lp.name} ({lp.kind})" + "".join(f" + {f.kind}" for f in box.folded)
-    rf = f"RF {units.axes(lp.rf.size)} (jump {units.axes(lp.rf.jump)})" if lp.rf else "RF none"
+    rf = f"RF {units.field(lp.rf)} (jump {units.axes(lp.rf.jump)})" if lp.rf else "RF none"
     cost = (f"params {units.count(lp.params.total)} · {units.si_unit(lp.macs.value, 'MAC')}"
             if lp.params.total or lp.macs.value else "no parameters, no MACs")
     return "\n".join([title, f"{units.shape(box.last.out_shape)} · {rf}", cost, *_facts(lp)])

@@ -1,12 +1,22 @@
 """A ModelProfile as JSON, CSV, Markdown or an aligned terminal table.
 
 JSON field names are a public contract: later versions may add fields, never rename them.
+A layer's ``rf`` is null where spatial correspondence ends, else an object with, per axis
+[h, w]: ``size`` (the largest field of any output unit, input pixels), ``jump`` and ``start``
+as JSON numbers (floats where not whole: 1/3 comes out as 0.3333333333333333), ``exact`` the
+same three as exact strings ("1/3", "-1/6", "32") to parse with ``fractions.Fraction``,
+``size_min`` (the smallest field of any unit), ``phases`` (how many output phases the fields
+repeat over: 1 for convolutions and pools, s after a stride-s transposed conv) and
+``phase_sizes`` (each phase's field size, null where a phase reads no input).
 """
 from __future__ import annotations
 
 import csv
 import io
 import json
+from fractions import Fraction
+
+from archlens.core import phases as phase_rules
 
 from archlens.core.profile import LayerProfile, ModelProfile
 from archlens.render import mdsafe, units
@@ -18,9 +28,16 @@ CONVENTIONS = ("params = weights + biases; MACs = multiply-accumulates of conv/l
 
 
 def rf_json(rf) -> dict | None:
+    """A field as JSON (the fields are documented in the module docstring)."""
     if rf is None:
         return None
-    return {k: [units.number(v) for v in getattr(rf, k)] for k in ("size", "jump", "start")}
+    out = {k: [units.number(v) for v in getattr(rf, k)] for k in ("size", "jump", "start")}
+    out["exact"] = {k: [str(Fraction(v)) for v in getattr(rf, k)] for k in ("size", "jump", "start")}
+    out["size_min"] = [units.number(rf.size_range(ax)[0]) for ax in (0, 1)]
+    out["phases"] = [rf.period(ax) for ax in (0, 1)]
+    out["phase_sizes"] = [[None if v is None else units.number(v) for v in phase_rules.sizes(rf.axis_phases(ax))]
+                          for ax in (0, 1)]
+    return out
 
 
 def layer_json(lp: LayerProfile) -> dict:
@@ -61,13 +78,20 @@ def to_json(p: ModelProfile) -> str:
 COLUMNS = ("layer", "kind", "output", "params", "MACs", "FLOPs", "act MiB", "RF", "jump", "start")
 
 
-def _row(lp: LayerProfile) -> list[str]:
+def number_style(p: ModelProfile) -> str:
+    """One format for every fractional RF number of a table: decimals where all are short and
+    exact (0.5, -98.5), else fractions throughout (1/2, 1/3), never a mix."""
+    return units.frac_style(v for lp in p.layers if lp.rf for k in ("size", "jump", "start")
+                            for v in getattr(lp.rf, k))
+
+
+def _row(lp: LayerProfile, style: str | None = None) -> list[str]:
     rf = lp.rf
     params = units.count(lp.params.total) + (" (frozen)" if lp.frozen and lp.params.total else "")
     return [lp.name, lp.kind, units.shape(lp.out_shape), params, _count(lp, lp.macs.value),
             _count(lp, lp.flops.value), units.mib(lp.activation_bytes),
-            units.axes(rf.size) if rf else "none", units.axes(rf.jump) if rf else "-",
-            units.axes(rf.start) if rf else "-"]
+            units.field(rf, style) if rf else "none", units.axes(rf.jump, style) if rf else "-",
+            units.axes(rf.start, style) if rf else "-"]
 
 
 def _count(lp: LayerProfile, value: int) -> str:
@@ -86,21 +110,24 @@ def _total_row(p: ModelProfile) -> list[str]:
 
 
 def notes(lp: LayerProfile) -> str:
-    """A layer's kind-specific facts (``extra``) as text, e.g. a crop's 'offset 5,5' (y,x)."""
+    """A layer's kind-specific facts (``extra``) as text, e.g. a crop's 'offset 5,5' (y,x), and
+    'RF by phase, 32 phases' where field sizes differ by output phase."""
     def value(v):
         return ",".join(str(x) for x in v) if isinstance(v, (list, tuple)) else str(v)
-    return "; ".join(f"{k} {value(v)}" for k, v in lp.extra.items())
+    facts = [f"{k} {value(v)}" for k, v in lp.extra.items()] + [units.phases_note(lp.rf)]
+    return "; ".join(f for f in facts if f)
 
 
 def _with_notes(p: ModelProfile, head: list[str], rows: list[list[str]], total: list[str]):
     """Add a 'notes' column only when some layer reports facts, so other tables are unchanged."""
-    if not any(lp.extra for lp in p.layers):
+    if not any(lp.extra or units.phases_note(lp.rf) for lp in p.layers):
         return head, rows, total
     return ([*head, "notes"], [[*r, notes(lp)] for r, lp in zip(rows, p.layers)], [*total, ""])
 
 
 def to_table(p: ModelProfile) -> str:
-    head, body, total = _with_notes(p, list(COLUMNS), [_row(lp) for lp in p.layers], _total_row(p))
+    style = number_style(p)
+    head, body, total = _with_notes(p, list(COLUMNS), [_row(lp, style) for lp in p.layers], _total_row(p))
     rows = [head] + body + [total]
     # stripped: the total row's empty RF cells leave no trailing blanks
     lines = texttable.aligned(rows, left={0, 1, 2, len(COLUMNS)})
@@ -136,18 +163,20 @@ def to_csv(p: ModelProfile) -> str:
     writer.writerow(["name", "kind", "inputs", "out_shape", "params", "weight_params",
                      "bias_params", "trainable_params", "macs", "flops", "activation_bytes",
                      "rf_size", "rf_jump", "rf_start"])
+    style = number_style(p)
     for lp in p.layers:
         rf = lp.rf
         writer.writerow([lp.name, lp.kind, " ".join(lp.inputs), units.shape(lp.out_shape),
                          lp.params.total, lp.params.weight.value, lp.params.bias.value,
                          lp.trainable_params, lp.macs.value if lp.counted else "unknown",
                          lp.flops.value if lp.counted else "unknown", lp.activation_bytes,
-                         *(units.axes(getattr(rf, k)) if rf else "" for k in ("size", "jump", "start"))])
+                         *(units.axes(getattr(rf, k), style) if rf else "" for k in ("size", "jump", "start"))])
     return buf.getvalue()
 
 
 def to_markdown(p: ModelProfile) -> str:
-    cols, body, last = _with_notes(p, list(COLUMNS), [_row(lp) for lp in p.layers], _total_row(p))
+    style = number_style(p)
+    cols, body, last = _with_notes(p, list(COLUMNS), [_row(lp, style) for lp in p.layers], _total_row(p))
     align = "".join("l" if i < 3 or i == len(COLUMNS) else "r" for i in range(len(cols)))
     rows = [[_md(c) for c in r] for r in body] + [[f"**{c}**" if c else "" for c in last]]
     return "\n".join([mdsafe.table(cols, rows, align), "",

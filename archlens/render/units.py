@@ -36,22 +36,59 @@ def number(value: Fraction) -> int | float:
         return round(value)
 
 
-def frac(value: Fraction) -> str:
-    """Exact text: 32, 15.5, or 1/3 when not a short decimal."""
+def frac(value: Fraction, style: str | None = None) -> str:
+    """Exact text: 32, then for a non-integer 15.5 (style "decimal") or 31/2 (style "fraction").
+
+    Without a style: a decimal where it is short and exact, else p/q. Tables pass one style for
+    all their numbers (``frac_style``), so a column never mixes 0.5 with 1/3.
+    """
     value = Fraction(value)
     if value.denominator == 1:
         return str(value.numerator)
+    if (style or ("decimal" if _short_decimal(value) else "fraction")) == "fraction":
+        return str(value)
+    return f"{float(value):g}"
+
+
+def _short_decimal(value: Fraction) -> bool:
     try:
         as_float = float(value)
     except OverflowError:   # past float's range (strides multiply down a deep net): p/q
-        return str(value)
-    return f"{as_float:g}" if Fraction(as_float) == value and len(f"{as_float:g}") < 9 else str(value)
+        return False
+    return Fraction(as_float) == value and len(f"{as_float:g}") < 9
 
 
-def axes(pair) -> str:
-    """An (h, w) pair as '212' when square, else '212x180'."""
-    a, b = (frac(v) for v in pair)
+def frac_style(values) -> str:
+    """"decimal" if every non-integer among ``values`` is a short exact decimal, else "fraction"."""
+    for v in values:
+        if not isinstance(v, int) and Fraction(v).denominator != 1 and not _short_decimal(Fraction(v)):
+            return "fraction"
+    return "decimal"
+
+
+def axes(pair, style: str | None = None) -> str:
+    """An (h, w) pair as '212' when square, else '212x180'; both axes in one style."""
+    style = style or frac_style(pair)
+    a, b = (frac(v, style) for v in pair)
     return a if a == b else f"{a}x{b}"
+
+
+def field(rf, style: str | None = None) -> str:
+    """A receptive field's size: '212', or '436-468' where it differs by phase (smallest-largest
+    over the phases), per axis as ``axes`` ('436-468x212')."""
+    parts = []
+    for ax in (0, 1):
+        lo, hi = rf.size_range(ax)
+        parts.append(frac(hi, style) if lo == hi else f"{frac(lo, style)}-{frac(hi, style)}")
+    return parts[0] if parts[0] == parts[1] else f"{parts[0]}x{parts[1]}"
+
+
+def phases_note(rf) -> str:
+    """'32 phases' (or '32x16 phases') where field sizes differ by output phase, else ''."""
+    if rf is None or all(rf.size_range(ax)[0] == rf.size_range(ax)[1] for ax in (0, 1)):
+        return ""
+    periods = [rf.period(ax) for ax in (0, 1)]
+    return f"RF by phase, {periods[0] if periods[0] == periods[1] else 'x'.join(map(str, periods))} phases"
 
 
 shape = fmt_shape   # '3x224x224': one writer of shapes, in core (whose messages need it too)

@@ -10,7 +10,8 @@ TORCH_COLS = ("params", "trainable", "shape", "macs", "rf")
 
 
 def _mark(checks, quantity) -> str:
-    found = [c for c in checks if c.quantity == quantity]
+    """ok/FAIL over a column's checks; the rf column holds its sizes and its extents."""
+    found = [c for c in checks if c.quantity in (quantity, f"{quantity} extent")]
     if not found:
         return "-"
     return "ok" if all(c.ok for c in found) else "FAIL"
@@ -62,10 +63,9 @@ def _reasons(report) -> list[str]:
     for c in report.checks:
         if c.source in ("torchinfo", "fvcore") and "params" not in c.quantity and c.theirs != macs[c.layer]:
             groups[(c.source, c.reason)].append(c.layer)
-        elif getattr(c, "relation", "equal") != "equal":  # a bound, not an equality: say so
-            groups[(c.source, c.reason)].append(c.layer)
-    out = ["Differences from our MACs (and bounds), explained:"] if groups else \
-        ["No peer differs from our MACs."]
+    if not report.peers:
+        return ["Peers skipped (--no-peers): torchinfo and fvcore did not run, nothing compared with them."]
+    out = ["Differences from our MACs, explained:"] if groups else ["No peer differs from our MACs."]
     for (source, reason), layers in sorted(groups.items()):
         shown = ", ".join(layers[:6]) + (f", ... ({len(layers)} layers)" if len(layers) > 6 else "")
         out.append(f"  {source}: {reason} [{shown}]")

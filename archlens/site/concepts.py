@@ -22,13 +22,17 @@ from archlens.render.templating import template_env
 from archlens.site import numerics as nx
 from archlens.site import plots_learning as pl
 from archlens.site import plots_networks as pn
+from archlens.site import plots_detection as pd
 from archlens.site import plots_vision as pv
+from archlens.site.fcn_walkthrough import fcn_walkthrough
+from archlens.site.rf_page import stacked_explorer
 from archlens.files import write_if_changed
-from archlens.site.figures import DrawFn, write_figure
+from archlens.site.figures import DrawFn, figure_width, write_figure
+from archlens.site.mdtext import figure_attrs
 
 FIGURE_DIR = "figures"  # relative to the concept pages, so links survive moving them
 HARNESS_RUN = "mlp"     # the recorded quick run the generalization page plots (specs/recorded/)
-HARNESS_FOLDS = 5       # ... and its recorded k-fold run (docs/recorded/mlp-folds5/)
+HARNESS_FOLDS = 5       # ... and its recorded k-fold run (specs/recorded/mlp-folds5/)
 HARNESS_SWEEP = "mlp-bias-variance"   # ... and its bias-variance sweep (train/bias_variance.py)
 
 
@@ -73,8 +77,10 @@ def _generalization_context() -> dict:
     best_val = int(rows[np.argmin(rows[:, 2]), 0])
     run, folds = _harness_run(), _harness_run(HARNESS_FOLDS)
     last = run["history"][-1] if run and run.get("history") else None
+    from archlens.site.runlabel import label
     return dict(rows=rows, best_cv=best_cv, best_val=best_val, noise=nx.NOISE_SD,
                 shown=pl.SHOWN, bv_max=pl.BV_DEGREES[-1], run=run, last=last,
+                run_label=label(run.get("setup")) if run else "",
                 run_spec=HARNESS_RUN, folds=folds, k=HARNESS_FOLDS, sweep=_sweep_facts())
 
 
@@ -91,7 +97,21 @@ def _sweep_facts() -> dict | None:
 
 def _segmentation_context() -> dict:
     _, out = nx.conv_transpose_1d(pv.DECONV_X, pv.DECONV_K, pv.DECONV_STRIDE)
-    return dict(x=pv.DECONV_X, k=pv.DECONV_K, s=pv.DECONV_STRIDE, out=out)
+    return dict(x=pv.DECONV_X, k=pv.DECONV_K, s=pv.DECONV_STRIDE, out=out, walk=fcn_walkthrough())
+
+
+def _detection_context() -> dict:
+    """The per-image MACs of the bundled ZF-5 pipelines, stage by stage, for the prose."""
+    from archlens.detection.profile_stages import profile_stages
+    from archlens.render import units
+    from archlens.spec.load import load_spec
+    spp, rcnn = (profile_stages(load_spec(n)) for n in ("sppnet_zf5", "rcnn_zf5"))
+    conv, fc = spp.stage("conv"), spp.stage("fc")
+    mac = lambda n: units.si_unit(n, "MAC")  # noqa: E731
+    return dict(n=units.count(spp.proposals), image=units.shape(spp.image),
+                spp_conv=mac(conv.macs_total), spp_fc=mac(fc.macs_total), fc_one=mac(fc.macs),
+                rcnn_conv=mac(rcnn.stage("conv").macs_total), rcnn_fc=mac(rcnn.stage("fc").macs_total),
+                rcnn_fc_one=mac(rcnn.stage("fc").macs), break_even=units.count(round(conv.macs_total / fc.macs)))
 
 
 PAGES = [
@@ -127,14 +147,17 @@ PAGES = [
          lambda: dict(kernels=nx.KERNELS)),
     Page("stacked-3x3", "Why stacks of 3×3",
          "Why VGG uses stacks of 3×3 convolutions.",
-         {"stacked-rf": pn.stacked_rf, "stacked-params": pn.stacked_params}),
+         {"stacked-rf": pn.stacked_rf, "stacked-params": pn.stacked_params},
+         lambda: {"rf_explorer": stacked_explorer()}),
     Page("segmentation", "Semantic segmentation",
          "Labelling every pixel: FCN and transposed convolution.",
          {"segmentation": pv.segmentation_scene, "deconv-1d": pv.transposed_conv_1d},
          _segmentation_context),
     Page("detection", "Detection: R-CNN and SPPNet",
          "Finding objects: R-CNN and SPPNet.",
-         {"detection": pv.detection_pipelines, "spp": pv.spp_pyramid}),
+         {"detection": pv.detection_pipelines, "spp": pv.spp_pyramid,
+          "iou": pd.iou_figure, "nms": pd.nms_figure},
+         lambda: dict(iou=pd.iou_numbers(), nms=pd.nms_numbers(), **_detection_context())),
 ]
 
 
@@ -161,10 +184,14 @@ def write_concept_pages(out_dir: Path) -> list[Path]:
     env = _environment()
     written: list[Path] = []
     for page in PAGES:
+        widths = {}   # stem -> the width that keeps its labels legible (figures.legible_width)
         for stem, draw in page.figures.items():
-            written += write_figure(draw, out_dir / FIGURE_DIR, stem)
+            paths = write_figure(draw, out_dir / FIGURE_DIR, stem)
+            widths[stem] = figure_width(paths)
+            written += paths
         text = env.get_template(f"concepts/{page.slug}.md.j2").render(
-            pages=PAGES, figure_dir=FIGURE_DIR, **page.context())
+            pages=PAGES, figure_dir=FIGURE_DIR, figure_attrs=figure_attrs, widths=widths,
+            **page.context())
         path = out_dir / f"{page.slug}.md"
         write_if_changed(path, text.encode("utf-8"))
         written.append(path)

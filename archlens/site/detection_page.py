@@ -10,6 +10,7 @@ from archlens.render import units
 from archlens.site import charts
 from archlens.site import mdtext as md
 from archlens.files import write_if_changed
+from archlens.site.figures import figure_width
 
 METHODS = {"rcnn": "R-CNN", "sppnet": "SPPNet"}
 PROPOSALS = (50, 250, 500, 1000, 1500, 2000, 2500, 3000)  # R-CNN uses ~2000 (Sec. 2.1)
@@ -41,16 +42,35 @@ def _stage_table(p) -> str:
     return md.table(head, rows, "lrrrl")
 
 
+def _balance(p) -> str:
+    """Which stage does the arithmetic, per image: SPPNet's shared convolutions against its
+    per-region fc layers (cheap in GPU time, Sec. 4 of He et al., not in MACs)."""
+    names = {s.name for s in p.stages}
+    if not p.config.shares_convolutions or not {"conv", "fc"} <= names:
+        return ""
+    conv, fc = p.stage("conv"), p.stage("fc")
+    if not fc.macs:
+        return ""
+    mac = lambda n: units.si_unit(n, "MAC")  # noqa: E731
+    return (f"In MACs the per-region fc layers are not cheap: at N = {units.count(p.proposals)} they do "
+            f"{mac(fc.macs_total)} per image against {mac(conv.macs_total)} for the shared "
+            f"convolutions, and they overtake them from about N = {units.count(round(conv.macs_total / fc.macs))}. "
+            "What SPPNet saves is R-CNN's repeated convolutions; its fc layers are cheap in time on a GPU, "
+            "where the fc work of all regions is one large matrix product "
+            "([Detection, \"Where the work goes after sharing\"](../concepts/detection.md#where-the-work-goes-after-sharing)).")
+
+
 def detection_section(d) -> str | None:
     if "detection" not in d.spec.extra:
         return None
     from archlens.detection.profile_stages import profile_stages
     from archlens.render.stage_diagram import stage_svgs
     p = profile_stages(d.spec)
+    paths = []
     for name, svg in stage_svgs(p).items():
-        path = d.fig_dir / f"stages-{name}.svg"
-        write_if_changed(path, svg)
-        d.written.append(path)
+        paths.append(d.fig_dir / f"stages-{name}.svg")
+        write_if_changed(paths[-1], svg)
+    d.written += paths
     method = ("the whole CNN runs once per region" if not p.config.shares_convolutions
               else "the convolutions run once per image; pyramid pooling and fc layers once per region")
     return "\n".join([
@@ -58,8 +78,10 @@ def detection_section(d) -> str | None:
         f"{METHODS.get(p.config.method, md.text(p.config.method))}: {method}. Image {units.shape(p.image)}, "
         f"N = {units.count(p.proposals)} proposals (`archlens profile {d.spec.name} --proposals N`).", "",
         md.figure_md(f"figures/{d.slug}/stages", "detection stages",
-                     "Each stage with its input, its cost per run, and how often it runs per image."), "",
+                     "Each stage with its input, its cost per run, and how often it runs per image.",
+                     figure_width(paths)), "",
         _stage_table(p), "",
+        *([_balance(p), ""] if _balance(p) else []),
         d.figure("cost-vs-proposals", charts.cost_vs_proposals(_peers(d.spec), d.spec.name),
                  "cost against proposals",
                  "MACs per image against the number of proposals N, this page's pipeline in bold: "

@@ -9,6 +9,7 @@ state or GUI backend is involved.
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -83,6 +84,32 @@ def write_figure(draw: DrawFn, out_dir: Path, stem: str) -> list[Path]:
         write_if_changed(path, render_svg(draw, theme))
         paths.append(path)
     return paths
+
+
+# The smallest label a reader should meet on a phone, in CSS pixels (issue 17).
+LEGIBLE_PX = 9
+_VIEWBOX = re.compile(r'viewBox="\s*[-\d.]+[ ,]+[-\d.]+[ ,]+([\d.]+)')
+_FONT = re.compile(r'font-size(?::\s*|=")([\d.]+)')
+_SCALE = re.compile(r'<g id="graph0"[^>]*transform="scale\(([\d.]+)')   # Graphviz scales its graph
+
+
+def legible_width(svg: str | bytes) -> int | None:
+    """The narrowest width (CSS px) at which every label of ``svg`` is at least ``LEGIBLE_PX``.
+
+    A browser draws one viewBox unit as ``width / viewBox width`` pixels, so a label of font
+    size ``f`` units is ``f * width / viewBox`` pixels tall; None for an SVG with no text."""
+    text = svg.decode("utf-8") if isinstance(svg, bytes) else svg
+    box, sizes = _VIEWBOX.search(text), [float(f) for f in _FONT.findall(text)]
+    if box is None or not sizes:
+        return None
+    scale = float(m.group(1)) if (m := _SCALE.search(text)) else 1.0
+    return -(-int(LEGIBLE_PX * float(box.group(1)) * 1000) // int(min(sizes) * scale * 1000))
+
+
+def figure_width(paths: list[Path]) -> int | None:
+    """``legible_width`` of the widest-needing variant (light and dark share one layout)."""
+    widths = [w for p in paths if p.suffix == ".svg" and (w := legible_width(p.read_bytes()))]
+    return max(widths, default=None)
 
 
 def new_figure(width: float = 6.4, height: float = 3.6, **kwargs) -> Figure:

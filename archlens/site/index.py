@@ -13,7 +13,7 @@ from archlens.render.formats import CONVENTIONS
 from archlens.render.templating import template_env
 from archlens.site import charts
 from archlens.site import mdtext as md
-from archlens.site.figures import write_figure
+from archlens.site.figures import figure_width, write_figure
 from archlens.site.spec_page import last_rf, weighted_depth
 
 COLUMNS = ("model", "task", "depth", "params", "MACs", "FLOPs", "RF", "act. memory")
@@ -57,7 +57,8 @@ def models_page(entries: list[tuple[ModelProfile, str]], out_dir: Path) -> tuple
     rows = [(p.spec.name, p.spec.task, p.totals.params, p.totals.macs) for p, _ in entries]
     written = write_figure(charts.model_comparison(rows), out_dir / "figures", "model-comparison")
     figure = md.figure_md("figures/model-comparison", "parameters and MACs of every model",
-                       "Every model at its native input: parameters and MACs (log scale).")
+                       "Every model at its native input: parameters and MACs (log scale).",
+                       figure_width(written))
     text = _env().get_template("models.md.j2").render(
         table=model_table(entries), figure=figure, conventions=md.text(CONVENTIONS.format(dtype="float32")))
     return text, written

@@ -42,10 +42,17 @@ def label(value) -> str:
     return re.sub(r"[<>&\"'`]", "", " ".join(str(value).split())) or "spec"
 
 
-def figure_md(base: str, alt: str, caption: str) -> str:
+def figure_attrs(css_class: str, min_width: int | None) -> str:
+    """An image's attr_list: its class and, when given, the width below which its labels would
+    shrink under 9 px (the figure box then scrolls sideways instead; ``figures.legible_width``)."""
+    return f"{{ .{css_class} }}" if min_width is None else f'{{ .{css_class} style="min-width: {min_width}px" }}'
+
+
+def figure_md(base: str, alt: str, caption: str, min_width: int | None = None) -> str:
+    attrs = figure_attrs("spec-figure", min_width)
     return "\n".join([
         '<figure markdown="span">',
-        f"  ![{alt}]({base}-light.svg#only-light){{ .spec-figure }}",
-        f"  ![{alt}]({base}-dark.svg#only-dark){{ .spec-figure }}",
+        f"  ![{alt}]({base}-light.svg#only-light){attrs}",
+        f"  ![{alt}]({base}-dark.svg#only-dark){attrs}",
         f"  <figcaption>{caption}</figcaption>",
         "</figure>"])

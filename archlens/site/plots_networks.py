@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
-from matplotlib.patches import FancyBboxPatch, Rectangle
+from matplotlib.patches import FancyBboxPatch, PathPatch, Rectangle
+from matplotlib.path import Path
 
 from archlens.site import numerics as nx
 from archlens.site.figures import Theme, new_figure
@@ -109,6 +110,14 @@ def filter_tensor(theme: Theme):
     return fig
 
 
+def _square(c: float, side: float, reverse: bool = False) -> Path:
+    """A closed square of ``side`` centred on (c, c); ``reverse`` winds it the other way (a hole)."""
+    h = side / 2
+    corners = [(c - h, c - h), (c + h, c - h), (c + h, c + h), (c - h, c + h)]
+    corners = corners[::-1] if reverse else corners
+    return Path(corners + [corners[0]], [Path.MOVETO] + [Path.LINETO] * 3 + [Path.CLOSEPOLY])
+
+
 def stacked_rf(theme: Theme, layers: int = 3):
     """Receptive field of one output unit after 1, 2, 3 stacked 3×3 convolutions."""
     size = 1 + 2 * layers
@@ -119,10 +128,12 @@ def stacked_rf(theme: Theme, layers: int = 3):
         ax.plot([i, i], [0, size], color=theme.grid, lw=0.6)
     c = size / 2
     for n in range(layers, 0, -1):
-        r = 1 + 2 * n
-        ax.add_patch(Rectangle((c - r / 2, c - r / 2), r, r, fc=theme.accent[n - 1],
-                               alpha=0.35, ec=theme.accent[n - 1], lw=2,
-                               label=f"{n} layer{'s' if n > 1 else ''}: {r}×{r}"))
+        # A ring (the square minus the next smaller one), so the regions never overlap and each
+        # is drawn in exactly its legend colour: overlapping translucent squares showed blends.
+        r, inner = 1 + 2 * n, 2 * n - 1
+        ring = Path.make_compound_path(_square(c, r), _square(c, inner, reverse=True))
+        ax.add_patch(PathPatch(ring, fc=theme.accent[n - 1], alpha=0.35, ec=theme.accent[n - 1],
+                               lw=2, label=f"{n} layer{'s' if n > 1 else ''}: {r}×{r}"))
     ax.add_patch(Rectangle((c - 0.5, c - 0.5), 1, 1, fc=theme.fg))
     ax.set(xlim=(0, size), ylim=(0, size), aspect="equal", xticks=[], yticks=[])
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.02), ncol=1, fontsize=8)

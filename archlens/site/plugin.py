@@ -19,6 +19,7 @@ scripts the pages need are added to the config where missing.
 from __future__ import annotations
 
 import hashlib
+import re
 import tempfile
 from pathlib import Path
 
@@ -91,6 +92,9 @@ class ArchlensPlugin(BasePlugin[ArchlensConfig]):
                 config.watch.append(str(folder))
         return config
 
+    def on_post_build(self, *, config):
+        finish_site(Path(config.site_dir), config.site_url)
+
     def on_files(self, files, *, config):
         if self.pages_dir is None:
             return files
@@ -103,6 +107,28 @@ class ArchlensPlugin(BasePlugin[ArchlensConfig]):
                                   f"pages under generated/, rename that folder")
             files.append(File(uri, str(self.pages_dir), config.site_dir, config.use_directory_urls))
         return files
+
+
+ROOT_LINK = re.compile(r'\b(href|src)="/(?!/)')
+
+
+def relative_404(html: str) -> str:
+    """404.html with its root-absolute links (MkDocs writes ``/assets/...`` when ``site_url`` is
+    unknown) made relative to the site root, where the page lies: styled on file:// and at a
+    server's root; and Material's ``"base": "/"`` made ``"."`` as on every other page."""
+    return ROOT_LINK.sub(r'\1="', html).replace('"base": "/"', '"base": "."')
+
+
+def finish_site(site_dir: Path, site_url: str | None) -> None:
+    """Without a ``site_url`` MkDocs writes a sitemap that lists no page (it needs absolute
+    URLs): drop it rather than publish an empty one, and make 404.html work from file://."""
+    if site_url:
+        return
+    for name in ("sitemap.xml", "sitemap.xml.gz"):
+        (site_dir / name).unlink(missing_ok=True)
+    page = site_dir / "404.html"
+    if page.is_file():
+        page.write_text(relative_404(page.read_text(encoding="utf-8")), encoding="utf-8")
 
 
 def _add_markdown_needs(config) -> None:

@@ -129,8 +129,9 @@ KFOLD_KEYS = ("folds", "per_fold", "final_std")   # present in a --folds run's m
 
 
 def _metrics(metrics: dict) -> dict:
+    from archlens.site.runlabel import setup
     return {"history": metrics.get("history", []), "final": metrics.get("final", {}),
-            "precision": metrics.get("precision", "fp32"),
+            "precision": metrics.get("precision", "fp32"), "setup": setup(metrics),
             **{k: metrics[k] for k in KFOLD_KEYS if k in metrics}}
 
 

@@ -15,14 +15,15 @@ from typing import Callable
 from archlens.core.profile import ModelProfile
 from archlens.render import units
 from archlens.render.diagram import diagram_svgs
-from archlens.render.formats import CONVENTIONS, at_least
+from archlens.render.formats import CONVENTIONS, at_least, number_style
 from archlens.site import charts
 from archlens.site.detection_page import detection_section
-from archlens.site.fcn_page import convolutionalization_section
+from archlens.site.fcn_page import convolutionalization_section, field_phases_sentence
 from archlens.site.spp_page import spp_rules_section
 from archlens.site import mdtext as md
+from archlens.site import runlabel
 from archlens.files import write_if_changed
-from archlens.site.figures import write_figure
+from archlens.site.figures import figure_width, write_figure
 from archlens.spec.model import Spec
 from archlens.spec.load import is_bundled
 
@@ -47,8 +48,9 @@ class PageData:
 
     def figure(self, stem: str, draw, alt: str, caption: str) -> str:
         """Write a light/dark chart and return its Markdown."""
-        self.written += write_figure(draw, self.fig_dir, stem)
-        return md.figure_md(f"figures/{self.slug}/{stem}", alt, caption)
+        paths = write_figure(draw, self.fig_dir, stem)
+        self.written += paths
+        return md.figure_md(f"figures/{self.slug}/{stem}", alt, caption, figure_width(paths))
 
 
 def weighted_depth(p: ModelProfile) -> int:
@@ -69,6 +71,13 @@ def _published(p: ModelProfile, key: str, value: int) -> str:
     return f" — {verdict} the figure the spec transcribes" if expected == value else f" — {verdict}"
 
 
+AXES = {1: "features", 2: "channels x length", 3: "channels x height x width"}   # of one sample
+
+
+def _layers(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 def header(d: PageData) -> str:
     s, p, t = d.spec, d.profile, d.profile.totals
     rf = last_rf(p)
@@ -77,8 +86,8 @@ def header(d: PageData) -> str:
         ["spec", f"`{s.name}`" if SAFE_NAME.fullmatch(s.name) else md.text(s.name)],
         ["source", md.text(s.source) or "not given"],
         ["task", md.text(s.task) + classes],
-        ["input", f"{units.shape(p.input)} (channels x height x width, batch excluded)"],
-        ["depth", f"{weighted_depth(p)} weighted layers ({len(p.layers)} layers in all)"],
+        ["input", f"{units.shape(p.input)} ({AXES.get(len(p.input), 'per sample')}, batch excluded)"],
+        ["depth", f"{_layers(weighted_depth(p), 'weighted layer')} ({_layers(len(p.layers), 'layer')} in all)"],
         ["parameters", units.count(t.params) + _published(p, "params", t.params)
          + (f"; {units.count(t.frozen_params)} frozen" if t.frozen_params else "")],
         ["MACs", f"{at_least(t, t.macs)} ({units.si_unit(t.macs, 'MAC')})" + _published(p, "macs", t.macs)],
@@ -86,11 +95,13 @@ def header(d: PageData) -> str:
         *([["opaque layers", f"{', '.join(md.text(n) for n in t.uncounted)}: ops archlens has no "
             f"kind for (imported with --allow-unknown); their MACs and FLOPs are unknown, so the "
             f"totals are lower bounds"]] if t.uncounted else []),
-        ["receptive field", f"{units.axes(rf.rf.size)} px at {md.text(rf.name)}" if rf else "none (no spatial layers)"],
+        ["receptive field", f"{units.field(rf.rf)} px at {md.text(rf.name)}" if rf else "none (no spatial layers)"],
         ["activation memory", f"{units.mib_unit(t.activation_bytes)} ({p.dtype}, batch 1, every layer's output)"],
     ]
     parts = [f"# {md.text(s.title or s.name)}", "", md.text(s.description), "",
              md.table(["fact", "value"], rows), ""]
+    if (phased := field_phases_sentence(p)) is not None:
+        parts += [phased, ""]
     if s.extra.get("notes"):
         parts += ['!!! note "Notes"', "", md.indent(md.text(s.extra["notes"])), ""]
     parts.append(f"<small>Conventions: {md.text(CONVENTIONS.format(dtype=p.dtype))}.</small>")
@@ -98,24 +109,27 @@ def header(d: PageData) -> str:
 
 
 def diagram(d: PageData) -> str:
+    paths = []
     for name, svg in diagram_svgs(d.profile).items():
-        path = d.fig_dir / f"architecture-{name}.svg"
-        write_if_changed(path, svg)
-        d.written.append(path)
+        paths.append(d.fig_dir / f"architecture-{name}.svg")
+        write_if_changed(paths[-1], svg)
+    d.written += paths
     caption = ("Each box: layer (kind) with the shape-keeping layers folded into it; output shape "
                "and receptive field; parameters and MACs. Dashed edges are skips and references.")
     return "## Architecture\n\n" + md.figure_md(f"figures/{d.slug}/architecture",
-                                             f"architecture of {md.text(d.spec.name)}", caption)
+                                             f"architecture of {md.text(d.spec.name)}", caption,
+                                             figure_width(paths))
 
 
 def layer_table(d: PageData) -> str:
+    style = number_style(d.profile)
     head = ["layer", "kind", "output", "params", "MACs", "FLOPs", "act. MiB", "RF", "jump", "start"]
     rows = [[md.text(lp.name), md.text(lp.kind), units.shape(lp.out_shape),
              units.count(lp.params.total) + (" (frozen)" if lp.frozen and lp.params.total else ""),
              *((units.count(lp.macs.value), units.count(lp.flops.value)) if lp.counted
                else ("unknown", "unknown")), units.mib(lp.activation_bytes),
-             *((units.axes(getattr(lp.rf, k)) for k in ("size", "jump", "start")) if lp.rf
-               else ("none", "-", "-"))] for lp in d.profile.layers]
+             *((units.field(lp.rf, style), units.axes(lp.rf.jump, style), units.axes(lp.rf.start, style))
+               if lp.rf else ("none", "-", "-"))] for lp in d.profile.layers]
     t = d.profile.totals
     rows.append(["**total**", "", "", f"**{units.count(t.params)}**", f"**{at_least(t, t.macs)}**",
                  f"**{at_least(t, t.flops)}**", f"**{units.mib(t.activation_bytes)}**", "", "", ""])
@@ -131,6 +145,11 @@ def cost_charts(d: PageData) -> str:
         parts += ["", d.figure("rf-growth", growth, "receptive field growth",
                                "Receptive-field size after each layer, in input pixels.")]
     return "\n".join(parts)
+
+
+def rf_section(d: PageData) -> str | None:
+    from archlens.site.rf_page import rf_explorer_section
+    return rf_explorer_section(d.profile)
 
 
 def _peer_cell(row: dict, peer: str) -> str:
@@ -172,6 +191,7 @@ def crosscheck_section(d: PageData) -> str | None:
 
 
 def worksheet_section(d: PageData) -> str:
+    from archlens.render.print_view import print_button_html
     from archlens.render.worksheet_pages import checker_fragment, worksheet_markdown
     blank = _demote(worksheet_markdown(d.profile, answers=False))
     answers = _demote(worksheet_markdown(d.profile, answers=True))
@@ -179,6 +199,7 @@ def worksheet_section(d: PageData) -> str:
         "## Worksheet", "",
         "Compute each layer's output shape, parameters, MACs and receptive field by hand, then "
         "check your answers below (in your browser, nothing is sent anywhere).", "",
+        print_button_html(), "",
         '??? question "The worksheet (first layer of each kind worked in full)"', "", md.indent(blank), "",
         '??? success "Answers"', "", md.indent(answers), "",
         "### Check your answers", "", checker_fragment(d.profile)])
@@ -216,26 +237,43 @@ def metric_meaning(key: str, task: str) -> str:
     return METRIC_MEANING.get(key, "")
 
 
+def _origin(tr: dict) -> str:
+    """Where the run comes from, for the Reproduce fold (developer facts, not for the student)."""
+    if tr["origin"] == "built":
+        text = (f"Trained by `archlens site` ({tr.get('command', 'archlens train --quick')}) on "
+                f"{tr['when']}; cached by spec content, so the next build reuses it")
+    else:
+        text = f"Read from the run recorded with archlens ({md.text(tr['file'])}), {md.text(tr['when'])}"
+    if tr.get("precision") == "bf16":
+        text += (". Forward passes ran under bfloat16 autocast (mixed precision: weights, "
+                 "gradients and optimizer state in float32; the recipe's `precision: auto`)")
+    return text + "."
+
+
 def training_section(d: PageData) -> str | None:
     tr = d.training
     if tr is None:
         return None
-    origin = (f"Produced by `make site` ({tr.get('command', 'archlens train --quick')}) on {tr['when']}"
-              if tr["origin"] == "built" else f"Read from a recorded run ({md.text(tr['file'])}, {md.text(tr['when'])})")
+    # a recipe without `input:` trains at the spec's own input (named for images only)
+    what = runlabel.label(tr.get("setup"), d.profile.input if len(d.profile.input) == 3 else None)
     final = [[md.text(k), units.decimal(v) if isinstance(v, float) else md.text(v),
               md.text(metric_meaning(k, d.spec.task))]
              for k, v in sorted(tr["final"].items())]
-    if tr.get("precision") == "bf16":
-        origin += (". Forward passes ran under bfloat16 autocast (mixed precision: weights, "
-                   "gradients and optimizer state in float32; the recipe's `precision: auto`)")
-    parts = ["## Training results (quick recipe)", "", origin + ".", ""]
+    width = (tr.get("setup") or {}).get("width")
+    small = width is not None and width < 1
+    parts = [f"## Training results: {'a small copy ' if small else ''}on generated data (quick recipe)", "",
+             f"**{md.text(what)}** These numbers show that the built network trains; they are not "
+             + ("the paper's results, which come from the full-size network on its own data set."
+                if small else "results on any real data set."), ""]
     if final:
-        parts += [md.table(["final metric", "value", "what it counts (validation data)"], final,
-                           "lrl"), ""]
+        parts += [md.table(["final metric (small copy)", "value", "what it counts (validation data)"],
+                           final, "lrl"), ""]
     curves = charts.training_curves(tr["history"])
     if curves is not None:
-        parts.append(d.figure("training", curves, "training curves", "Metrics per epoch."))
-    return "\n".join(parts)
+        parts += [d.figure("training", curves, "training curves of the small copy",
+                           f"Metrics per epoch. {md.text(what)}"), ""]
+    parts += ['??? note "Reproduce"', "", md.indent(_origin(tr)), ""]
+    return "\n".join(parts).rstrip()
 
 
 def usage(d: PageData) -> str:
@@ -258,7 +296,7 @@ def usage(d: PageData) -> str:
 
 Section = Callable[[PageData], "str | None"]
 # Feature sections (detection stages, convolutionalization) live in their own modules.
-SECTIONS: list[Section] = [header, diagram, layer_table, cost_charts, detection_section,
+SECTIONS: list[Section] = [header, diagram, layer_table, cost_charts, rf_section, detection_section,
                            spp_rules_section,
                            convolutionalization_section, crosscheck_section,
                            worksheet_section, training_section, usage]

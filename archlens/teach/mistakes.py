@@ -58,7 +58,8 @@ def naive_rf_sizes(p: ModelProfile) -> dict[str, tuple | None]:
     for lp in p.layers:
         ins = [sizes[s] for s in lp.inputs]
         fake = [None if s is None else RF(s, one, (0, 0)) for s in ins]
-        rf = get_kind(lp.kind).rf(p.spec.layer(lp.name).args, fake) if None not in ins else None
+        rf = (get_kind(lp.kind).rf_with_shapes(p.spec.layer(lp.name).args, list(lp.in_shapes), fake)
+              if None not in ins else None)
         sizes[lp.name] = rf.size if rf is not None else None
     return sizes
 

@@ -12,6 +12,7 @@ from fractions import Fraction
 from archlens.core.geometry import RF, Calc, fmt_shape
 from archlens.core.kinds import get_kind
 from archlens.core.profile import LayerProfile, ModelProfile
+from archlens.render.units import field, phases_note
 from archlens.spec.model import INPUT
 
 FIELDS = ("out_shape", "params", "macs", "rf")           # answer-file names, in order
@@ -145,6 +146,11 @@ def _rf_item(p: ModelProfile, lp: LayerProfile, args) -> Item:
     calcs = get_kind(lp.kind).rf_calc(args, input_rfs(p, lp), lp.rf)
     lines = [Line(f"r_{ax}", c) for ax, c in zip("hw", calcs)]
     note = "" if lp.rf else "no receptive field: spatial correspondence ends here (answer none)"
+    if lp.rf is not None and phases_note(lp.rf):
+        periods = [lp.rf.period(ax) for ax in (0, 1)]
+        count = periods[0] if periods[0] == periods[1] else "x".join(map(str, periods))
+        note = (f"fields differ by output phase: {field(lp.rf)} pixels over {count} phases "
+                f"(phase: the unit index mod the period); the answer is the largest")
     return Item("rf", _merge_square(lines), rf_text(lp.rf.size if lp.rf else None), note)
 
 

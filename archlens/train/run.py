@@ -139,7 +139,8 @@ def _single(spec, task, data: TrainData, config, out: Path, options, device, wor
     config_dict = as_dict(config)
     arithmetic = precision.resolve(config.precision, device)
     header = {"spec": spec.name, "task": task.name, "recipe": "quick" if options.quick else "full",
-              "data": data.source, "num_classes": data.num_classes, "processes": world.size,
+              "data": data.source, "num_classes": data.num_classes, "classes": list(data.classes),
+              "processes": world.size,
               "precision": arithmetic, "config": config_dict}
     if world.main:
         out.mkdir(parents=True, exist_ok=True)

@@ -2,13 +2,13 @@
 
 Make every path positive (input of ones, positive weights, zero biases, max pools swapped for
 window sums of the same geometry, cross-channel normalisations made identity), backpropagate
-from the centre unit of a layer's output, and read where the input gradient is non-zero.
-That extent must equal the analytic field [centre - (r-1)/2, centre + (r-1)/2], quoted to
-the image. Channels do not change a field, so a thin variant (width-scaled) is used.
+from one unit of each phase of a layer's output, and read where the input gradient is non-zero.
+That extent must equal the analytic field of that unit (its phase's extent around its centre;
+[centre - (r-1)/2, centre + (r-1)/2] where all units are alike), on an input large enough that
+no field is clipped. Channels do not change a field, so a thin variant (width-scaled) is used.
 """
 from __future__ import annotations
 
-from fractions import Fraction
 
 import torch
 import torch.nn.functional as F
@@ -40,8 +40,9 @@ def positive_(model: nn.Module) -> None:
                 p.fill_(1.0 / max(1, p[0].numel()))
 
 
-def measured_extent(model: nn.Module, input_shape, layers: dict[str, tuple[int, int]]):
-    """{layer: ((lo_h, hi_h), (lo_w, hi_w))} of input pixels reaching output unit ``layers[name]``."""
+def measured_extent(model: nn.Module, input_shape, layers: dict):
+    """{layer: ((lo_h, hi_h), (lo_w, hi_w)) or None}: the input pixels reaching output unit
+    ``layers[name]`` = (i, j) (None: no input pixel reaches it); for a list of units, a list."""
     x = torch.ones(1, *input_shape, dtype=torch.float64, requires_grad=True)
     outs: dict[str, torch.Tensor] = {}
     hooks = [getattr(model, n).register_forward_hook(_keep(outs, n)) for n in layers]
@@ -49,9 +50,13 @@ def measured_extent(model: nn.Module, input_shape, layers: dict[str, tuple[int, 
     for h in hooks:
         h.remove()
     result = {}
-    for name, (i, j) in layers.items():
-        (g,) = torch.autograd.grad(outs[name][0, :, i, j].sum(), x, retain_graph=True)
-        result[name] = _extent(g[0].abs().sum(0))
+    for name, units in layers.items():
+        one = not isinstance(units, list)
+        found = []
+        for i, j in ([units] if one else units):
+            (g,) = torch.autograd.grad(outs[name][0, :, i, j].sum(), x, retain_graph=True)
+            found.append(_extent(g[0].abs().sum(0)))
+        result[name] = found[0] if one else found
     return result
 
 
@@ -69,15 +74,23 @@ def _extent(grad2d: torch.Tensor):
     return (int(rows.min()), int(rows.max())), (int(cols.min()), int(cols.max()))
 
 
-def predicted_extent(rf, index, hw):
-    """The analytic field of unit ``index``, [centre - (r-1)/2, centre + (r-1)/2] per axis.
+def predicted_extent(rf, index, hw=None):
+    """The analytic field of unit ``index``: per axis (lo, hi), its phase's extent around its
+    nominal centre (archlens.core.phases), or None where no input reaches it; clipped to an
+    image of size ``hw`` where given (verify enlarges the input so that nothing is clipped).
 
     Bounds are exact: a bound that is not a whole pixel cannot match a measured footprint,
-    so an inconsistent size/start fails the check. Clipped to the image of size ``hw``.
+    so an inconsistent size/start fails the check.
     """
-    out = []
-    for size, jump, start, i, n in zip(rf.size, rf.jump, rf.start, index, hw):
-        centre, half = start + i * jump, Fraction(size - 1) / 2
-        lo, hi = max(0, centre - half), min(n - 1, centre + half)
-        out.append(tuple(int(v) if v == int(v) else v for v in (lo, hi)))
-    return tuple(out)
+    extent = rf.extent(index)
+    if extent is None or hw is None:
+        return extent
+    return tuple((max(0, lo), min(n - 1, hi)) for (lo, hi), n in zip(extent, hw))
+
+
+def size_of(extents) -> tuple | None:
+    """Per axis the largest field size hi − lo + 1 among measured extents (None: none reached)."""
+    found = [e for e in extents if e is not None]
+    if not found:
+        return None
+    return tuple(max(e[ax][1] - e[ax][0] + 1 for e in found) for ax in (0, 1))

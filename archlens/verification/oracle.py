@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from fractions import Fraction
 from dataclasses import dataclass, field
 from typing import Sequence
 
@@ -19,28 +18,23 @@ import torch
 
 from archlens.verification import footprint
 from archlens.nn.build import build_model
-from archlens.core.geometry import RF
 from archlens.core.graph import order, output_names, walk_shapes
 from archlens.core.profile import ModelProfile, profile
-from archlens.spec.model import INPUT, SpecRef
+from archlens.spec.model import SpecRef
 from archlens.spec.load import load_spec, scale_width, with_input
 
 
 @dataclass(frozen=True)
 class Check:
     layer: str
-    quantity: str      # params, trainable, shape, macs, rf, torchinfo mult-adds, fvcore flops
+    quantity: str      # params, trainable, shape, macs, rf, rf extent, torchinfo mult-adds, fvcore flops
     ours: object       # our analytic value (for peers: what their convention predicts)
     theirs: object     # what the tool measured
     source: str        # torch | footprint | torchinfo | fvcore
     reason: str = ""   # why a peer's number differs from our MACs, by name
-    relation: str = "equal"  # "within": theirs (an extent) must lie inside ours (an enclosing field)
 
     @property
     def ok(self) -> bool:
-        if self.relation == "within":
-            return self.theirs is not None and all(
-                lo <= t_lo and t_hi <= hi for (lo, hi), (t_lo, t_hi) in zip(self.ours, self.theirs))
         return self.ours == self.theirs
 
 
@@ -48,6 +42,7 @@ class Check:
 class VerifyReport:
     profile: ModelProfile
     checks: list[Check] = field(default_factory=list)
+    peers: bool = True   # False: torchinfo and fvcore were skipped (verify --no-peers)
 
     @property
     def failures(self) -> list[Check]:
@@ -63,7 +58,7 @@ def verify(spec: SpecRef, input: Sequence[int] | None = None, peers: bool = True
     """Check every layer of ``spec`` at ``input``; ``peers=False`` skips torchinfo/fvcore."""
     spec = with_input(load_spec(spec), input)
     prof = profile(spec)
-    report = VerifyReport(prof)
+    report = VerifyReport(prof, peers=peers)
     report.checks += _torch_checks(spec, prof)
     report.checks += _rf_checks(spec, prof, rf_width)
     if peers:
@@ -118,54 +113,83 @@ def _hooked_shapes(model, x, names) -> dict[str, tuple]:
 
 
 def _rf_checks(spec, prof: ModelProfile, width: float | None) -> list[Check]:
-    """Footprints of each layer's centre unit, measured on an input enlarged so that no field
-    is quoted by the image border (fields do not depend on the input size); then the
-    extent of non-zero input gradient must equal the analytic interval exactly."""
+    """Footprints of one unit per output phase of each layer (the centre unit where all units
+    are alike), measured on an input enlarged so that no field is clipped (fields do not
+    depend on the input size). Each unit's extent of non-zero input gradient must equal its
+    analytic interval exactly ("rf extent"), and the largest measured field the printed
+    size ("rf")."""
     spatial = [lp for lp in prof.layers if lp.rf is not None and len(lp.out_shape) == 3]
     if not spatial:
         return []
     big, targets = _unclipped(spec, prof, spatial)
     model = _footprint_model(scale_width(_untied(big), width or _thin_width(spec)))
     measured = footprint.measured_extent(model, big.input, targets)
-    enclosing = _enclosing_fields(spec, prof)
-    return [Check(name, "rf", footprint.predicted_extent(prof.layer(name).rf, idx, big.input[1:]),
-                  measured[name], "footprint", *(_WITHIN if name in enclosing else _EQUAL))
-            for name, idx in targets.items()]
+    checks = []
+    for name, units in targets.items():
+        rf = prof.layer(name).rf
+        printed = tuple(rf.size) if len(units) >= max(rf.period(0), rf.period(1)) else \
+            footprint.size_of([rf.extent(u) for u in units])   # some phase has no unclipped unit
+        checks += [Check(name, "rf", printed, footprint.size_of(measured[name]), "footprint", _SIZE),
+                   Check(name, "rf extent", tuple(footprint.predicted_extent(rf, u) for u in units),
+                         tuple(measured[name]), "footprint", _EXTENT)]
+    return checks
 
 
 def _unclipped(spec, prof: ModelProfile, layers):
     """The smallest input (from a first guess, grown by half until it holds) on which every
-    layer's centre unit has its whole field inside the image; and those centre units."""
-    need = [max(math.ceil(lp.rf.size[ax] + 2 * lp.rf.jump[ax] + 2 * abs(lp.rf.start[ax]))
-                for lp in layers) + 2 for ax in (0, 1)]
+    layer's measured units (one per phase, from the centre on) have their whole field inside
+    the image; and those units. Where fields depend on the input size (an upsampling to a
+    fixed size), the spec's own input and, per phase, a unit whose field lies inside it."""
+    need = [max(math.ceil(lp.rf.size[ax] + (2 + lp.rf.period(ax)) * lp.rf.jump[ax]
+                          + 2 * abs(lp.rf.start[ax])) for lp in layers) + 2 for ax in (0, 1)]
     hw = [max(n, m) for n, m in zip(spec.input[1:], need)]
     while True:
         big = with_input(spec, (spec.input[0], *hw))
         big_prof = profile(big)
-        targets = {lp.name: tuple(v // 2 for v in big_prof.layer(lp.name).out_shape[1:]) for lp in layers}
-        if all(_inside(prof.layer(n).rf, idx, hw) for n, idx in targets.items()):
+        if any(big_prof.layer(lp.name).rf != lp.rf for lp in layers):
+            return spec, {lp.name: _units_inside(lp.rf, lp.out_shape[1:], spec.input[1:]) for lp in layers}
+        outs = {lp.name: big_prof.layer(lp.name).out_shape[1:] for lp in layers}
+        targets = {lp.name: _phase_units(lp.rf, outs[lp.name]) for lp in layers}
+        if all(_inside(prof.layer(n).rf, u, outs[n], hw) for n, units in targets.items() for u in units):
             return big, targets
         hw = [v + v // 2 for v in hw]
 
 
-def _inside(rf, index, hw) -> bool:
-    return all(0 <= s + i * j - Fraction(r - 1) / 2 and s + i * j + Fraction(r - 1) / 2 <= n - 1
-               for r, j, s, i, n in zip(rf.size, rf.jump, rf.start, index, hw))
+def _phase_units(rf, hw) -> list[tuple[int, int]]:
+    """One unit of every phase of each axis, from the centre unit on (diagonally)."""
+    periods = [rf.period(ax) for ax in (0, 1)]
+    centre = [v // 2 for v in hw]
+    return [(centre[0] + q % periods[0], centre[1] + q % periods[1]) for q in range(max(periods))]
 
 
-_EQUAL = ("input pixels reaching the centre unit (rows, cols) on an unclipped input", "equal")
-_WITHIN = ("input pixels reaching the centre unit lie within the analytic field: after a strided "
-           "deconvolution it encloses every unit's field (each unit's depends on its phase)", "within")
+def _inside(rf, index, out_hw, hw) -> bool:
+    """Unit ``index`` exists in the output and its whole field lies inside the input."""
+    extent = rf.extent(index)
+    return all(i < n for i, n in zip(index, out_hw)) and (
+        extent is None or all(0 <= lo and hi <= n - 1 for (lo, hi), n in zip(extent, hw)))
 
 
-def _enclosing_fields(spec, prof: ModelProfile) -> set[str]:
-    """Layers whose analytic field encloses rather than equals each unit's (see Kind.rf_encloses)."""
-    rfs = {INPUT: RF.identity(), **{lp.name: lp.rf for lp in prof.layers}}
-    out: set[str] = set()
-    for n in order(spec):
-        if any(s in out for s in n.inputs) or n.kind.rf_encloses(n.layer.args, [rfs[s] for s in n.inputs]):
-            out.add(n.name)
-    return out
+def _units_inside(rf, out_hw, hw) -> list[tuple[int, int]]:
+    """Per phase (diagonally, as ``_phase_units``), the unit nearest the centre whose field lies
+    inside the input; phases with no such unit on this input are left out."""
+    rows, cols = (_axis_inside(rf, ax, out_hw[ax], hw[ax]) for ax in (0, 1))
+    units = [(rows[q % len(rows)], cols[q % len(cols)]) for q in range(max(len(rows), len(cols)))]
+    return [u for u in units if None not in u]
+
+
+def _axis_inside(rf, ax: int, m: int, n: int) -> list:
+    phases = rf.axis_phases(ax)
+    found = []
+    for q in range(len(phases)):
+        candidates = sorted(range(q, m, len(phases)), key=lambda i: abs(i - m // 2))
+        found.append(next((i for i in candidates if phases[q] is None or (
+            0 <= rf.start[ax] + i * rf.jump[ax] + phases[q][0]
+            and rf.start[ax] + i * rf.jump[ax] + phases[q][1] <= n - 1)), None))
+    return found
+
+
+_SIZE = "largest footprint over one unit per phase (rows, cols) equals the printed size"
+_EXTENT = "input pixels reaching each measured unit, one per phase, on an unclipped input"
 
 
 def _untied(spec):

@@ -48,8 +48,8 @@ def browser():
 def tab_factory(browser):
     tabs: list[Tab] = []
 
-    def make(scheme: str = "light") -> Tab:
-        tabs.append(open_tab(browser, scheme))
+    def make(scheme: str = "light", viewport: dict | None = None) -> Tab:
+        tabs.append(open_tab(browser, scheme, viewport))
         return tabs[-1]
 
     yield make

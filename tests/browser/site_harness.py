@@ -88,8 +88,8 @@ def _guard(route, tab: Tab) -> None:
         route.abort()
 
 
-def open_tab(browser, scheme: str = "light") -> Tab:
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, color_scheme=scheme)
+def open_tab(browser, scheme: str = "light", viewport: dict | None = None) -> Tab:
+    context = browser.new_context(viewport=viewport or {"width": 1280, "height": 900}, color_scheme=scheme)
     tab = Tab(context.new_page())
     context.route("**/*", lambda route: _guard(route, tab))
     tab.page.on("console", lambda m: m.type == "error" and tab.errors.append(m.text))

@@ -1,6 +1,8 @@
-"""The built site, in a real offline browser: every page, in both colour schemes,
-loads with nothing fetched from outside, no console errors, visible figures and
-diagrams (whose SVG carries every layer's label), typeset math; search answers;
+"""The built site, in a real offline browser: every page, in both colour schemes (light at
+1440x900, dark at 390x844), loads with nothing fetched from outside, no console errors,
+visible figures and diagrams (whose SVG carries every layer's label), typeset math, no
+sideways scroll before or after pressing Check, wide tables whole at 1440 px, figure labels
+of 9 px or more; every internal link and anchor resolves (on disk); search answers;
 the model index sorts; a spec page's checker marks answers; the scheme toggle
 works. Screenshots of every page go to .ci/artifacts/screenshots/, and of the
 key pages (home, vgg16, fcn8s, sppnet_zf5) under their own names."""
@@ -13,11 +15,16 @@ import sys
 import pytest
 
 from site_harness import KEY_PAGES, nav_pages, screenshot
+from site_layout import (DESKTOP, PHONE, CLIPPED_TABLES_JS, assert_legible_figures,
+                         assert_no_sideways_scroll, press_check)
+from site_links import dead_links
 
 pytestmark = pytest.mark.slow  # ~40 s: builds the site and starts a browser
 
 PAGES = nav_pages()
 SCHEMES = {"light": "default", "dark": "slate"}  # our name -> Material's data-md-color-scheme
+# Each page loads once per scheme; each scheme also tries one screen size (issue 17).
+SCREENS = {"light": DESKTOP, "dark": PHONE}
 
 # Figures to check: images in the article, and inline SVG that is not an icon
 # or part of KaTeX's own typesetting (it draws some delimiters as SVG).
@@ -69,6 +76,23 @@ def test_nav_covers_every_built_page(site_dir):
     assert built - {"404.html"} == set(PAGES), "a page was built that the nav (and so this test) misses"
 
 
+def test_every_internal_link_and_anchor_resolves(site_dir):
+    """Every href/src of every built page (404.html included), resolved as file:// would."""
+    assert dead_links(site_dir) == []
+
+
+def test_dead_link_check_finds_dead_links(tmp_path):
+    """The check itself: a page.md link, a missing anchor, a root-absolute asset are caught."""
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "b.html").write_text('<h2 id="here">b</h2>')
+    (tmp_path / "a.html").write_text('<a href="sub/b.md">x</a><a href="sub/b.html#here">ok</a>'
+                                     '<a href="sub/b.html#gone">y</a><link href="/assets/x.css">'
+                                     '<a href="#top">z</a><a href="https://example.com/">ext</a>')
+    assert dead_links(tmp_path) == [
+        "a.html -> sub/b.md (no such file)", "a.html -> sub/b.html#gone (no id 'gone' in b.html)",
+        "a.html -> /assets/x.css (root-absolute: dead on file://)", "a.html -> #top (no id 'top' in a.html)"]
+
+
 def test_no_built_file_has_a_script_url(site_dir):
     """A static scan of every built page and figure: no href/src (any case, entities decoded)
     is a javascript: URL and no element carries an event handler (issue 13, item 5)."""
@@ -88,7 +112,9 @@ def test_no_built_file_has_a_script_url(site_dir):
 @pytest.mark.parametrize("scheme", SCHEMES)
 @pytest.mark.parametrize("page", PAGES)
 def test_page_renders_offline(site_dir, tab_factory, page, scheme):
-    tab = tab_factory(scheme)
+    screen = SCREENS[scheme]
+    what = f"{page} at {screen['width']}x{screen['height']}"
+    tab = tab_factory(scheme, screen)
     pg = load(tab, site_dir, page)
     assert pg.evaluate("document.body.dataset.mdColorScheme") == SCHEMES[scheme]
     shot = screenshot(tab, page.removesuffix(".html").replace("/", "__") + f"-{scheme}")
@@ -96,11 +122,20 @@ def test_page_renders_offline(site_dir, tab_factory, page, scheme):
         assert fig["loaded"], f"{page}: figure {fig['src']} did not load"
         if fig["ours"]:
             assert fig["shown"] and fig["w"] > 50 and fig["h"] > 50, f"{page}: {fig} not visible ({shot})"
-    assert_math_typeset(pg, page)
+    assert_no_sideways_scroll(pg, what)
+    if screen is DESKTOP:
+        assert pg.evaluate(CLIPPED_TABLES_JS) == [], f"{what}: tables hide columns behind a scrollbar"
+    else:
+        assert_legible_figures(pg, site_dir / page, what)
+    assert_math_typeset(pg, page, whole_math=screen is DESKTOP)
+    if press_check(pg):
+        assert_no_sideways_scroll(pg, what + " after Check")
     assert_clean(tab, page)
 
 
-def assert_math_typeset(pg, page: str) -> None:
+def assert_math_typeset(pg, page: str, whole_math: bool = True) -> None:
+    """``whole_math``: no display formula needs its scrollbar (desktop); on a phone a long
+    formula may scroll inside its own box (extra.css), as long as the page does not."""
     assert pg.locator(".katex-error").count() == 0, f"{page}: KaTeX could not parse a formula"
     leftover = RAW_TEX.findall(pg.evaluate(UNRENDERED_JS))
     assert not leftover, f"{page}: unrendered TeX {leftover[:5]}"
@@ -112,6 +147,8 @@ def assert_math_typeset(pg, page: str) -> None:
             await document.fonts.load('16px KaTeX_Main');
             await document.fonts.ready; }""")
         assert pg.evaluate("document.fonts.check('16px KaTeX_Main')"), f"{page}: KaTeX font missing"
+    if not whole_math:
+        return
     # Display math wider than the column gets a scrollbar and looks cut off: split it.
     wide = pg.evaluate("""() => [...document.querySelectorAll('div.arithmatex')]
         .filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.textContent.slice(0, 60))""")

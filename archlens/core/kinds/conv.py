@@ -137,7 +137,7 @@ class Conv(Kind):
         return window_shape_calcs(c_out, ins[0][1:], a.kernel_size, a.stride, a.pad_before, a.dilation)
 
     def rf_calc(self, a: ConvArgs, in_rfs: list[RF | None], out_rf: RF | None) -> list[Calc]:
-        return window_rf_calcs(in_rfs[0], a.kernel_size, a.dilation)
+        return window_rf_calcs(in_rfs[0], a.kernel_size, a.dilation, out_rf)
 
     def build(self, a: ConvArgs, ins: list[Shape]) -> torch.nn.Module:
         import torch.nn as nn
@@ -153,7 +153,7 @@ class Conv(Kind):
 
     def torchinfo_macs(self, a: ConvArgs, ins: list[Shape], out: Shape) -> tuple[int, str]:
         p = self.params(a, ins)
-        reason = "torchinfo multiplies weight and bias counts by H_out·W_out: it adds the bias adds"
+        reason = "torchinfo multiplies weight and bias counts by H_out·W_out, so its mult-adds include the bias additions"
         return p.total * out[1] * out[2], reason
 
     def fvcore_flops(self, a: ConvArgs, ins: list[Shape], out: Shape) -> tuple[int, str]:

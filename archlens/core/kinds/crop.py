@@ -11,7 +11,7 @@ from fractions import Fraction
 from typing import TYPE_CHECKING
 
 from archlens.errors import LayerProblem
-from archlens.core.geometry import RF, Calc, Shape, require_spatial, tex_number
+from archlens.core.geometry import RF, Calc, Shape, require_spatial, shifted, tex_number
 from archlens.core.kinds.merge import MisalignedInputs
 from archlens.core.kinds.args import NoArgs
 from archlens.core.kinds.own_mistakes import CROP
@@ -55,7 +55,7 @@ class Crop(Kind):
 
     inputs: [to_crop, reference]; the reference may be ``input``, the network input.
     No parameters, MACs or FLOPs (a view). RF: the cropped input's field, re-indexed so that
-    its start is the reference's. Profile fact: ``offset`` [y, x].
+    its start is the reference's (unit 0 is the old unit ``offset``, phases turned with it). Profile fact: ``offset`` [y, x].
     """
     examples = [({}, [(3, 6, 7), (2, 6, 7)])]
     arity = 2
@@ -87,8 +87,7 @@ class Crop(Kind):
 
     def rf(self, a: NoArgs, in_rfs: list[RF | None]) -> RF | None:
         rf_in, rf_ref = in_rfs
-        crop_offset(rf_in, rf_ref)
-        return RF(rf_in.size, rf_in.jump, rf_ref.start)
+        return shifted(rf_in, crop_offset(rf_in, rf_ref))
 
     def rf_calc(self, a: NoArgs, in_rfs: list[RF | None], out_rf: RF | None) -> list[Calc]:
         """Each output unit is a unit of the cropped input: its field, r = r_in."""

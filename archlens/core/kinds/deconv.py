@@ -6,12 +6,14 @@ Each input position scatters a k_h x k_w kernel into the output, s apart.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import TYPE_CHECKING, Annotated
 
 from archlens.errors import LayerProblem
-from archlens.core.geometry import RF, Calc, Params, Shape, deconv_length, deconv_length_calc, fmt_shape, product, require_spatial, tex_number
+from archlens.core import phases
+from archlens.core.geometry import RF, Calc, Params, Shape, deconv_length, deconv_length_calc, fmt_shape, phase_size_calc, product, require_spatial, rf_from_phases, tex_number
 from archlens.core.kinds.args import Bool, NonNegPair, OptPosInt, PosInt, PosPair, choice
 from archlens.core.kinds.conv import check_channels
 from archlens.core.kinds.own_mistakes import DECONV
@@ -52,22 +54,27 @@ def _check_bilinear(a: ConvTransposeArgs, c_in: int) -> None:
                            f"in_channels = out_channels; got {c_in} and {a.out_channels}")
 
 
-def _phase_spans(k: int, s: int, d: int) -> list[int | None]:
-    """For each output phase (o+p) mod s: spread (max - min) of contributing input indices.
+def taps_spread(k: int, s: int, d: int) -> tuple[int, Fraction]:
+    """(n, step): the most taps one output phase receives, and their spacing in input units.
 
-    Output o receives input i where o + p - s·i = t·d for a tap t in [0, k).
+    Output o receives input u where o + p = s·u + t·d; the taps of one phase are t ≡ t0 mod s/g
+    (g = gcd(d, s)), consecutive ones d/g input units apart, at most ceil(k·g/s) of them.
     """
-    spans = []
-    for rho in range(s):
-        idx = [(rho - t * d) // s for t in range(k) if (rho - t * d) % s == 0]
-        spans.append(max(idx) - min(idx) if idx else None)
-    return spans
+    g = math.gcd(d, s)
+    return -(-k * g // s), Fraction(d, g)
 
 
-def _rf_size_calc(r: Fraction, k: int, d: int, j: Fraction, s: int) -> Calc:
-    dil, dil_n = ("", "") if d == 1 else (r" \cdot d", rf" \cdot {d}")
-    return Calc(r + Fraction((k - 1) * d, s) * j, rf"r + (k - 1){dil} \cdot \frac{{j}}{{s}}",
-                rf"{tex_number(r)} + ({k} - 1){dil_n} \cdot \frac{{{tex_number(j)}}}{{{s}}}")
+def _rf_size_calc(r, k: int, s: int, d: int, j) -> Calc:
+    """r + (⌈kg/s⌉ − 1)·(d/g)·j: a uniform input field r, widened by the inputs one phase reads."""
+    n, step = taps_spread(k, s, d)
+    if d == 1:
+        return Calc(r + (n - 1) * j, r"r + \left(\left\lceil \frac{k}{s} \right\rceil - 1\right) \cdot j",
+                    rf"{tex_number(r)} + \left(\left\lceil \frac{{{k}}}{{{s}}} \right\rceil - 1\right) \cdot {tex_number(j)}")
+    g = math.gcd(d, s)
+    return Calc(r + (n - 1) * step * j,
+                r"r + \left(\left\lceil \frac{k g}{s} \right\rceil - 1\right) \cdot \frac{d}{g} \cdot j",
+                rf"{tex_number(r)} + \left(\left\lceil \frac{{{k} \cdot {g}}}{{{s}}} \right\rceil - 1\right) "
+                rf"\cdot \frac{{{d}}}{{{g}}} \cdot {tex_number(j)}")
 
 
 @register("conv_transpose")
@@ -78,10 +85,12 @@ class ConvTranspose(Kind):
     params: weight k_h·k_w·C_in·(C_out/g), bias C_out.
     MACs: every weight is used once per *input* position: H_in·W_in·C_in·(C_out/g)·k_h·k_w.
     FLOPs: 2·MACs + H_out·W_out·C_out bias adds (none without a bias).
-    RF: jump j/s (deconvolution divides the jump); start as Caffe's coord_map
-    (centre of output 0 at input index (p − d(k−1)/2)/s); size r + d(k−1)·j/s, the smallest
-    field centred there that encloses every output unit's true field. A unit's true field
-    depends on its phase mod s and can be up to (s−1)·j/s smaller; no phase-free field is exact.
+    RF (exact, per output phase, archlens.core.phases): jump j/s; start as Caffe's coord_map
+    (nominal centre of output 0 at input index (p − d(k−1)/2)/s). Output o reads the inputs u with
+    o + p = s·u + t·d, so its field depends on its phase (o + p) mod s: the hull of those inputs'
+    fields. On a uniform input field r that is r + (⌈k/s⌉ − 1)·j at most (d = 1): FCN-32s's 64/32
+    upsampling reads two inputs per output, 404 + 32 = 436, not 404 + 63 = 467. Phases that
+    receive no tap (d > 1 with s > 1) read nothing; later layers take the hull of the others.
     """
     examples = [  # (arguments, input shapes)
         ({"out_channels": 3, "kernel_size": 4, "stride": 2, "init": "bilinear"}, [(3, 5, 6)]),
@@ -121,15 +130,16 @@ class ConvTranspose(Kind):
                        [ins[0][1], ins[0][2], ins[0][0], a.out_channels // a.groups, kh, kw])
 
     def rf(self, a: ConvTransposeArgs, in_rfs: list[RF | None]) -> RF | None:
-        """None where some output phase receives no input (k·d too small for the stride)."""
+        """Exact per phase; None only where no output unit receives any input."""
         rf = in_rfs[0]
-        if rf is None or any(None in _phase_spans(k, s, d) for k, s, d in
-                             zip(a.kernel_size, a.stride, a.dilation)):
+        if rf is None:
             return None
-        geo = list(zip(rf.size, rf.jump, rf.start, a.kernel_size, a.stride, a.padding, a.dilation))
-        return RF(tuple(r + Fraction((k - 1) * d, s) * j for r, j, _, k, s, _, d in geo),
-                  tuple(Fraction(j) / s for _, j, _, _, s, _, _ in geo),
-                  tuple(st + (p - Fraction((k - 1) * d, 2)) * j / s for _, j, st, k, s, p, d in geo))
+        geo = list(zip(rf.jump, rf.start, a.kernel_size, a.stride, a.padding, a.dilation))
+        jump = tuple(Fraction(j) / s for j, _, _, s, _, _ in geo)
+        start = tuple(st + (p - Fraction((k - 1) * d, 2)) * j / s for j, st, k, s, p, d in geo)
+        return rf_from_phases(jump, start, tuple(
+            phases.transposed(j, rf.axis_phases(ax), k, s, p, d)
+            for ax, (j, _, k, s, p, d) in enumerate(geo)))
 
     def shape_calc(self, a: ConvTransposeArgs, ins: list[Shape], out: Shape) -> list[Calc]:
         c_out = Calc(a.out_channels, r"C_{out}", str(a.out_channels))
@@ -138,16 +148,15 @@ class ConvTranspose(Kind):
                               a.output_padding)]
 
     def rf_calc(self, a: ConvTransposeArgs, in_rfs: list[RF | None], out_rf: RF | None) -> list[Calc]:
-        """Size per axis, r + (k−1)·d·j/s: the input field's step j divided by the stride."""
+        """Size per axis: on a uniform input field, r + (⌈k/s⌉ − 1)·j (the most inputs one output
+        phase reads, less one, times the input step j); after phases, the largest phase's."""
         if out_rf is None:
             return []
         rf = in_rfs[0]
-        return [_rf_size_calc(r, k, d, j, s) for r, k, d, j, s in
-                zip(rf.size, a.kernel_size, a.dilation, rf.jump, a.stride)]
-
-    def rf_encloses(self, a: ConvTransposeArgs, in_rfs: list[RF | None]) -> bool:
-        """Exact per unit only at stride 1; strided, a unit's field depends on its phase."""
-        return any(s > 1 for s in a.stride)
+        if rf.phases is not None:
+            return [phase_size_calc(out_rf, ax) for ax in (0, 1)]
+        return [_rf_size_calc(r, k, s, d, j) for r, k, s, d, j in
+                zip(rf.size, a.kernel_size, a.stride, a.dilation, rf.jump)]
 
     def build(self, a: ConvTransposeArgs, ins: list[Shape]) -> torch.nn.Module:
         import torch.nn as nn

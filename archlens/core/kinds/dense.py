@@ -109,7 +109,7 @@ class Linear(Kind):
         return nn.Linear(ins[0][0], a.out_features, a.bias)
 
     def torchinfo_macs(self, a: LinearArgs, ins: list[Shape], out: Shape) -> tuple[int, str]:
-        return self.params(a, ins).total, "torchinfo counts every parameter once per sample: it adds the bias adds"
+        return self.params(a, ins).total, "torchinfo counts every parameter once per sample, so its mult-adds include the m bias additions"
 
     def fvcore_flops(self, a: LinearArgs, ins: list[Shape], out: Shape) -> tuple[int, str]:
         return self.macs(a, ins, out).value, "fvcore counts one flop per MAC and ignores the bias"

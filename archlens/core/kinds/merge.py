@@ -24,7 +24,7 @@ from fractions import Fraction
 from typing import TYPE_CHECKING
 
 from archlens.errors import LayerProblem
-from archlens.core.geometry import RF, Calc, Shape, fmt_shape, numel, tex_number
+from archlens.core.geometry import RF, Calc, Shape, fmt_shape, numel, phase_size_calc, rf_union, tex_number
 from archlens.core.kinds.args import Bool
 from archlens.core.kinds.registry import Kind, register
 
@@ -119,6 +119,8 @@ def merged_rf(a: MergeArgs, in_rfs: list[RF | None], broadcast: bool = False) ->
         raise misfit
     if broadcast or len({rf.jump for rf in in_rfs}) > 1:
         return None
+    if any(rf.phases is not None for rf in in_rfs):   # after a transposed conv: per unit, per phase
+        return rf_union(in_rfs)
     if misfit is None:   # aligned: the largest field holds the others (fast path)
         size = tuple(max(rf.size[ax] for rf in in_rfs) for ax in (0, 1))
         return RF(size, in_rfs[0].jump, in_rfs[0].start)
@@ -176,6 +178,8 @@ class _Merge(Kind):
         from the lowest field start to the highest field end."""
         if out_rf is None:
             return []
+        if any(rf.phases is not None for rf in in_rfs):   # after a transposed conv: per phase
+            return [phase_size_calc(out_rf, ax) for ax in (0, 1)]
         if _first_misfit(in_rfs) is None:
             return [Calc(r, r"\max_i r_i", r"\max(" + ", ".join(tex_number(rf.size[ax]) for rf in in_rfs) + ")")
                     for ax, r in enumerate(out_rf.size)]

@@ -96,7 +96,7 @@ class MaxPool(Kind):
         return _pool_shape_calc(a, ins, a.dilation)
 
     def rf_calc(self, a: MaxPoolArgs, in_rfs: list[RF | None], out_rf: RF | None) -> list[Calc]:
-        return window_rf_calcs(in_rfs[0], a.kernel_size, a.dilation)
+        return window_rf_calcs(in_rfs[0], a.kernel_size, a.dilation, out_rf)
 
     def footprint(self, a: MaxPoolArgs, ins: list[Shape], out: Shape) -> torch.nn.Module | None:
         from archlens.verification.footprint import WindowSum
@@ -137,7 +137,7 @@ class AvgPool(Kind):
         return _pool_shape_calc(a, ins)
 
     def rf_calc(self, a: AvgPoolArgs, in_rfs: list[RF | None], out_rf: RF | None) -> list[Calc]:
-        return window_rf_calcs(in_rfs[0], a.kernel_size)
+        return window_rf_calcs(in_rfs[0], a.kernel_size, (1, 1), out_rf)
 
     def footprint(self, a: AvgPoolArgs, ins: list[Shape], out: Shape) -> torch.nn.Module | None:
         from archlens.verification.footprint import WindowSum

@@ -151,7 +151,8 @@ class Kind:
 
     def rf_with_shapes(self, a: Any, ins: list[Shape], in_rfs: list[RF | None]) -> RF | None:
         """``rf`` where the input shapes matter too (the profile calls this); default ``rf``.
-        A merge gives no field where an input is broadcast over positions."""
+        A merge gives no field where an input is broadcast over positions; an upsampling to a
+        size has a scale that depends on the input size."""
         return self.rf(a, in_rfs)
 
     def warning(self, a: Any, ins: list[Shape], in_rfs: list[RF | None]) -> LayerProblem | None:
@@ -169,11 +170,6 @@ class Kind:
         """Extra worked lines (LaTeX symbol, Calc) a worksheet shows with the output shape,
         for facts the shape follows from (a crop's offset); default none."""
         return []
-
-    def rf_encloses(self, a: Any, in_rfs: list[RF | None]) -> bool:
-        """True where ``rf`` gives a field enclosing every unit's true field rather than each
-        unit's exact one (a strided deconvolution: a unit's field depends on its phase)."""
-        return False
 
     def extra(self, a: Any, ins: list[Shape], in_rfs: list[RF | None]) -> dict:
         """Kind-specific facts for the profile (JSON fields), e.g. a crop's derived offset."""

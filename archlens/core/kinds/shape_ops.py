@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any
 
 from archlens.errors import LayerProblem
-from archlens.core.geometry import RF, Calc, Shape, fmt_shape, numel, tex_number
+from archlens.core.geometry import RF, Calc, Shape, fmt_shape, numel, shifted, tex_number
 from archlens.core.kinds.args import Bool, Float, NoArgs, _int_any, describe
 from archlens.core.kinds.registry import Kind, register
 
@@ -170,8 +170,7 @@ class Pad(Kind):
         if rf is None:
             return None
         left, top = a.pad[0], (a.pad[2] if len(a.pad) == 4 else 0)
-        start = (rf.start[0] - top * rf.jump[0], rf.start[1] - left * rf.jump[1])
-        return RF(rf.size, rf.jump, start)
+        return shifted(rf, (-top, -left))   # unit 0 is the old unit −top, −left; phases turn with it
 
     def build(self, a: PadArgs, ins: list[Shape]) -> torch.nn.Module:
         from archlens.nn.modules import PadModule

@@ -37,6 +37,7 @@
     }
     return count(text);
   }
+  window.archlensCanonical = canonical;   // the exercise sheet's hashed checker parses alike
   function verdict(key, given) {
     if (Object.prototype.hasOwnProperty.call(key.accept, given))
       return { ok: true, note: key.accept[given], diagnosis: "", rule: "" };
