@@ -42,7 +42,20 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--force", action="store_true", help="replace existing --out-spec/--out-weights files")
     _site_parser(sub)
     _train_parser(sub)
+    _import_parser(sub)
     return parser
+
+
+def _import_parser(sub) -> None:
+    i = sub.add_parser("import", help="trace a PyTorch model (torch.fx) into a spec")
+    i.add_argument("target", metavar="TARGET", help="path/to/file.py:callable or "
+                   "package.module:callable (no arguments, returns an nn.Module)")
+    i.add_argument("--input", metavar="CxHxW", help="input size to trace at (default 3x224x224)")
+    i.add_argument("--out", metavar="FILE.yaml", help="write the spec here (default: stdout)")
+    i.add_argument("--name", help="the spec's name (default: the callable's)")
+    i.add_argument("--force", action="store_true", help="replace an existing --out file")
+    i.add_argument("--allow-unknown", action="store_true", help="import ops that have no kind "
+                   "as opaque layers (shape from the trace, MACs unknown) instead of failing")
 
 
 def _site_parser(sub) -> None:
@@ -108,13 +121,26 @@ def _worksheet_parsers(sub) -> None:
 
 
 def _spec_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("spec", metavar="SPEC", help="bundled spec name (see `archlens list`) or a YAML path")
+    p.add_argument("spec", metavar="SPEC", help="bundled spec name (see `archlens list`), a YAML "
+                   "path, or a TARGET (file.py:callable, package.module:callable) to import")
     p.add_argument("--input", metavar="CxHxW", help="input size, e.g. 3x512x512 (default: the spec's)")
+    p.add_argument("--allow-unknown", action="store_true", help="a TARGET: import ops that have "
+                   "no kind as opaque layers (MACs unknown) instead of failing")
 
 
 def _input(args):
     from archlens.spec.load import parse_shape
     return parse_shape(args.input) if args.input else None
+
+
+def _spec(args):
+    """(spec, input) for the commands that take SPEC: a TARGET is imported in memory at
+    --input (then the spec is already at that size); a name or YAML path loads no torch."""
+    from archlens.importers.target import is_target
+    if not is_target(args.spec):
+        return args.spec, _input(args)
+    from archlens.importers.api import import_target
+    return import_target(args.spec, _input(args), allow_unknown=args.allow_unknown), None
 
 
 def cmd_list(args) -> int:
@@ -139,7 +165,8 @@ def cmd_profile(args) -> int:
     from archlens.core.profile import profile
     from archlens.render.formats import FORMATS
     with no_cycle_collection():   # the rendering too builds a row per layer (gcpause.py)
-        print(FORMATS[args.format](profile(args.spec, _input(args), dtype=args.dtype)))
+        spec, shape = _spec(args)
+        print(FORMATS[args.format](profile(spec, shape, dtype=args.dtype)))
     return 0
 
 
@@ -168,7 +195,7 @@ def cmd_detect(args) -> int:
 def cmd_verify(args) -> int:
     from archlens.render.verify_report import to_text
     from archlens.verification.oracle import verify
-    report = verify(args.spec, _input(args), peers=not args.no_peers)
+    report = verify(*_spec(args), peers=not args.no_peers)
     print(to_text(report))
     return 0 if report.ok else 1
 
@@ -178,10 +205,12 @@ def cmd_worksheet(args) -> int:
     from archlens.render.worksheet_pages import worksheet_html, worksheet_markdown
     from archlens.teach.worksheet import parse_fields
     fields = parse_fields(args.fields)
-    p = _sheet_profile(args)
+    spec, shape = _spec(args)
+    p = _sheet_profile(args, spec, shape)
     if args.template:
         from archlens.spec.load import resolve_path
-        written = write_template(p, args.template, force=args.force, inputs=[resolve_path(args.spec)])
+        inputs = [resolve_path(spec)] if isinstance(spec, str) else []
+        written = write_template(p, args.template, force=args.force, inputs=inputs)
         print(f"wrote {written}", file=sys.stderr)
         return 0
     if args.exercise and args.answers:
@@ -200,15 +229,18 @@ def cmd_worksheet(args) -> int:
     return 0
 
 
-def _sheet_profile(args):
-    """The profile a worksheet or check is about: the spec, at --input, or --seed's variant."""
+def _sheet_profile(args, spec=None, shape=None):
+    """The profile a worksheet or check is about: the spec (imported, for a TARGET), at
+    --input, or --seed's variant."""
     from archlens.core.profile import profile
+    if spec is None:
+        spec, shape = args.spec, _input(args)
     if args.seed is None:
-        return profile(args.spec, _input(args))
+        return profile(spec, shape)
     if args.input:
         raise ArchlensError("--seed draws the input size itself: give --seed or --input, not both")
     from archlens.teach.variants import seeded_profile
-    return seeded_profile(args.spec, args.seed)
+    return seeded_profile(spec, args.seed)
 
 
 def cmd_check(args) -> int:
@@ -231,18 +263,44 @@ def cmd_site(args) -> int:
         if not args.specs and not args.with_bundled:
             raise ArchlensError("archlens site --out: name the specs (files, folders or bundled "
                                 "names), or pass --with-bundled")
-        result = build_site(args.specs, Path(args.out), site_name=args.title,
+        result = build_site(_imported(args.specs), Path(args.out), site_name=args.title,
                             with_bundled=args.with_bundled, **common)
         print(f"built the site of {result.pages} pages into {args.out} in {result.seconds:.1f} s: "
               f"open {Path(args.out) / 'index.html'}")
         return 0
-    refs = spec_refs(args.specs, with_bundled=args.with_bundled) if args.specs else None
+    refs = spec_refs(_imported(args.specs), with_bundled=args.with_bundled) if args.specs else None
     docs = Path(args.docs) if args.docs else DOCS
     result = generate_site(refs, docs_dir=docs, **common)
     print(f"wrote {result.pages} pages under {docs} in {result.seconds:.1f} s")
     if args.build:
         build_html()
         print("built site/ (mkdocs build --strict)")
+    return 0
+
+
+def _imported(refs):
+    """Site SPECs with every TARGET imported in memory (the rest stay names and paths)."""
+    from archlens.importers.target import is_target
+    if not any(is_target(r) for r in refs):
+        return refs
+    from archlens.importers.api import import_target
+    return [import_target(r) if is_target(r) else r for r in refs]
+
+
+def cmd_import(args) -> int:
+    from archlens.importers.api import write_import
+    text, spec = write_import(args.target, args.out, _input(args), args.name, args.force,
+                              args.allow_unknown)
+    if not args.out:
+        sys.stdout.write(text)
+        return 0
+    from archlens.core.profile import profile
+    from archlens.render.formats import at_least
+    t = profile(spec).totals
+    print(f"wrote {args.out}: {len(spec.layers)} layers, {t.params:,} params, "
+          f"{at_least(t, t.macs)} MACs at {'x'.join(map(str, spec.input))}" +
+          (f"; {len(t.uncounted)} opaque layer(s): {', '.join(t.uncounted)}" if t.uncounted else ""),
+          file=sys.stderr)
     return 0
 
 
@@ -282,7 +340,7 @@ def cmd_convolutionalize(args) -> int:
 COMMANDS = {"list": cmd_list, "profile": cmd_profile, "verify": cmd_verify,
             "worksheet": cmd_worksheet, "check": cmd_check,
             "detect": cmd_detect, "convolutionalize": cmd_convolutionalize, "site": cmd_site,
-            "train": cmd_train}
+            "train": cmd_train, "import": cmd_import}
 
 
 def _one_line_warnings() -> None:

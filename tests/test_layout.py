@@ -48,7 +48,7 @@ def test_owned_sections_register_their_checks_on_import():
     code = ("import archlens.spec.load; from archlens.spec.sections import SECTION_CHECKS; "
             "print(sorted(SECTION_CHECKS))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "['detection']"
+    assert out.stdout.strip() == "['detection', 'imported']"
 
 
 def test_the_analysis_imports_no_torch_or_numpy():

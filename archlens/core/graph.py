@@ -56,6 +56,8 @@ def _wire(spec: Spec) -> list[Node]:
 
 
 def _check_arity(spec: Spec, layer: LayerSpec, kind: Kind, inputs) -> None:
+    if kind.arity == 0:   # any number, as traced (opaque)
+        return
     if kind.arity is None and len(inputs) < 2:
         raise _located(spec, layer, f"needs two or more inputs, got {len(inputs)}")
     if kind.arity is not None and len(inputs) != kind.arity:

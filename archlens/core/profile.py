@@ -39,6 +39,7 @@ class LayerProfile:
     activation_bytes: int
     rf: RF | None
     extra: dict = field(default_factory=dict)  # kind-specific facts (a crop's offset, ...)
+    counted: bool = True   # False: MACs and FLOPs unknown (an opaque op), never a silent 0
 
     @property
     def trainable_params(self) -> int:
@@ -52,6 +53,7 @@ class Totals:
     macs: int
     flops: int
     activation_bytes: int  # sum of every layer's output, batch 1
+    uncounted: tuple[str, ...] = ()  # layers whose MACs/FLOPs are unknown: macs/flops are lower bounds
 
     @property
     def frozen_params(self) -> int:
@@ -103,7 +105,8 @@ def _profile_node(spec: Spec, node: Node, shapes, rfs, itemsize: int) -> LayerPr
         warnings.warn(ProfileWarning(str(node_error(spec, node, finding, node.inputs))), stacklevel=2)
     params, macs, flops = node.kind.counts(a, ins, out)
     return LayerProfile(node.name, node.layer.kind, node.inputs, tuple(ins), out, params,
-                        node.layer.frozen, macs, flops, numel(out) * itemsize, rf, extra)
+                        node.layer.frozen, macs, flops, numel(out) * itemsize, rf, extra,
+                        node.kind.counted)
 
 
 def _extra(spec: Spec, node: Node, ins, in_rfs) -> dict:
@@ -119,4 +122,5 @@ def _totals(layers) -> Totals:
                   trainable_params=sum(lp.trainable_params for lp in layers),
                   macs=sum(lp.macs.value for lp in layers),
                   flops=sum(lp.flops.value for lp in layers),
-                  activation_bytes=sum(lp.activation_bytes for lp in layers))
+                  activation_bytes=sum(lp.activation_bytes for lp in layers),
+                  uncounted=tuple(lp.name for lp in layers if not lp.counted))

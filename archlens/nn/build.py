@@ -13,9 +13,9 @@ from typing import Sequence
 import torch
 from torch import nn
 
-from archlens.errors import SpecError
+from archlens.errors import LayerProblem, SpecError
 from archlens.core.geometry import numel
-from archlens.core.graph import Node, order, output_names
+from archlens.core.graph import Node, node_error, order, output_names
 from archlens.core.profile import DTYPE_BYTES, profile
 from archlens.render import units
 from archlens.spec.model import INPUT, Spec, SpecRef
@@ -72,9 +72,15 @@ def build_model(spec: SpecRef, input: Sequence[int] | None = None, width: float 
     prof = profile(spec)   # pure arithmetic: shapes, crop offsets, and what the model will take
     check_fits_in_memory(prof)
     layers = {lp.name: lp for lp in prof.layers}
-    modules = {n.name: n.kind.build_in_context(n.layer.args, list(layers[n.name].in_shapes),
-                                               layers[n.name].extra) for n in nodes}
+    modules = {n.name: _built(spec, n, layers[n.name]) for n in nodes}
     return SpecModel(spec, nodes, modules)
+
+
+def _built(spec: Spec, node: Node, lp) -> nn.Module:
+    try:
+        return node.kind.build_in_context(node.layer.args, list(lp.in_shapes), lp.extra)
+    except LayerProblem as exc:   # a kind that cannot be built (opaque), named by layer
+        raise node_error(spec, node, exc) from None
 
 
 def check_fits_in_memory(prof) -> None:

@@ -46,6 +46,8 @@ def layer_json(lp: LayerProfile) -> dict:
            "weight_params": lp.params.weight.value, "bias_params": lp.params.bias.value,
            "trainable_params": lp.trainable_params, "macs": lp.macs.value,
            "flops": lp.flops.value, "activation_bytes": lp.activation_bytes, "rf": rf_json(lp.rf)}
+    if not lp.counted:   # unknown, not 0 (an opaque op)
+        out.update(macs=None, flops=None)
     out.update(lp.extra)
     return out
 
@@ -55,7 +57,8 @@ def to_dict(p: ModelProfile) -> dict:
     return {"spec": p.spec.name, "input": list(p.input), "dtype": p.dtype,
             "totals": {"params": t.params, "trainable_params": t.trainable_params,
                        "frozen_params": t.frozen_params, "macs": t.macs, "flops": t.flops,
-                       "activation_bytes": t.activation_bytes},
+                       "activation_bytes": t.activation_bytes,
+                       **({"uncounted_layers": list(t.uncounted)} if t.uncounted else {})},
             "layers": [layer_json(lp) for lp in p.layers]}
 
 
@@ -85,15 +88,24 @@ def number_style(p: ModelProfile) -> str:
 def _row(lp: LayerProfile, style: str | None = None) -> list[str]:
     rf = lp.rf
     params = units.count(lp.params.total) + (" (frozen)" if lp.frozen and lp.params.total else "")
-    return [lp.name, lp.kind, units.shape(lp.out_shape), params, units.count(lp.macs.value),
-            units.count(lp.flops.value), units.mib(lp.activation_bytes),
+    return [lp.name, lp.kind, units.shape(lp.out_shape), params, _count(lp, lp.macs.value),
+            _count(lp, lp.flops.value), units.mib(lp.activation_bytes),
             units.field(rf, style) if rf else "none", units.axes(rf.jump, style) if rf else "-",
             units.axes(rf.start, style) if rf else "-"]
 
 
+def _count(lp: LayerProfile, value: int) -> str:
+    return units.count(value) if lp.counted else "unknown"
+
+
+def at_least(totals, value: int) -> str:
+    """A total MACs/FLOPs count: 'at least N' where some layer's count is unknown."""
+    return units.count(value) if not totals.uncounted else f"at least {units.count(value)}"
+
+
 def _total_row(p: ModelProfile) -> list[str]:
     t = p.totals
-    return ["total", "", "", units.count(t.params), units.count(t.macs), units.count(t.flops),
+    return ["total", "", "", units.count(t.params), at_least(t, t.macs), at_least(t, t.flops),
             units.mib(t.activation_bytes), "", "", ""]
 
 
@@ -133,9 +145,16 @@ def _footer(p: ModelProfile) -> str:
     return "\n".join([
         f"params: {units.count(t.params)} ({units.count(t.trainable_params)} trainable, "
         f"{units.count(t.frozen_params)} frozen)",
-        f"MACs: {units.count(t.macs)} ({units.si(t.macs)}MAC)   FLOPs: {units.count(t.flops)} "
+        f"MACs: {at_least(t, t.macs)} ({units.si(t.macs)}MAC)   FLOPs: {at_least(t, t.flops)} "
         f"({units.si(t.flops)}FLOP)   activations: {units.mib(t.activation_bytes)} MiB",
-        "conventions: " + CONVENTIONS.format(dtype=p.dtype)])
+        *_unknown_note(t), "conventions: " + CONVENTIONS.format(dtype=p.dtype)])
+
+
+def _unknown_note(t) -> list[str]:
+    if not t.uncounted:
+        return []
+    return [f"MACs and FLOPs unknown for {len(t.uncounted)} opaque layer(s) (ops archlens has no "
+            f"kind for): {', '.join(t.uncounted)}; the totals count the others"]
 
 
 def to_csv(p: ModelProfile) -> str:
@@ -149,7 +168,8 @@ def to_csv(p: ModelProfile) -> str:
         rf = lp.rf
         writer.writerow([lp.name, lp.kind, " ".join(lp.inputs), units.shape(lp.out_shape),
                          lp.params.total, lp.params.weight.value, lp.params.bias.value,
-                         lp.trainable_params, lp.macs.value, lp.flops.value, lp.activation_bytes,
+                         lp.trainable_params, lp.macs.value if lp.counted else "unknown",
+                         lp.flops.value if lp.counted else "unknown", lp.activation_bytes,
                          *(units.axes(getattr(rf, k), style) if rf else "" for k in ("size", "jump", "start"))])
     return buf.getvalue()
 

@@ -15,7 +15,7 @@ from typing import Callable
 from archlens.core.profile import ModelProfile
 from archlens.render import units
 from archlens.render.diagram import diagram_svgs
-from archlens.render.formats import CONVENTIONS, number_style
+from archlens.render.formats import CONVENTIONS, at_least, number_style
 from archlens.site import charts
 from archlens.site.detection_page import detection_section
 from archlens.site.fcn_page import convolutionalization_section, field_phases_sentence
@@ -90,8 +90,11 @@ def header(d: PageData) -> str:
         ["depth", f"{_layers(weighted_depth(p), 'weighted layer')} ({_layers(len(p.layers), 'layer')} in all)"],
         ["parameters", units.count(t.params) + _published(p, "params", t.params)
          + (f"; {units.count(t.frozen_params)} frozen" if t.frozen_params else "")],
-        ["MACs", f"{units.count(t.macs)} ({units.si_unit(t.macs, 'MAC')})" + _published(p, "macs", t.macs)],
-        ["FLOPs", f"{units.count(t.flops)} ({units.si_unit(t.flops, 'FLOP')})"],
+        ["MACs", f"{at_least(t, t.macs)} ({units.si_unit(t.macs, 'MAC')})" + _published(p, "macs", t.macs)],
+        ["FLOPs", f"{at_least(t, t.flops)} ({units.si_unit(t.flops, 'FLOP')})"],
+        *([["opaque layers", f"{', '.join(md.text(n) for n in t.uncounted)}: ops archlens has no "
+            f"kind for (imported with --allow-unknown); their MACs and FLOPs are unknown, so the "
+            f"totals are lower bounds"]] if t.uncounted else []),
         ["receptive field", f"{units.field(rf.rf)} px at {md.text(rf.name)}" if rf else "none (no spatial layers)"],
         ["activation memory", f"{units.mib_unit(t.activation_bytes)} ({p.dtype}, batch 1, every layer's output)"],
     ]
@@ -123,12 +126,13 @@ def layer_table(d: PageData) -> str:
     head = ["layer", "kind", "output", "params", "MACs", "FLOPs", "act. MiB", "RF", "jump", "start"]
     rows = [[md.text(lp.name), md.text(lp.kind), units.shape(lp.out_shape),
              units.count(lp.params.total) + (" (frozen)" if lp.frozen and lp.params.total else ""),
-             units.count(lp.macs.value), units.count(lp.flops.value), units.mib(lp.activation_bytes),
+             *((units.count(lp.macs.value), units.count(lp.flops.value)) if lp.counted
+               else ("unknown", "unknown")), units.mib(lp.activation_bytes),
              *((units.field(lp.rf, style), units.axes(lp.rf.jump, style), units.axes(lp.rf.start, style))
                if lp.rf else ("none", "-", "-"))] for lp in d.profile.layers]
     t = d.profile.totals
-    rows.append(["**total**", "", "", f"**{units.count(t.params)}**", f"**{units.count(t.macs)}**",
-                 f"**{units.count(t.flops)}**", f"**{units.mib(t.activation_bytes)}**", "", "", ""])
+    rows.append(["**total**", "", "", f"**{units.count(t.params)}**", f"**{at_least(t, t.macs)}**",
+                 f"**{at_least(t, t.flops)}**", f"**{units.mib(t.activation_bytes)}**", "", "", ""])
     return "## Layers\n\n" + md.table(head, rows, "lllrrrrrrr")
 
 

@@ -18,14 +18,18 @@ from archlens.files import OutputError, os_reason, swap_folder_in
 from archlens.site import outputs
 from archlens.site.build import CACHE, SiteResult, build_html, generate_site, site_config
 from archlens.spec.load import bundled_specs
+from archlens.spec.model import Spec
 
 SPEC_SUFFIXES = (".yaml", ".yml")
 
 
 def spec_refs(given, base: Path = Path("."), with_bundled: bool = False) -> list[str]:
     """Spec files, bundled names and every spec in a named folder (sorted), relative to ``base``."""
-    refs: list[str] = []
+    refs: list = []
     for ref in given:
+        if isinstance(ref, Spec):   # imported in memory (archlens site file.py:callable)
+            refs.append(ref)
+            continue
         path = Path(base) / ref
         if path.is_dir():
             found = sorted(p for p in path.iterdir() if p.suffix in SPEC_SUFFIXES and p.is_file())

@@ -29,7 +29,7 @@ from archlens.spec.shorthand import expand_item
 SPECS_DIR = Path(__file__).parent.parent / "specs"
 NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")   # whole name (fullmatch: '$' lets "r\n" in)
 TOP_KEYS = ("name", "title", "description", "source", "task", "input", "num_classes",
-            "backbone", "layers", "outputs", "expected", "train", "detection", "notes")
+            "backbone", "layers", "outputs", "expected", "train", "detection", "notes", "imported")
 LAYER_KEYS = ("name", "kind", "inputs", "frozen")
 
 
@@ -101,7 +101,7 @@ def _build_spec(doc: dict, path: Path) -> Spec:
         raise SpecError("the spec has no layers")
     layers = [_parse_layer(raw, num_classes) for raw in raw_layers]
     _check_unique(layers)
-    known = {k: doc[k] for k in ("detection", "notes") if k in doc}   # owned by detection, site
+    known = {k: doc[k] for k in ("detection", "notes", "imported") if k in doc}   # owned by detection, site, importers
     spec = Spec(name=spec_name(doc, path), input=_parse_input(doc.get("input")),
                 layers=tuple(layers), title=str(doc.get("title", "")),
                 source=str(doc.get("source", "")), description=str(doc.get("description", "")),

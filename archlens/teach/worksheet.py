@@ -96,7 +96,8 @@ def _plain(v) -> str:
 def expected(lp: LayerProfile) -> dict[str, str]:
     """The right answer to each field, as canonical answer text (see answers.canonical)."""
     return {"out_shape": fmt_shape(lp.out_shape), "params": str(lp.params.total),
-            "macs": str(lp.macs.value), "rf": rf_text(lp.rf.size if lp.rf else None)}
+            "macs": str(lp.macs.value) if lp.counted else "unknown",   # opaque: never a silent 0
+            "rf": rf_text(lp.rf.size if lp.rf else None)}
 
 
 def input_rfs(p: ModelProfile, lp: LayerProfile) -> list[RF | None]:
@@ -157,8 +158,10 @@ def sheet_layer(p: ModelProfile, lp: LayerProfile, fields, example: bool) -> She
     args = p.spec.layer(lp.name).args
     make = {"out_shape": lambda: _shape_item(p, lp, args), "params": lambda: _params_item(lp),
             "macs": lambda: _macs_item(lp), "rf": lambda: _rf_item(p, lp, args)}
+    # an opaque layer's MACs are unknown: no question whose answer would be a silent 0
+    asked = [f for f in fields if lp.counted or f != "macs"]
     return SheetLayer(lp.name, lp.kind, lp.in_shapes, lp.out_shape, example,
-                      tuple(make[f]() for f in fields))
+                      tuple(make[f]() for f in asked))
 
 
 def _stages(p: ModelProfile, layers: list[SheetLayer]) -> tuple[Stage, ...]:

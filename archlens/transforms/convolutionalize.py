@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import dataclasses
 
-import yaml
-
 from archlens.errors import DataError, SpecError
 from archlens.files import check_output, write_atomically, write_text_atomically
 from archlens.core.geometry import fmt_shape
@@ -21,6 +19,7 @@ from archlens.core.graph import order, walk_shapes
 from archlens.core.kinds import get_kind
 from archlens.spec.model import INPUT, LayerSpec, Spec
 from archlens.spec.load import load_spec, resolve_path, spec_from_dict
+from archlens.spec.yamlwrite import spec_yaml
 
 
 def convolutionalize(spec, state_dict: dict | None = None) -> tuple[Spec, dict | None]:
@@ -122,31 +121,6 @@ def _reshape_weights(state_dict: dict, kernels: dict) -> dict:
                             f"(out, {c * kh * kw}) for a {c}x{kh}x{kw} input")
         out[key] = w.reshape(w.shape[0], c, kh, kw).clone()
     return out
-
-
-class _Dumper(yaml.SafeDumper):
-    """Block style for the spec, one flow mapping per layer (as the bundled specs read)."""
-
-
-class _FlowLayer(dict):
-    pass
-
-
-class _FlowList(list):
-    pass
-
-
-_Dumper.add_representer(_FlowLayer, lambda d, v: d.represent_mapping(
-    "tag:yaml.org,2002:map", v.items(), flow_style=True))
-_Dumper.add_representer(_FlowList, lambda d, v: d.represent_sequence(
-    "tag:yaml.org,2002:seq", v, flow_style=True))
-
-
-def spec_yaml(doc: dict) -> str:
-    """YAML text that ``load_spec`` reads back to the same spec."""
-    doc = {**doc, "input": _FlowList(doc["input"]),
-           "layers": [_FlowLayer(layer) for layer in doc["layers"]]}
-    return yaml.dump(doc, Dumper=_Dumper, sort_keys=False, width=120)
 
 
 def load_weights(path) -> dict:

@@ -33,6 +33,7 @@ FLOPS_CONVENTIONS = {
     "window_mean": "(r - 1) adds and one divide, r in all, per output whose window reads r "
                    "input elements",
     "none": "no FLOPs: a view, a copy, or the identity at inference",
+    "unknown": "not counted: an op archlens has no rule for (opaque); tables say unknown",
 }
 
 
@@ -66,13 +67,21 @@ class Kind:
         Pools any map size into a fixed-length vector: SPPNet's per-region network starts at
         it, after the convolutions shared by the whole image (spp).
 
+    True by default:
+
+    ``counted``
+        Its MACs and FLOPs are known; False where they are not (opaque): tables print
+        "unknown" and totals "at least N", never a silent 0.
+    ``buildable``
+        ``build`` gives a torch module; False where none can exist (opaque).
+
     ``own_mistakes`` (a tuple of ``mistakes.Rule``) holds the hand-calculation slips of the
     kind's own formulas; ``mistakes()`` adds the shared ones and those of its traits.
     """
 
     name: str = ""
     Args: type = NoArgs
-    arity: int | None = 1          # number of inputs; None means "two or more"
+    arity: int | None = 1          # number of inputs; None means "two or more", 0 "any number"
     width_arg: str | None = None   # argument a width multiplier scales (out_channels, ...)
     # (arguments, input shapes) the registry-wide tests build and check against torch;
     # every kind must give at least one, so a new kind is tested without editing tests/.
@@ -87,6 +96,8 @@ class Kind:
     flattening: bool = False
     fully_connected: bool = False
     spatial_pyramid: bool = False
+    counted: bool = True
+    buildable: bool = True
     # the hand-calculation mistakes of this kind's own formulas (core/kinds/own_mistakes.py);
     # the shared and trait-driven ones come with ``mistakes()``
     own_mistakes: tuple = ()

@@ -1,0 +1,79 @@
+"""One traced op as the converters see it: its arguments by PyTorch's names, its shapes."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from torch import fx
+
+from archlens.importers.trace import shape_of
+
+
+class NoKind(Exception):
+    """A converter's reason why this call has no archlens kind (e.g. padding_mode='reflect')."""
+
+
+@dataclass
+class Op:
+    node: fx.Node
+    module: Any                       # the nn.Module of a call_module node, else None
+    names: tuple[str, ...] = ()       # the call's positional parameter names, for ``arg``
+
+    def arg(self, name: str, default: Any = None) -> Any:
+        """The call's argument ``name``, given by position or keyword, else ``default``."""
+        if name in self.node.kwargs:
+            return self.node.kwargs[name]
+        if name in self.names:
+            i = self.names.index(name)
+            if i < len(self.node.args):
+                return self.node.args[i]
+        return default
+
+    def attr(self, name: str) -> Any:
+        return getattr(self.module, name)
+
+    @property
+    def out_shape(self) -> tuple[int, ...] | None:
+        return shape_of(self.node)
+
+    def tensors(self) -> list[fx.Node]:
+        """The tensor arguments in order, inside lists too (``torch.cat([a, b])``)."""
+        found: list[fx.Node] = []
+        fx.node.map_arg((self.node.args, self.node.kwargs),
+                        lambda n: found.append(n) if shape_of(n) is not None else None)
+        return found
+
+    def in_shapes(self) -> list[tuple[int, ...]]:
+        return [shape_of(n) for n in self.tensors()]
+
+    def constants(self) -> list[Any]:
+        """Arguments (by position) that are not traced values: numbers, strings, None."""
+        return [a for a in self.node.args if not isinstance(a, (fx.Node, list, tuple))]
+
+
+def pair(value) -> Any:
+    """(3, 3) -> 3 and (1, 2) -> [1, 2], as a spec writes a pair; an int stays an int."""
+    if isinstance(value, (tuple, list)):
+        value = [int(v) if not isinstance(v, float) else v for v in value]
+        return value[0] if len(set(value)) == 1 else value
+    return value
+
+
+def nondefault(values: dict, defaults: dict) -> dict:
+    """``values`` without the entries equal to PyTorch's (and the kind's) default."""
+    out = {}
+    for key, value in values.items():
+        if key in defaults and _same(value, defaults[key]):
+            continue
+        out[key] = value
+    return out
+
+
+def _same(a, b) -> bool:
+    if isinstance(a, (list, tuple)) or isinstance(b, (list, tuple)):
+        a = list(a) if isinstance(a, (list, tuple)) else [a]
+        b = list(b) if isinstance(b, (list, tuple)) else [b]
+        if len(a) != len(b):
+            a, b = (a * len(b), b) if len(a) == 1 else (a, b * len(a))
+        return a == b
+    return type(a) is type(b) and a == b     # True is not the default 1, nor 1 the default 1.0
