@@ -5,9 +5,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any
 
 from archlens.errors import LayerProblem
-from archlens.core.geometry import RF, Calc, Params, Shape, conv_length, fmt_shape, product, require_spatial, rf_step, window_rf_calcs, window_shape_calcs
+from archlens.core.geometry import RF, Calc, Params, Shape, conv_length, fmt_shape, numel, product, require_spatial, rf_step, window_rf_calcs, window_shape_calcs
 from archlens.core.kinds.args import Bool, NonNegPair, OptPosInt, PosInt, PosPair, choice
 from archlens.core.kinds.registry import Kind, register
+from archlens.core.kinds.saved import INPUT, Saved
 
 if TYPE_CHECKING:  # annotations only: core imports no torch when it loads
     import torch
@@ -107,6 +108,12 @@ class Conv(Kind):
                 nn.init.zeros_(module.bias)
             module.keep_init = True          # archlens.train.model's inits skip it
         return module
+
+    def saved(self, a: ConvArgs, ins: list[Shape], out: Shape, trainable: bool) -> list[Saved]:
+        return [INPUT]   # convolution_backward reads the input (weight gradient) and the weight
+
+    def fvcore_activations(self, a: ConvArgs, ins: list[Shape], out: Shape) -> int:
+        return numel(out)
 
     def torchinfo_macs(self, a: ConvArgs, ins: list[Shape], out: Shape) -> tuple[int, str]:
         p = self.params(a, ins)

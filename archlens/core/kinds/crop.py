@@ -54,6 +54,7 @@ class Crop(Kind):
     arity = 2
     flops_convention = "none"
     reference_input = True
+    view = True   # a slice of its input: it keeps the whole uncropped storage alive
 
     def shape(self, a: NoArgs, ins: list[Shape]) -> Shape:
         c, h, w = require_spatial(ins[0], "crop")

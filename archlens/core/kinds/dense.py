@@ -8,6 +8,7 @@ from archlens.errors import LayerProblem
 from archlens.core.geometry import RF, Calc, Params, Shape, fmt_shape, numel, product
 from archlens.core.kinds.args import Bool, NoArgs, OptPosInt, PosInt
 from archlens.core.kinds.registry import Kind, register
+from archlens.core.kinds.saved import INPUT, Saved
 
 if TYPE_CHECKING:  # annotations only: core imports no torch when it loads
     import torch
@@ -23,6 +24,7 @@ class Flatten(Kind):
     examples = [({}, [(3, 4, 5)])]
     flops_convention = "none"
     flattening = True        # a reshape only: convolutionalization drops it
+    view = True              # a view of its (contiguous) input: no new storage, nothing saved
 
     def shape(self, a: NoArgs, ins: list[Shape]) -> Shape:
         return (numel(ins[0]),)
@@ -85,6 +87,13 @@ class Linear(Kind):
     def build(self, a: LinearArgs, ins: list[Shape]) -> torch.nn.Module:
         import torch.nn as nn
         return nn.Linear(ins[0][0], a.out_features, a.bias)
+
+    def saved(self, a: LinearArgs, ins: list[Shape], out: Shape, trainable: bool) -> list[Saved]:
+        """addmm keeps the input only for the weight's gradient: a frozen layer keeps none."""
+        return [INPUT] if trainable else []
+
+    def fvcore_activations(self, a: LinearArgs, ins: list[Shape], out: Shape) -> int:
+        return numel(out)
 
     def torchinfo_macs(self, a: LinearArgs, ins: list[Shape], out: Shape) -> tuple[int, str]:
         return self.params(a, ins).total, "torchinfo counts every parameter once per sample: it adds the bias adds"

@@ -83,6 +83,10 @@ class Add(_Merge):
         return Calc(n * self.ops_per_element(a, ins), r"(\text{inputs} - 1) \cdot \text{elements}",
                     rf"({len(ins)} - 1) \cdot {tex_number(n)}")
 
+    def scratch(self, a: NoArgs, ins: list[Shape], out: Shape, itemsize: int) -> int:
+        """AddModule sums pairwise: from three inputs on, a partial sum is live beside the next."""
+        return numel(out) * itemsize if len(ins) > 2 else 0
+
     def build(self, a: NoArgs, ins: list[Shape]) -> torch.nn.Module:
         from archlens.nn.modules import AddModule
         return AddModule()
