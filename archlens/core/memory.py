@@ -53,8 +53,8 @@ class MemoryProfile:
 class TrainingMemory:
     batch: int
     optimizer: str
-    params_bytes: int
-    grads_bytes: int
+    params_bytes: int        # every parameter, trainable or frozen
+    grads_bytes: int         # one gradient per trainable parameter that reaches the output
     optimizer_bytes: int
     saved_bytes: int
 
@@ -83,12 +83,22 @@ def training(prof, batch: int = 1, optimizer: str = "sgd_momentum") -> TrainingM
     from archlens.core.profile import DTYPE_BYTES
     item = DTYPE_BYTES[prof.dtype]
     per_element, per_tensor = OPTIMIZERS[optimizer]
-    trainable = prof.totals.trainable_params
-    tensors = sum((lp.params.weight.value > 0) + (lp.params.bias.value > 0)
-                  for lp in prof.layers if lp.trainable_params)
+    learning = [lp for lp in prof.layers if lp.trainable_params and lp.name in _reach_output(prof)]
+    trainable = sum(lp.trainable_params for lp in learning)
+    tensors = sum((lp.params.weight.value > 0) + (lp.params.bias.value > 0) for lp in learning)
     return TrainingMemory(batch, optimizer, prof.totals.params * item, trainable * item,
                           per_element * trainable * item + per_tensor * tensors,
                           memory(prof, batch).saved_bytes)
+
+
+def _reach_output(prof) -> set[str]:
+    """Layers whose output reaches the network output through data (a reference input, read
+    for its size only, carries no gradient): only their parameters get gradients and state."""
+    reached = {prof.layers[-1].name} if prof.layers else set()
+    for lp in reversed(prof.layers):
+        if lp.name in reached:
+            reached.update(lp.inputs[:1] if _kind(lp).reference_input else lp.inputs)
+    return reached
 
 
 def _kind(lp):

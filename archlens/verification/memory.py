@@ -6,7 +6,8 @@
 - saved for backward: ``torch.autograd.graph.saved_tensors_hooks`` sees every tensor autograd
   saves in a training-mode forward pass; storages are counted once, parameters left out.
 - training state: gradients and the state of torch.optim.SGD (momentum) and Adam after a step.
-Runs on the meta device (sizes without data), so VGG-16 at 224x224 costs no memory.
+Live and saved bytes are measured on the CPU (the meta device makes batch-norm statistics at
+inference that the CPU does not); gradients and optimizer state on the meta device (sizes only).
 """
 from __future__ import annotations
 
@@ -128,15 +129,19 @@ def memory_checks(spec, prof, check) -> list:
     from archlens.nn.build import build_model
     names = [lp.name for lp in prof.layers]
     mem = memory(prof, CHECK_BATCH)
-    with torch.device("meta"):
-        model = build_model(spec)
-        x = torch.zeros(CHECK_BATCH, *spec.input)
+    with torch.device("meta"):   # built without data, then given uninitialised CPU memory:
+        model = build_model(spec)  # sizes are all that count here, and init costs seconds
+    model, x = model.to_empty(device="cpu"), torch.zeros(CHECK_BATCH, *spec.input)
+    with torch.no_grad():   # zeros: stray denormals in fresh memory slow the CPU's kernels
+        for t in [*model.parameters(), *model.buffers()]:
+            t.zero_()
     live, saved = measured_live(model, x, names), measured_saved(model, x, names)
+    x = x.to("meta")   # gradients and optimizer state have the same sizes without data
     out = []
     for lm in mem.layers:
         out += [check(lm.name, "live bytes", lm.live_bytes, live.get(lm.name), "torch", _LIVE),
                 check(lm.name, "saved bytes", lm.saved_bytes, saved[lm.name], "torch", _SAVED)]
-    for opt in ("sgd_momentum", "adam"):
+    for opt in ("sgd_momentum", "adam") if prof.totals.trainable_params else ():
         with torch.device("meta"):
             model = build_model(spec)
         grads, state = measured_training(model, x, opt)
