@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from archlens.core.memory import memory
 from archlens.core.profile import ModelProfile
 from archlens.render import units
 from archlens.render.diagram import diagram_svgs
@@ -19,6 +20,7 @@ from archlens.render.formats import CONVENTIONS
 from archlens.site import charts
 from archlens.site.detection_page import detection_section
 from archlens.site.fcn_page import convolutionalization_section
+from archlens.site.memory_page import memory_section
 from archlens.site import mdtext as md
 from archlens.files import write_if_changed
 from archlens.site.figures import write_figure
@@ -70,7 +72,7 @@ def _published(p: ModelProfile, key: str, value: int) -> str:
 
 def header(d: PageData) -> str:
     s, p, t = d.spec, d.profile, d.profile.totals
-    rf = last_rf(p)
+    rf, mem = last_rf(p), memory(p)
     classes = f", {s.num_classes} classes" if s.num_classes else ""
     rows = [
         ["spec", f"`{s.name}`" if SAFE_NAME.fullmatch(s.name) else md.text(s.name)],
@@ -83,7 +85,10 @@ def header(d: PageData) -> str:
         ["MACs", f"{units.count(t.macs)} ({units.si_unit(t.macs, 'MAC')})" + _published(p, "macs", t.macs)],
         ["FLOPs", f"{units.count(t.flops)} ({units.si_unit(t.flops, 'FLOP')})"],
         ["receptive field", f"{units.axes(rf.rf.size)} px at {md.text(rf.name)}" if rf else "none (no spatial layers)"],
-        ["activation memory", f"{units.mib_unit(t.activation_bytes)} ({p.dtype}, batch 1, every layer's output)"],
+        ["layer outputs, added", f"{units.mib_unit(t.activation_bytes)} ({p.dtype}, batch 1; "
+         f"not the memory torch uses: see Memory)"],
+        ["inference peak", f"{units.mib_unit(mem.peak_bytes)} (live tensors at once, batch 1)"],
+        ["saved for backward", f"{units.mib_unit(mem.saved_bytes)} (kept by autograd, batch 1)"],
     ]
     parts = [f"# {md.text(s.title or s.name)}", "", md.text(s.description), "",
              md.table(["fact", "value"], rows), ""]
@@ -105,16 +110,24 @@ def diagram(d: PageData) -> str:
 
 
 def layer_table(d: PageData) -> str:
-    head = ["layer", "kind", "output", "params", "MACs", "FLOPs", "act. MiB", "RF", "jump", "start"]
+    head = ["layer", "kind", "output", "params", "MACs", "FLOPs", "out MiB", "live MiB",
+            "saved MiB", "RF", "jump", "start"]
+    mem = memory(d.profile)
     rows = [[md.text(lp.name), md.text(lp.kind), units.shape(lp.out_shape),
              units.count(lp.params.total) + (" (frozen)" if lp.frozen and lp.params.total else ""),
              units.count(lp.macs.value), units.count(lp.flops.value), units.mib(lp.activation_bytes),
+             units.mib(lm.live_bytes), units.mib(lm.saved_bytes),
              *((units.axes(getattr(lp.rf, k)) for k in ("size", "jump", "start")) if lp.rf
-               else ("none", "-", "-"))] for lp in d.profile.layers]
+               else ("none", "-", "-"))] for lp, lm in zip(d.profile.layers, mem.layers)]
     t = d.profile.totals
     rows.append(["**total**", "", "", f"**{units.count(t.params)}**", f"**{units.count(t.macs)}**",
-                 f"**{units.count(t.flops)}**", f"**{units.mib(t.activation_bytes)}**", "", "", ""])
-    return "## Layers\n\n" + md.table(head, rows, "lllrrrrrrr")
+                 f"**{units.count(t.flops)}**", f"**{units.mib(t.activation_bytes)}**",
+                 f"**peak {units.mib(mem.peak_bytes)}**", f"**{units.mib(mem.saved_bytes)}**",
+                 "", "", ""])
+    note = ("*out*: the layer's output size; *live*: live tensors at the layer's fullest moment "
+            "at inference; *saved*: bytes autograd keeps for backward that no earlier layer "
+            "keeps already (MiB, batch 1).")
+    return "## Layers\n\n" + note + "\n\n" + md.table(head, rows, "lllrrrrrrrrr")
 
 
 def cost_charts(d: PageData) -> str:
@@ -253,7 +266,8 @@ def usage(d: PageData) -> str:
 
 Section = Callable[[PageData], "str | None"]
 # Feature sections (detection stages, convolutionalization) live in their own modules.
-SECTIONS: list[Section] = [header, diagram, layer_table, cost_charts, detection_section,
+SECTIONS: list[Section] = [header, diagram, layer_table, memory_section, cost_charts,
+                           detection_section,
                            convolutionalization_section, crosscheck_section,
                            worksheet_section, training_section, usage]
 

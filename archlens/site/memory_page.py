@@ -1,0 +1,58 @@
+"""The "Memory" section of a model page: the four memory figures, each named for what it
+counts (``archlens.core.memory``), and why tools disagree about "activation memory"."""
+from __future__ import annotations
+
+from archlens.core.memory import OPTIMIZER_STATE, memory, training
+from archlens.render import units
+from archlens.site import mdtext as md
+
+TRAIN_BATCH = 32   # a batch an engineer sizing a GPU might try; the CLI takes --batch
+
+
+def memory_section(d) -> str | None:
+    p = d.profile
+    if not p.layers:
+        return None
+    m, mib = memory(p), units.mib_unit
+    rows = [
+        ["every layer's output, added", mib(m.outputs_bytes),
+         "the sum of the table's *out* column: counts in-place results and views again"],
+        ["distinct storages", mib(m.storage_bytes),
+         "each tensor a forward pass allocates, once (views and in-place results share storage)"],
+        ["inference peak", mib(m.peak_bytes),
+         f"the most live tensors at once, at `{md.text(m.peak_layer)}` (eval, no gradients; "
+         "input included; a tensor is freed after its last reader)"],
+        ["saved for backward", mib(m.saved_bytes),
+         "what autograd keeps from forward to backward in a training step (each storage once)"],
+    ]
+    parts = ["## Memory", "",
+             f"Four figures, batch 1, {p.dtype}; `archlens verify` holds the last two against "
+             "torch on the built model (live bytes counted by a dispatch mode with storage "
+             "weak references; saved tensors by `saved_tensors_hooks`).", "",
+             md.table(["figure", "value", "what it counts"], rows, "lrl"), "",
+             _training_table(p), "", _peers_note(p)]
+    return "\n".join(parts)
+
+
+def _training_table(p) -> str:
+    mib = units.mib_unit
+    rows = []
+    for opt in ("sgd", "sgd_momentum", "adam"):
+        t = training(p, TRAIN_BATCH, opt)
+        rows.append([md.text(opt), mib(t.params_bytes), mib(t.grads_bytes),
+                     f"{mib(t.optimizer_bytes)} ({OPTIMIZER_STATE[opt]})", mib(t.saved_bytes),
+                     f"**{mib(t.total_bytes)}**"])
+    return (f"Training at batch {TRAIN_BATCH}: parameters + gradients + optimizer state + "
+            "saved activations (the gradients of activations during backward come on top).\n\n"
+            + md.table(["optimizer", "parameters", "gradients", "optimizer state",
+                        "saved activations", "total"], rows, "lrrrrr"))
+
+
+def _peers_note(p) -> str:
+    with_params = sum(lp.activation_bytes for lp in p.layers if lp.params.total)
+    return ("Other tools print other figures: torchinfo's *forward/backward pass size* is 2 x the "
+            f"outputs of the layers with parameters ({units.mib_unit(2 * with_params)} here), "
+            "skipping ReLU and pooling outputs, saved indices and masks; fvcore's activation "
+            "count is the output elements of conv and linear layers only. CS231n's "
+            "per-image count adds each conv, pool and fc output once, as with ReLUs in place: "
+            "the *distinct storages* figure of a model whose ReLUs run in place.")
