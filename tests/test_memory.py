@@ -13,7 +13,7 @@ from test_kinds import CASES, example_spec
 import archlens
 from archlens.core.kinds import KINDS, register
 from archlens.core.kinds.args import Bool
-from archlens.core.memory import memory, training
+from archlens.core.memory import in_place_variant, memory, training
 from archlens.core.profile import profile
 from archlens.spec.load import scale_width, with_input
 from archlens.verification.memory import memory_checks
@@ -92,7 +92,7 @@ def test_vgg16_figures_by_hand_and_against_torch_at_small_input():
 
 @dataclass(frozen=True)
 class _InplaceArgs:
-    inplace: Bool = True
+    inplace: Bool = False
 
 
 def test_an_in_place_kind_shares_its_input_storage_in_the_analysis_and_in_torch():
@@ -102,13 +102,17 @@ def test_an_in_place_kind_shares_its_input_storage_in_the_analysis_and_in_torch(
 
         def build(self, a, ins):
             return torch.nn.ReLU(inplace=a.inplace)
+    assert Probe.name == "relu_inplace_probe"
     try:
         doc = {**TINY, "name": "tiny_inplace",
                "layers": [TINY["layers"][0], {"name": "relu", "kind": "relu_inplace_probe"},
                           *TINY["layers"][2:]]}
-        spec = archlens.load_spec(doc)
-        prof = profile(spec)
+        out_of_place = profile(archlens.load_spec(doc))
+        assert memory(out_of_place).storage_bytes == 2 * 4 * 64 * 4 + 4 * 16 * 4 + 5 * 4
+        prof = in_place_variant(out_of_place)   # the probe's inplace argument switched on
+        spec = prof.spec
         m = memory(prof)
+        assert m.storage_bytes == 4 * 64 * 4 + 4 * 16 * 4 + 5 * 4   # relu shares conv's storage
         conv = 4 * 64 * 4
         relu = {lm.name: lm for lm in m.layers}["relu"]
         assert not relu.new_storage and relu.live_bytes == 3 * 64 * 4 + conv
@@ -124,3 +128,21 @@ def test_profile_batch_flag(cli):
     with pytest.raises(SystemExit) as exit:   # argparse: one usage line, exit status 2
         cli("profile", "vgg16", "--batch", "0")
     assert exit.value.code == 2
+
+
+def test_verify_shows_the_peers_memory_figures_and_fails_a_wrong_saved_rule(monkeypatch):
+    from archlens.render.verify_report import to_text
+    spec = archlens.load_spec(TINY)
+    report = archlens.verify(spec)
+    text = to_text(report)
+    assert report.ok, report.failures
+    # torchinfo: 2 x outputs of the layers with parameters (conv, fc); fvcore: their elements
+    conv, fc = 4 * 64 * 4, 5 * 4
+    assert f"torchinfo forward/backward bytes {2 * (conv + fc):,}" in text
+    assert f"fvcore activations {4 * 64 + 5:,}" in text
+    assert "inference peak 2,816 (at relu)" in text
+    monkeypatch.setattr(type(KINDS["relu"]), "saved", lambda self, a, ins, out, trainable: [])
+    bad = archlens.verify(spec, peers=False)
+    # relu keeps nothing by the broken rule, so pool is then the first to keep relu's output
+    assert [(c.layer, c.quantity) for c in bad.failures] == [("relu", "saved bytes"),
+                                                              ("pool", "saved bytes")]

@@ -180,3 +180,18 @@ def _first_kept(e, lp, key, size, kept: set, item: int, batch: int) -> int:
         return 0
     kept.add(k)
     return size[k] * batch
+
+
+def in_place_variant(prof):
+    """The profile of the same spec with every layer that has an ``inplace`` argument run in
+    place (ReLUs, as Caffe and CS231n's count assume), or None where no layer has one off."""
+    import dataclasses
+    from archlens.core.profile import profile
+
+    def switched(layer):
+        off = getattr(layer.args, "inplace", True) is False
+        return dataclasses.replace(layer, args=dataclasses.replace(layer.args, inplace=True)) if off else layer
+    layers = tuple(switched(layer) for layer in prof.spec.layers)
+    if layers == prof.spec.layers:
+        return None
+    return profile(dataclasses.replace(prof.spec, layers=layers), dtype=prof.dtype)

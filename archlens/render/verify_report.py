@@ -53,8 +53,13 @@ def _memory(report) -> list[str]:
     checks = [c for c in report.checks if c.layer == MODEL]
     if not checks:
         return []
+    from archlens.core.memory import memory
+    m = memory(report.profile)
     out = ["Memory (bytes; live/saved columns above: inference live tensors and saved for "
-           "backward, per layer, against torch):"]
+           "backward, per layer, against torch at batch 2):",
+           f"  ours, batch 1: every layer's output added {units.count(m.outputs_bytes)}; inference "
+           f"peak {units.count(m.peak_bytes)} (at {m.peak_layer}); saved for backward "
+           f"{units.count(m.saved_bytes)}"]
     for c in checks:
         mark = "ok" if c.ok else "FAIL"
         if c.source == "torch":

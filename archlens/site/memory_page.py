@@ -2,7 +2,7 @@
 counts (``archlens.core.memory``), and why tools disagree about "activation memory"."""
 from __future__ import annotations
 
-from archlens.core.memory import OPTIMIZER_STATE, memory, training
+from archlens.core.memory import OPTIMIZER_STATE, in_place_variant, memory, training
 from archlens.render import units
 from archlens.site import mdtext as md
 
@@ -25,8 +25,13 @@ def memory_section(d) -> str | None:
         ["saved for backward", mib(m.saved_bytes),
          "what autograd keeps from forward to backward in a training step (each storage once)"],
     ]
+    variant = in_place_variant(p)
+    if variant is not None:
+        rows.insert(2, ["distinct storages, ReLUs in place", mib(memory(variant).storage_bytes),
+                        "CS231n's count: each conv, pool and fc output once, as when every layer "
+                        "with an `inplace` argument runs in place"])
     parts = ["## Memory", "",
-             f"Four figures, batch 1, {p.dtype}; `archlens verify` holds the last two against "
+             f"Batch 1, {p.dtype}; `archlens verify` holds the inference peak and saved bytes against "
              "torch on the built model (live bytes counted by a dispatch mode with storage "
              "weak references; saved tensors by `saved_tensors_hooks`).", "",
              md.table(["figure", "value", "what it counts"], rows, "lrl"), "",
@@ -56,3 +61,18 @@ def _peers_note(p) -> str:
             "count is the output elements of conv and linear layers only. CS231n's "
             "per-image count adds each conv, pool and fc output once, as with ReLUs in place: "
             "the *distinct storages* figure of a model whose ReLUs run in place.")
+
+
+def memory_checks_md(cc: dict) -> list[str]:
+    """The cross-check's whole-model memory lines: ours = torch, and the peers' figures."""
+    lines = []
+    for c in cc.get("memory", []):   # absent from cross-checks cached before memory checks
+        mark = "ok" if c["ok"] else "**FAIL**"
+        if c["source"] == "torch":
+            lines.append(f"- {md.text(c['quantity'])} ({md.text(c['reason'])}, batch 2): "
+                         f"{units.count(c['ours'])}, torch {units.count(c['theirs'])}: {mark}")
+        else:
+            lines.append(f"- **{c['source']}** {md.text(c['quantity'])} "
+                         f"{units.count(c['theirs'])}, as its rule predicts ({mark}): "
+                         f"{md.text(c['reason'])}")
+    return [*lines, ""] if lines else []

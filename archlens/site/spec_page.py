@@ -20,7 +20,7 @@ from archlens.render.formats import CONVENTIONS
 from archlens.site import charts
 from archlens.site.detection_page import detection_section
 from archlens.site.fcn_page import convolutionalization_section
-from archlens.site.memory_page import memory_section
+from archlens.site.memory_page import memory_checks_md, memory_section
 from archlens.site import mdtext as md
 from archlens.files import write_if_changed
 from archlens.site.figures import write_figure
@@ -163,10 +163,12 @@ def crosscheck_section(d: PageData) -> str | None:
                 reasons.setdefault((peer, row[peer]["reason"]), []).append(row["layer"])
     why = [f"- **{peer}** ({len(layers)} layers, e.g. {md.text(', '.join(layers[:4]))}): "
            f"{md.text(reason)}" for (peer, reason), layers in sorted(reasons.items())]
-    head = ["layer", "params", "trainable", "shape", "MACs", "RF", "torchinfo mult-adds", "fvcore flops"]
+    head = ["layer", "params", "trainable", "shape", "MACs", "RF", "live", "saved",
+            "torchinfo mult-adds", "fvcore flops"]
     ok = {True: "ok", False: "**FAIL**"}
     rows = [[md.text(r["layer"]), *(ok[r["torch"][q]] if q in r["torch"] else "-"
-                                    for q in ("params", "trainable", "shape", "macs", "rf")),
+                                    for q in ("params", "trainable", "shape", "macs", "rf",
+                                              "live bytes", "saved bytes")),
              _peer_cell(r, "torchinfo"), _peer_cell(r, "fvcore")] for r in cc["rows"]]
     return "\n".join([
         "## Cross-check against torch, torchinfo and fvcore", "",
@@ -175,8 +177,8 @@ def crosscheck_section(d: PageData) -> str | None:
         "are compared with the built PyTorch model (MACs via `FlopCounterMode`, halved); receptive "
         "fields with the input-gradient footprint of a centre unit. torchinfo and fvcore count by "
         "their own conventions; where their number differs from our MACs the reason is:", "",
-        *(why or ["- no peer differs from our MACs."]), "",
-        '??? abstract "Every layer"', "", md.indent(md.table(head, rows, "lllllrrr"))])
+        *(why or ["- no peer differs from our MACs."]), "", *memory_checks_md(cc),
+        '??? abstract "Every layer"', "", md.indent(md.table(head, rows, "lllllllrrr"))])
 
 
 def worksheet_section(d: PageData) -> str:
