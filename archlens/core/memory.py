@@ -78,17 +78,20 @@ def memory(prof, batch: int = 1) -> MemoryProfile:
                          sum(b for k, b in size.items() if k != INPUT) * batch, sum(saved.values()))
 
 
-def training(prof, batch: int = 1, optimizer: str = "sgd_momentum") -> TrainingMemory:
-    """Parameters, gradients, optimizer state and saved activations of one training step."""
+def training(prof, batch: int = 1, optimizer: str = "sgd_momentum",
+             mem: MemoryProfile | None = None) -> TrainingMemory:
+    """Parameters, gradients, optimizer state and saved activations of one training step;
+    ``mem``: ``memory(prof, batch)`` where the caller has it already."""
     from archlens.core.profile import DTYPE_BYTES
     item = DTYPE_BYTES[prof.dtype]
     per_element, per_tensor = OPTIMIZERS[optimizer]
-    learning = [lp for lp in prof.layers if lp.trainable_params and lp.name in _reach_output(prof)]
+    reached = _reach_output(prof)
+    learning = [lp for lp in prof.layers if lp.trainable_params and lp.name in reached]
     trainable = sum(lp.trainable_params for lp in learning)
     tensors = sum((lp.params.weight.value > 0) + (lp.params.bias.value > 0) for lp in learning)
     return TrainingMemory(batch, optimizer, prof.totals.params * item, trainable * item,
                           per_element * trainable * item + per_tensor * tensors,
-                          memory(prof, batch).saved_bytes)
+                          (mem or memory(prof, batch)).saved_bytes)
 
 
 def _reach_output(prof) -> set[str]:
@@ -110,10 +113,11 @@ def _args(prof, lp):
 
 
 def _spec_args(prof) -> dict:
-    cached = getattr(prof, "_memory_args", None)
+    """Each layer's typed arguments by name, kept on the profile as cached_property keeps
+    ``ModelProfile._by_name``: every rule asks for them, and a scan each time is quadratic."""
+    cached = prof.__dict__.get("_memory_args")
     if cached is None:
-        cached = {layer.name: layer.args for layer in prof.spec.layers}
-        object.__setattr__(prof, "_memory_args", cached)   # a frozen record: a private cache
+        cached = prof.__dict__["_memory_args"] = {l.name: l.args for l in prof.spec.layers}
     return cached
 
 

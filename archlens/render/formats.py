@@ -37,17 +37,17 @@ def layer_json(lp: LayerProfile) -> dict:
     return out
 
 
-def memory_json(p: ModelProfile, batch: int = 1) -> dict:
+def memory_json(p: ModelProfile, batch: int = 1, m=None) -> dict:
     """The memory figures (archlens.core.memory), each named for what it counts."""
-    m = memory(p, batch)
+    m = m or memory(p, batch)
     return {"batch": batch, "outputs_bytes": m.outputs_bytes, "storage_bytes": m.storage_bytes,
             "inference_peak_bytes": m.peak_bytes, "inference_peak_layer": m.peak_layer,
             "saved_for_backward_bytes": m.saved_bytes,
-            "training": {opt: _training_json(p, batch, opt) for opt in OPTIMIZERS}}
+            "training": {opt: _training_json(p, batch, opt, m) for opt in OPTIMIZERS}}
 
 
-def _training_json(p: ModelProfile, batch: int, optimizer: str) -> dict:
-    t = training(p, batch, optimizer)
+def _training_json(p: ModelProfile, batch: int, optimizer: str, m) -> dict:
+    t = training(p, batch, optimizer, m)
     return {"params_bytes": t.params_bytes, "grads_bytes": t.grads_bytes,
             "optimizer_bytes": t.optimizer_bytes, "saved_bytes": t.saved_bytes,
             "total_bytes": t.total_bytes}
@@ -55,14 +55,14 @@ def _training_json(p: ModelProfile, batch: int, optimizer: str) -> dict:
 
 def to_dict(p: ModelProfile, batch: int = 1) -> dict:
     t = p.totals
-    m = {lm.name: lm for lm in memory(p, batch).layers}
-    layers = [{**layer_json(lp), "live_bytes": m[lp.name].live_bytes,
-               "saved_bytes": m[lp.name].saved_bytes} for lp in p.layers]
+    mem = memory(p, batch)
+    layers = [{**layer_json(lp), "live_bytes": lm.live_bytes, "saved_bytes": lm.saved_bytes}
+              for lp, lm in zip(p.layers, mem.layers)]
     return {"spec": p.spec.name, "input": list(p.input), "dtype": p.dtype,
             "totals": {"params": t.params, "trainable_params": t.trainable_params,
                        "frozen_params": t.frozen_params, "macs": t.macs, "flops": t.flops,
                        "activation_bytes": t.activation_bytes},
-            "memory": memory_json(p, batch), "layers": layers}
+            "memory": memory_json(p, batch, mem), "layers": layers}
 
 
 def to_json(p: ModelProfile, batch: int = 1) -> str:
@@ -82,10 +82,9 @@ COLUMNS = ("layer", "kind", "output", "params", "MACs", "FLOPs", "out MiB", "liv
            "saved MiB", "RF", "jump", "start")
 
 
-def _rows(p: ModelProfile, batch: int) -> list[list[str]]:
-    m = memory(p, batch).layers
+def _rows(p: ModelProfile, m) -> list[list[str]]:
     return [[*r[:7], units.mib(lm.live_bytes), units.mib(lm.saved_bytes), *r[7:]]
-            for r, lm in zip((_row(lp) for lp in p.layers), m)]
+            for r, lm in zip((_row(lp) for lp in p.layers), m.layers)]
 
 
 def _row(lp: LayerProfile) -> list[str]:
@@ -97,8 +96,8 @@ def _row(lp: LayerProfile) -> list[str]:
             units.axes(rf.start) if rf else "-"]
 
 
-def _total_row(p: ModelProfile, batch: int) -> list[str]:
-    t, m = p.totals, memory(p, batch)
+def _total_row(p: ModelProfile, m) -> list[str]:
+    t = p.totals
     return ["total", "", "", units.count(t.params), units.count(t.macs), units.count(t.flops),
             units.mib(t.activation_bytes), f"peak {units.mib(m.peak_bytes)}",
             units.mib(m.saved_bytes), "", "", ""]
@@ -119,39 +118,40 @@ def _with_notes(p: ModelProfile, head: list[str], rows: list[list[str]], total: 
 
 
 def to_table(p: ModelProfile, batch: int = 1) -> str:
-    head, body, total = _with_notes(p, list(COLUMNS), _rows(p, batch), _total_row(p, batch))
+    m = memory(p, batch)
+    head, body, total = _with_notes(p, list(COLUMNS), _rows(p, m), _total_row(p, m))
     rows = [head] + body + [total]
     # stripped: the total row's empty RF cells leave no trailing blanks
     lines = texttable.aligned(rows, left={0, 1, 2, len(COLUMNS)})
     dashes = texttable.rule(lines)
     body = [lines[0], dashes, *lines[1:-1], dashes, lines[-1]]
-    return "\n".join([_header(p), *body, _footer(p, batch)])
+    return "\n".join([_header(p), *body, _footer(p, m)])
 
 
 def _header(p: ModelProfile) -> str:
     return f"{p.spec.name}: input {units.shape(p.input)}, {p.dtype}"
 
 
-def _footer(p: ModelProfile, batch: int = 1) -> str:
+def _footer(p: ModelProfile, m) -> str:
     t = p.totals
     return "\n".join([
         f"params: {units.count(t.params)} ({units.count(t.trainable_params)} trainable, "
         f"{units.count(t.frozen_params)} frozen)",
         f"MACs: {units.count(t.macs)} ({units.si(t.macs)}MAC)   FLOPs: {units.count(t.flops)} "
         f"({units.si(t.flops)}FLOP)",
-        *memory_lines(p, batch),
+        *memory_lines(p, m),
         "conventions: " + CONVENTIONS.format(dtype=p.dtype)])
 
 
-def memory_lines(p: ModelProfile, batch: int = 1) -> list[str]:
-    """The memory figures in words, each saying what it counts."""
-    m, mib = memory(p, batch), units.mib_unit
+def memory_lines(p: ModelProfile, m) -> list[str]:
+    """The memory figures (``m``: core.memory's) in words, each saying what it counts."""
+    batch, mib = m.batch, units.mib_unit
     lines = [f"memory, batch {batch}: every layer's output added {mib(m.outputs_bytes)}; "
              f"distinct storages {mib(m.storage_bytes)}; inference peak {mib(m.peak_bytes)} "
              f"(live tensors at {m.peak_layer}, input included); saved for backward "
              f"{mib(m.saved_bytes)}"]
     for opt in ("sgd_momentum", "adam"):
-        tr = training(p, batch, opt)
+        tr = training(p, batch, opt, m)
         lines.append(f"training, batch {batch}, {opt}: params {mib(tr.params_bytes)} + grads "
                      f"{mib(tr.grads_bytes)} + optimizer state {mib(tr.optimizer_bytes)} + "
                      f"saved activations {mib(tr.saved_bytes)} = {mib(tr.total_bytes)}")
@@ -175,11 +175,12 @@ def to_csv(p: ModelProfile, batch: int = 1) -> str:
 
 
 def to_markdown(p: ModelProfile, batch: int = 1) -> str:
-    cols, body, last = _with_notes(p, list(COLUMNS), _rows(p, batch), _total_row(p, batch))
+    m = memory(p, batch)
+    cols, body, last = _with_notes(p, list(COLUMNS), _rows(p, m), _total_row(p, m))
     align = "".join("l" if i < 3 or i == len(COLUMNS) else "r" for i in range(len(cols)))
     rows = [[_md(c) for c in r] for r in body] + [[f"**{c}**" if c else "" for c in last]]
     return "\n".join([mdsafe.table(cols, rows, align), "",
-                      _footer(p, batch).replace("\n", "  \n")]) + "\n"
+                      _footer(p, m).replace("\n", "  \n")]) + "\n"
 
 
 def _md(text: str) -> str:

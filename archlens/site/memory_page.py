@@ -35,15 +35,15 @@ def memory_section(d) -> str | None:
              "torch on the built model (live bytes counted by a dispatch mode with storage "
              "weak references; saved tensors by `saved_tensors_hooks`).", "",
              md.table(["figure", "value", "what it counts"], rows, "lrl"), "",
-             _training_table(p), "", _peers_note(p)]
+             _training_table(p, memory(p, TRAIN_BATCH)), "", _peers_note(p)]
     return "\n".join(parts)
 
 
-def _training_table(p) -> str:
+def _training_table(p, m) -> str:
     mib = units.mib_unit
     rows = []
     for opt in ("sgd", "sgd_momentum", "adam"):
-        t = training(p, TRAIN_BATCH, opt)
+        t = training(p, TRAIN_BATCH, opt, m)
         rows.append([md.text(opt), mib(t.params_bytes), mib(t.grads_bytes),
                      f"{mib(t.optimizer_bytes)} ({OPTIMIZER_STATE[opt]})", mib(t.saved_bytes),
                      f"**{mib(t.total_bytes)}**"])
