@@ -146,3 +146,17 @@ def test_verify_shows_the_peers_memory_figures_and_fails_a_wrong_saved_rule(monk
     # relu keeps nothing by the broken rule, so pool is then the first to keep relu's output
     assert [(c.layer, c.quantity) for c in bad.failures] == [("relu", "saved bytes"),
                                                               ("pool", "saved bytes")]
+
+
+def test_vgg16_page_names_each_memory_figure(tmp_path):
+    from archlens.site.memory_page import memory_section
+    from archlens.site.spec_page import PageData, header, layer_table
+    spec = archlens.load_spec("vgg16")
+    d = PageData(spec, profile(spec), "vgg16", tmp_path)
+    text = header(d) + layer_table(d) + memory_section(d)
+    outputs = sum(lp.activation_bytes for lp in d.profile.layers) / 2**20
+    peak = (3 * 224 * 224 + 2 * 64 * 224 * 224) * 4 / 2**20   # input + conv1_1 + relu1_1
+    assert f"| every layer's output, added | {outputs:.1f} MiB" in text
+    assert f"| inference peak | {peak:.1f} MiB" in text and "at `relu1_1`" in text
+    assert "| saved for backward |" in text and "saved MiB" in text and "live MiB" in text
+    assert "torchinfo's *forward/backward pass size*" in text and "CS231n" in text
