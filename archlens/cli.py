@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 
-from archlens.errors import ArchlensError
+from archlens.errors import ArchlensError, ProfileWarning
 
 EXIT_USER_ERROR = 2
 
@@ -268,8 +269,24 @@ COMMANDS = {"list": cmd_list, "profile": cmd_profile, "verify": cmd_verify,
             "train": cmd_train}
 
 
+def _one_line_warnings() -> None:
+    """A ProfileWarning (a merge of misaligned inputs) as one line on stderr, 'archlens:
+    warning: ...'; other warnings as Python shows them."""
+    default, shown = warnings.showwarning, set()
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        if issubclass(category, ProfileWarning):
+            if str(message) not in shown:   # verify profiles a spec several times
+                shown.add(str(message))
+                print(f"archlens: warning: {message}", file=sys.stderr)
+        else:
+            default(message, category, filename, lineno, file, line)
+    warnings.showwarning = show
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    _one_line_warnings()
     try:
         return COMMANDS[args.command](args)
     except ArchlensError as exc:

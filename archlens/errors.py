@@ -86,6 +86,11 @@ class LayerProblem(Exception):
         return str(self)
 
 
+class ProfileWarning(UserWarning):
+    """A finding the profile reports and goes on (a merge of misaligned inputs): located as a
+    SpecError is, ``file: layer 'name' (kind): finding``; the CLI prints it on one line."""
+
+
 class DataError(ArchlensError):
     """A dataset on disk is missing or malformed: names the file and the fix."""
 

@@ -9,7 +9,7 @@ the kinds emit, and nothing more, so a new notation fails loudly here instead of
     (...), \\left( ... \\right), {...}
     \\frac{a}{b}, \\tfrac{a}{b}      exact division (Fractions)
     \\left\\lfloor ... \\right\\rfloor, \\left\\lceil ... \\right\\rceil (also bare \\lfloor ...)
-    \\max(a, b, ...)
+    \\max(a, b, ...), \\min(a, b, ...)
     \\;\\text{(a remark)}            a remark: spacing and \\text{...} are not arithmetic
 
 A plain comma inside a number (``1,234``) is not arithmetic (it reads as a list): an error.
@@ -29,7 +29,7 @@ class NotArithmetic(ValueError):
 _TOKEN = re.compile(r"""
     (?P<num>\d+(?:\{,\}\d{3})*)
   | (?P<cmd>\\left\\lfloor|\\right\\rfloor|\\left\\lceil|\\right\\rceil|\\left\(|\\right\)
-           |\\lfloor|\\rfloor|\\lceil|\\rceil|\\frac|\\tfrac|\\dfrac|\\cdot|\\times|\\max)
+           |\\lfloor|\\rfloor|\\lceil|\\rceil|\\frac|\\tfrac|\\dfrac|\\cdot|\\times|\\max|\\min)
   | (?P<op>[-+(){},])
   | (?P<space>\s+|\\[;,!]|\\quad)
     """, re.VERBOSE)
@@ -94,7 +94,7 @@ class _Parser:
     @staticmethod
     def _starts_atom(tok) -> bool:
         return tok is not None and (tok[0].isdigit() or tok in _CLOSE or tok in
-                                    (r"\frac", r"\tfrac", r"\dfrac", r"\max"))
+                                    (r"\frac", r"\tfrac", r"\dfrac", r"\max", r"\min"))
 
     def atom(self) -> Fraction:
         tok = self.take()
@@ -103,14 +103,14 @@ class _Parser:
         if tok in (r"\frac", r"\tfrac", r"\dfrac"):
             num = self.group()
             return num / self.group()
-        if tok == r"\max":
+        if tok in (r"\max", r"\min"):
             self.take("(")
             values = [self.expr()]
             while self.peek() == ",":
                 self.take()
                 values.append(self.expr())
             self.take(")")
-            return max(values)
+            return max(values) if tok == r"\max" else min(values)
         if tok in _CLOSE:
             value = self.expr()
             self.take(_CLOSE[tok])

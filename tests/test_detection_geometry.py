@@ -8,7 +8,7 @@ import torch
 
 import archlens
 from archlens.detection.boxes import decode, encode, iou, nms, nms_per_class, sanitize
-from archlens.detection.project import project_boxes
+from archlens.detection.project import MapGeometry, project_boxes
 from archlens.nn.spp import SPP, pool_level
 from archlens.detection.spp_windows import pool_windows
 from archlens.core.kinds.spp import bins, paper_bins
@@ -26,8 +26,8 @@ def test_spp_falls_back_to_adaptive_bins_where_the_rule_miscounts():
     assert paper_bins(8, 6) is None        # window 2, stride 1 would give 7 bins
     assert paper_bins(4, 6) is None        # stride floor(4/6) = 0
     spans, rule = bins(4, 6)
-    assert rule == "adaptive" and len(spans) == 6 and all(e > s for s, e in spans)
-    assert bins(13, 6)[1] == "paper"
+    assert rule == "Appendix A" and len(spans) == 6 and all(e > s for s, e in spans)
+    assert bins(13, 6)[1] == "Sec. 2.3"
 
 
 def test_spp_levels_agree_with_torch_pooling():
@@ -67,12 +67,12 @@ def test_pooling_all_windows_at_once_equals_one_crop_at_a_time():
 def test_corner_rule_examples():
     s = 16  # ZF-5 total stride at conv5: 2 (conv1) x 2 (pool1) x 2 (conv2) x 2 (pool2)
     boxes = torch.tensor([[35.0, 50.0, 300.0, 200.0],   # x' = floor(x/S)+1, ceil(x/S)-1
-                          [100.0, 100.0, 110.0, 110.0],  # too small: the centre cell
+                          [100.0, 100.0, 110.0, 110.0],  # too small: cell nearest the centre
                           [-50.0, -9.0, 2000.0, 900.0]])  # beyond the map: clamped
-    got = project_boxes(boxes, s, (42, 56)).tolist()
+    got = project_boxes(boxes, MapGeometry.paper(s), (42, 56)).tolist()  # start 0: the paper
     assert got[0] == [35 // 16 + 1, 50 // 16 + 1, math.ceil(300 / 16) - 1, math.ceil(200 / 16) - 1]
     assert got[0] == [3, 4, 18, 12]
-    assert got[1] == [6, 6, 6, 6]          # 105 // 16
+    assert got[1] == [7, 7, 7, 7]          # centre 105 is nearest cell 7's centre 7·16 = 112
     assert got[2] == [0, 0, 55, 41]
     assert archlens.profile("sppnet_zf5").layer("relu5").rf.jump == (16, 16)
 
@@ -142,8 +142,6 @@ def test_bins_for_every_length():
     for a, n in itertools.product(range(1, 30), (1, 2, 3, 6)):
         spans, rule = bins(a, n)
         assert len(spans) == n and spans[0][0] == 0 and all(0 <= s < e <= a for s, e in spans)
-        if rule == "adaptive":
-            assert spans[-1][1] == a                       # adaptive bins cover the window
-        else:  # the paper's sliding window may leave trailing cells out (a=8, n=3: 0..6)
-            assert a - spans[-1][1] < a // n
-    assert bins(8, 3) == ([(0, 3), (2, 5), (4, 7)], "paper")
+        assert spans[-1][1] == a                           # every rule now covers the window
+    # Sec. 2.3 at a=8, n=3 (window 3, stride 2) covers 0..6 only: Appendix A's bins instead
+    assert bins(8, 3) == ([(0, 3), (2, 6), (5, 8)], "Appendix A")

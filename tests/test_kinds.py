@@ -28,10 +28,17 @@ def example_spec(name: str, index: int) -> dict:
     layer = {"name": "under_test", "kind": name, **args}
     if len(ins) == 1:
         return {"name": f"{name}_{index}", "input": list(ins[0]), "layers": [layer]}
-    sources = [{"name": f"src{i}", "kind": "conv", "out_channels": s[0], "kernel_size": 1,
-                "inputs": ["input"]} for i, s in enumerate(ins)]
-    layer["inputs"] = [s["name"] for s in sources]
-    return {"name": f"{name}_{index}", "input": [1, *ins[0][1:]], "layers": [*sources, layer]}
+    hw = [max(s[ax] for s in ins) for ax in (1, 2)] if len(ins[0]) == 3 else []
+    sources = []
+    for i, s in enumerate(ins):   # a smaller map (broadcast over positions) is pooled to size
+        sources.append({"name": f"src{i}", "kind": "conv", "out_channels": s[0], "kernel_size": 1,
+                        "inputs": ["input"]})
+        if list(s[1:]) != hw:
+            sources.append({"name": f"src{i}_pooled", "kind": "adaptive_avgpool",
+                            "output_size": list(s[1:])})
+    layer["inputs"] = [s["name"] for s in sources if s["kind"] == "adaptive_avgpool"
+                       or f"{s['name']}_pooled" not in {t["name"] for t in sources}]
+    return {"name": f"{name}_{index}", "input": [1, *hw], "layers": [*sources, layer]}
 
 
 def test_every_kind_has_examples():
@@ -147,6 +154,8 @@ def kind_calcs(kind, a, ins, out, rf_sets):
     for in_rfs in rf_sets:
         calcs += [(f"rf[{i}] from {in_rfs}", c)
                   for i, c in enumerate(kind.rf_calc(a, in_rfs, kind.rf(a, in_rfs)))]
+        calcs += [(f"fact {symbol} from {in_rfs}", c)
+                  for symbol, c in kind.worked_facts(a, ins, in_rfs)]
     return calcs
 
 
@@ -210,9 +219,38 @@ def test_a_new_weighted_kind_gets_the_weight_mistakes_without_editing_mistakes()
         for field in ("params", "macs"):
             assert diagnoses("test_dense", field) == diagnoses("linear", field)
         assert {"bias_per_input_channel", "forgot_cin"} <= {r for _, r in diagnoses("test_dense", "params")}
-        assert [r for _, r in diagnoses("test_dense", "macs")] == ["flops_for_macs"]
+        assert [r for _, r in diagnoses("test_dense", "macs")] == ["flops_for_macs", "macs_with_bias_adds"]
         KINDS["test_dense"].weighted = False  # the trait alone decides
         assert [r for _, r in diagnoses("test_dense", "params")] == ["forgot_bias"]
         assert diagnoses("test_dense", "macs") == []
     finally:
         del KINDS["test_dense"]
+
+
+def test_every_kind_has_a_mistake_catalogue_and_a_new_kind_gets_the_default():
+    from archlens.core.kinds.mistakes import COMMON, FIELDS, WEIGHTED, WINDOWED
+    for name, kind in KINDS.items():
+        rules = kind.mistakes()
+        assert rules[:len(COMMON)] == COMMON and all(r.field in FIELDS for r in rules), name
+        assert (set(WEIGHTED) <= set(rules)) == kind.weighted, name
+        assert (set(WINDOWED) <= set(rules)) == kind.windowed, name
+    for name in ("conv_transpose", "crop", "spp"):
+        assert KINDS[name].own_mistakes, name
+    register("test_plain")(type("TestPlain", (Kind,), {}))
+    try:
+        assert KINDS["test_plain"].mistakes() == COMMON
+    finally:
+        del KINDS["test_plain"]
+
+
+@pytest.mark.parametrize("spec", archlens.bundled_specs())
+def test_every_mistake_rule_runs_on_every_bundled_layer(spec):
+    """Each rule gives a wrong answer or None on every layer, never an exception, and each
+    wrong answer is one a student can type (it reads back as itself)."""
+    from archlens.teach.answers import canonical
+    from archlens.teach.checker import answer_key
+    p = archlens.profile(spec)
+    for layer, fields in answer_key(p).items():
+        dims = len(p.layer(layer).out_shape)
+        for field, key in fields.items():
+            assert all(canonical(field, text, dims) == text for text, _, _ in key.wrong), (layer, field)

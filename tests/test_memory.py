@@ -160,3 +160,15 @@ def test_vgg16_page_names_each_memory_figure(tmp_path):
     assert f"| inference peak | {peak:.1f} MiB" in text and "at `relu1_1`" in text
     assert "| saved for backward |" in text and "saved MiB" in text and "live MiB" in text
     assert "torchinfo's *forward/backward pass size*" in text and "CS231n" in text
+
+
+def test_a_two_head_spec_keeps_both_heads_and_trains_both():
+    from test_outputs import TWO_HEADS
+    spec = archlens.load_spec(TWO_HEADS)
+    prof = profile(spec)
+    m = {lm.name: lm for lm in memory(prof).layers}
+    x, act, cls, box = 3 * 64 * 4, 4 * 64 * 4, 6 * 4, 4 * 4
+    assert m["box"].live_bytes == x + act + cls + box   # cls returned, so still alive
+    params = (27 * 4 + 4) + (256 * 6 + 6) + (256 * 4 + 4)
+    assert training(prof, 1, "sgd").grads_bytes == 4 * params
+    assert all(c.ok for c in memory_checks(spec, prof, Check))

@@ -128,3 +128,46 @@ def test_checker_fragment_has_no_blank_lines(vgg16):
     frag = checker_fragment(vgg16)
     assert "\n\n" not in frag and 'class="archlens-checker' in frag
     assert 'data-layer="conv1_1" data-field="params"' in frag
+
+
+def _lines(ws, layer, field):
+    return {line.symbol: line.calc for line in _item(ws, layer, field).lines}
+
+
+def _arithmetic(calc) -> bool:
+    """True where the working does a calculation, not just states the result."""
+    return any(op in calc.working for op in (r"\cdot", "+", "-", r"\frac"))
+
+
+def test_fcn8s_crop_offsets_are_worked_from_the_two_fields():
+    """FCN-8s (voc-fcn8s/train.prototxt): Crop offsets 5 (score_pool4c), 9 (score_pool3c),
+    31 (score). Each is worked as (start of the reference - start of the input) / jump."""
+    from latex_arith import evaluate
+    p = profile("fcn8s")
+    ws = build_worksheet(p)
+    for layer, offset in (("score_pool4c", 5), ("score_pool3c", 9), ("score", 31)):
+        (calc,) = [c for s, c in _lines(ws, layer, "out_shape").items() if "offset" in s]
+        assert calc.value == evaluate(calc.working) == offset and _arithmetic(calc)
+        assert p.layer(layer).extra["offset"] == [offset, offset]
+
+
+def test_fcn8s_deconv_and_crop_fields_follow_from_the_input_field():
+    """upscore2 reads fc7's field 404 (FCN paper's conv7); a crop keeps its input's field:
+    score_pool4c keeps score_pool4's 100, not the reference's 452."""
+    p = profile("fcn8s")
+    ws = build_worksheet(p)
+    (up,) = _lines(ws, "upscore2", "rf").values()
+    assert up.working.startswith("404 + ") and up.value == 404 + (4 - 1) * 32 // 2
+    (crop,) = _lines(ws, "score_pool4c", "rf").values()
+    assert crop.value == 100 and crop.working == "100" and "r_{in}" in crop.formula
+    (h,) = [c for s, c in _lines(ws, "upscore8", "out_shape").items() if s.startswith("H")]
+    assert h.value == (54 - 1) * 8 - 2 * 0 + 16 == 440 and _arithmetic(h)
+
+
+def test_spp_length_is_worked_as_c_times_sum_of_squares():
+    """SPPNet ZF-5 (TPAMI Sec. 4.2): 256 channels x (36 + 9 + 4 + 1) bins = 12,800."""
+    from latex_arith import evaluate
+    ws = build_worksheet(profile("sppnet_zf5"))
+    (calc,) = _lines(ws, "spp", "out_shape").values()
+    assert calc.value == evaluate(calc.working) == 256 * (36 + 9 + 4 + 1) == 12_800
+    assert r"\sum" in calc.formula and _arithmetic(calc)

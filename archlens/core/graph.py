@@ -130,6 +130,10 @@ def walk_shapes(spec: Spec, nodes: list[Node] | None = None) -> dict[str, Shape]
     return shapes
 
 
-def output_name(nodes: list[Node]) -> str:
-    """The network output: the last layer in order."""
-    return nodes[-1].name
+def output_names(spec: Spec, nodes: list[Node]) -> tuple[str, ...]:
+    """What the network returns: the spec's ``outputs:``, else every layer no layer reads (spec
+    order): the last layer of a chain, each head of a multi-head network."""
+    if spec.outputs:
+        return spec.outputs
+    read = {src for node in nodes for src in node.inputs}
+    return tuple(layer.name for layer in spec.layers if layer.name not in read)

@@ -94,10 +94,16 @@ def training(prof, batch: int = 1, optimizer: str = "sgd_momentum",
                           (mem or memory(prof, batch)).saved_bytes)
 
 
+def _outputs(prof) -> set[str]:
+    """The layers the built model returns (core.graph.output_names: every head)."""
+    read = {s for lp in prof.layers for s in lp.inputs}
+    return set(prof.spec.outputs) or {lp.name for lp in prof.layers if lp.name not in read}
+
+
 def _reach_output(prof) -> set[str]:
-    """Layers whose output reaches the network output through data (a reference input, read
+    """Layers whose output reaches a network output through data (a reference input, read
     for its size only, carries no gradient): only their parameters get gradients and state."""
-    reached = {prof.layers[-1].name} if prof.layers else set()
+    reached = _outputs(prof)
     for lp in reversed(prof.layers):
         if lp.name in reached:
             reached.update(lp.inputs[:1] if _kind(lp).reference_input else lp.inputs)
@@ -136,7 +142,7 @@ def _live_bytes(prof, item: int, batch: int) -> tuple[dict, str]:
     """Live bytes at each layer's step (its output allocated, its inputs not yet freed)."""
     key, size = storages(prof, item, training=False)
     last = {s: i for i, lp in enumerate(prof.layers) for s in lp.inputs}
-    output = prof.layers[-1].name if prof.layers else INPUT
+    outputs = _outputs(prof)   # returned: alive to the end
     holders = {INPUT: 1}   # names holding each storage; the caller holds the input
     live, at, best, best_layer = {}, size[INPUT], -1, INPUT
     for i, lp in enumerate(prof.layers):
@@ -148,7 +154,7 @@ def _live_bytes(prof, item: int, batch: int) -> tuple[dict, str]:
         if live[lp.name] > best:
             best, best_layer = live[lp.name], lp.name
         for s in set(lp.inputs):
-            if last[s] == i and s not in (INPUT, output):
+            if last[s] == i and s != INPUT and s not in outputs:
                 at -= _release(holders, key[s], size)
     return live, best_layer
 

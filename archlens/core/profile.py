@@ -11,11 +11,13 @@ Counting conventions (the same everywhere a number is printed):
 """
 from __future__ import annotations
 
+import warnings
+
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Sequence
 
-from archlens.errors import LayerProblem, SpecError
+from archlens.errors import LayerProblem, ProfileWarning, SpecError
 from archlens.core.gcpause import no_cycle_collection
 from archlens.core.geometry import RF, Calc, Params, Shape, numel
 from archlens.core.graph import Node, node_error, order, walk_shapes
@@ -91,12 +93,16 @@ def profile(spec: SpecRef, input: Sequence[int] | None = None, dtype: str = "flo
 
 def _profile_node(spec: Spec, node: Node, shapes, rfs, itemsize: int) -> LayerProfile:
     a, ins, out = node.layer.args, [shapes[s] for s in node.inputs], shapes[node.name]
+    in_rfs = [rfs[s] for s in node.inputs]
     try:
-        rf = node.kind.rf(a, [rfs[s] for s in node.inputs])
+        rf = node.kind.rf_with_shapes(a, ins, in_rfs)
     except LayerProblem as exc:   # a MisalignedInputs names the inputs that disagree
         raise node_error(spec, node, exc, node.inputs) from None
     rfs[node.name] = rf
-    extra = _extra(spec, node, ins, [rfs[s] for s in node.inputs])
+    extra = _extra(spec, node, ins, in_rfs)
+    finding = node.kind.warning(a, ins, in_rfs)
+    if finding is not None:   # the profile goes on; the CLI prints it on stderr
+        warnings.warn(ProfileWarning(str(node_error(spec, node, finding, node.inputs))), stacklevel=2)
     params, macs, flops = node.kind.counts(a, ins, out)
     return LayerProfile(node.name, node.layer.kind, node.inputs, tuple(ins), out, params,
                         node.layer.frozen, macs, flops, numel(out) * itemsize, rf, extra)

@@ -3,7 +3,7 @@
 Every bin of every window is a rectangle of the map; its max comes from a 2-D sparse table
 (Bentley's range-maximum trick): T[a][b] holds the max over 2^a rows x 2^b columns from each
 cell, so any h x w rectangle is the max of four overlapping table entries with 2^a <= h,
-2^b <= w. Bins follow ``archlens.core.kinds.spp.bins`` (the paper's rule, adaptive fallback), so
+2^b <= w. Bins follow ``archlens.core.kinds.spp.bins`` (Sec. 2.3, else Appendix A), so
 the result equals the ``SPP`` module run on each window's crop (tests check this).
 """
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """SPPNet (He et al., ECCV 2014 / TPAMI 2015): convolutions once per image, SPP per region.
 
 image resized (shorter side = scale) -> conv trunk once -> each proposal projected onto the
-last conv map by the corner rule -> spatial pyramid pooling of its window -> fc6, fc7 ->
-SVM scores, box regression on the pooled features -> per-class NMS.
+last conv map by the corner rule (with that map's own start and jump) -> spatial pyramid
+pooling of its window -> fc6, fc7 -> SVM scores, box regression on the pooled features -> per-class NMS.
 """
 from __future__ import annotations
 
@@ -10,11 +10,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from archlens.core.profile import profile
 from archlens.detection.config import scaled_size
 from archlens.detection.head import DetectionHead, Pipeline
 from archlens.detection.networks import Chain, in_batches, names_between
-from archlens.detection.project import project_boxes
+from archlens.detection.project import map_geometry, project_boxes
 from archlens.detection.spp_windows import pool_windows
 from archlens.detection.warp import normalize_pixels
 
@@ -39,7 +38,7 @@ class SPPNet(Pipeline):
         self.spp = getattr(network, names[cut])
         fc = names_between(spec, cut + 1, config.feature_layer)
         self.fc = Chain(network, fc, (config.feature_layer,))
-        self.stride = int(profile(spec).layer(config.shared_until).rf.jump[0])  # S (Appendix)
+        self.geometry = map_geometry(spec, config.shared_until)  # start and jump (Appendix A)
 
     def feature_map(self, image: torch.Tensor) -> tuple[torch.Tensor, float]:
         """The last conv map of the resized image, and the resize factor."""
@@ -52,7 +51,7 @@ class SPPNet(Pipeline):
 
     def region_features(self, image: torch.Tensor, boxes: torch.Tensor):
         fmap, factor = self.feature_map(image)
-        cells = project_boxes(boxes * factor, self.stride, tuple(fmap.shape[-2:]))
+        cells = project_boxes(boxes * factor, self.geometry, tuple(fmap.shape[-2:]))
         pooled = self.pooled(fmap, cells)
         (feats,) = in_batches(self.fc, pooled, self.batch)
         return feats, pooled

@@ -1,6 +1,9 @@
 """Build a runnable ``torch.nn.Module`` from a spec, walking the same graph as ``profile``.
 
 Submodule names are the spec's layer names, so ``model.conv1_1`` is the spec's ``conv1_1``.
+The model returns the spec's outputs (``outputs:``, else every layer nothing reads): one tensor
+where there is one output (every chain), else a tuple of tensors in ``model.output_names`` order
+(a trunk with a class head and a box head returns ``(cls, box)``).
 """
 from __future__ import annotations
 
@@ -12,7 +15,7 @@ from torch import nn
 
 from archlens.errors import SpecError
 from archlens.core.geometry import numel
-from archlens.core.graph import Node, order, output_name
+from archlens.core.graph import Node, order, output_names
 from archlens.core.profile import DTYPE_BYTES, profile
 from archlens.render import units
 from archlens.spec.model import INPUT, Spec, SpecRef
@@ -20,14 +23,17 @@ from archlens.spec.load import load_spec, scale_width, with_input
 
 
 class SpecModel(nn.Module):
-    """A DAG of layers run in topological order; activations are freed after their last use."""
+    """A DAG of layers run in topological order; activations are freed after their last use.
+
+    Returns the output tensor, or a tuple in ``output_names`` order where the spec has several.
+    """
 
     def __init__(self, spec: Spec, nodes: list[Node], modules: dict[str, nn.Module]):
         super().__init__()
         self.spec_name = spec.name
         self.input_shape = tuple(spec.input)
         self._wiring = [(n.name, n.inputs) for n in nodes]
-        self._output = output_name(nodes)
+        self.output_names = output_names(spec, nodes)
         self._last_use = _last_uses(self._wiring)
         for name, module in modules.items():
             self.add_module(name, module)
@@ -36,14 +42,15 @@ class SpecModel(nn.Module):
                 for p in modules[node.name].parameters():
                     p.requires_grad_(False)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor) -> torch.Tensor | tuple[torch.Tensor, ...]:
         acts = {INPUT: x}
         for step, (name, inputs) in enumerate(self._wiring):
             acts[name] = getattr(self, name)(*(acts[s] for s in inputs))
             for s in inputs:
-                if self._last_use[s] == step and s != self._output:
+                if self._last_use[s] == step and s not in self.output_names:
                     del acts[s]
-        return acts[self._output]
+        outs = tuple(acts[name] for name in self.output_names)
+        return outs[0] if len(outs) == 1 else outs
 
 
 def _last_uses(wiring) -> dict[str, int]:

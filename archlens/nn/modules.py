@@ -50,3 +50,41 @@ class LocalResponseNormModule(nn.Module):
 
     def extra_repr(self) -> str:
         return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"
+
+
+class MulModule(nn.Module):
+    """Elementwise product of all inputs, broadcast as torch does (squeeze-excitation's scale)."""
+
+    def forward(self, *xs: torch.Tensor) -> torch.Tensor:
+        out = xs[0]
+        for x in xs[1:]:
+            out = out * x
+        return out
+
+
+class MeanModule(nn.Module):
+    """``x.mean(dim, keepdim)`` (global average pooling with dim (2, 3))."""
+
+    def __init__(self, dim: tuple[int, ...], keepdim: bool = False):
+        super().__init__()
+        self.dim, self.keepdim = tuple(dim), keepdim
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x.mean(self.dim, keepdim=self.keepdim)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}, keepdim={self.keepdim}"
+
+
+class PadModule(nn.Module):
+    """``F.pad(x, pad, value=value)``, constant mode, F.pad's order (last axis first)."""
+
+    def __init__(self, pad: tuple[int, ...], value: float = 0.0):
+        super().__init__()
+        self.pad, self.value = tuple(pad), value
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.nn.functional.pad(x, self.pad, value=self.value)
+
+    def extra_repr(self) -> str:
+        return f"pad={self.pad}, value={self.value}"

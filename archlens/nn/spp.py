@@ -1,11 +1,11 @@
-"""Spatial pyramid pooling in plain torch, with the bin rule of ``archlens.core.kinds.spp``."""
+"""Spatial pyramid pooling in plain torch, with the bin rules of ``archlens.core.kinds.spp``."""
 from __future__ import annotations
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from archlens.core.kinds.spp import bins, paper_bins
+from archlens.core.kinds.spp import APPENDIX_A, SEC23, bins
 
 
 def _pool_axis(x: torch.Tensor, axis: int, spans) -> torch.Tensor:
@@ -14,12 +14,14 @@ def _pool_axis(x: torch.Tensor, axis: int, spans) -> torch.Tensor:
 
 
 def pool_level(x: torch.Tensor, n: int) -> torch.Tensor:
-    """(B, C, h, w) -> (B, C, n, n): the paper's window/stride where it fits, else adaptive."""
+    """(B, C, h, w) -> (B, C, n, n): Sec. 2.3's window/stride where it fits, else Appendix A."""
     h, w = x.shape[-2:]
-    rows, cols = paper_bins(h, n), paper_bins(w, n)
-    if rows is not None and cols is not None:  # one max_pool2d call: window ceil, stride floor
+    (rows, row_rule), (cols, col_rule) = bins(h, n), bins(w, n)
+    if row_rule == col_rule == SEC23:  # one max_pool2d call: window ceil, stride floor
         return F.max_pool2d(x, (-(-h // n), -(-w // n)), (h // n, w // n))
-    return _pool_axis(_pool_axis(x, 2, bins(h, n)[0]), 3, bins(w, n)[0])
+    if row_rule == col_rule == APPENDIX_A:  # the same bins as adaptive max pooling
+        return F.adaptive_max_pool2d(x, n)
+    return _pool_axis(_pool_axis(x, 2, rows), 3, cols)
 
 
 class SPP(nn.Module):

@@ -44,8 +44,8 @@ def to_text(report) -> str:
     p = report.profile
     title = f"verify {p.spec.name} at {units.shape(p.input)}: analytic vs torch (params, shapes, " \
             f"MACs via FlopCounterMode), receptive fields vs gradient footprint, and the peers"
-    return "\n".join([title, *lines, "", *_reasons(report), "", *_memory(report), "",
-                      _verdict(report)])
+    return "\n".join([title, *lines, _returns(report), "", *_reasons(report), *_field_notes(report), "",
+                      *_memory(report), "", _verdict(report)])
 
 
 def _memory(report) -> list[str]:
@@ -71,6 +71,14 @@ def _memory(report) -> list[str]:
     return out
 
 
+def _returns(report) -> str:
+    """Which layers the built model returned, each checked for its profiled shape."""
+    outs = [c for c in report.checks if c.quantity == "output"]
+    form = "one tensor" if len(outs) == 1 else f"a tuple of {len(outs)}, in this order"
+    marks = ", ".join(f"{c.layer} {'ok' if c.ok else 'FAIL'}" for c in outs)
+    return f"model returns {form}: {marks} (shape vs profile)"
+
+
 def _reasons(report) -> list[str]:
     """Group peer differences by their stated reason: 'why torchinfo says more'."""
     macs = {lp.name: lp.macs.value for lp in report.profile.layers}
@@ -87,6 +95,25 @@ def _reasons(report) -> list[str]:
     for (source, reason), layers in sorted(groups.items()):
         shown = ", ".join(layers[:6]) + (f", ... ({len(layers)} layers)" if len(layers) > 6 else "")
         out.append(f"  {source}: {reason} [{shown}]")
+    return out
+
+
+def _field_notes(report) -> list[str]:
+    """Merges of misaligned inputs (the field checked is the union), and the maps whose field
+    is none, so no footprint was compared (the profile's notes say why at a merge)."""
+    layers = report.profile.layers
+    out = []
+    misaligned = [f"{lp.name} ({units.axes(lp.extra['misaligned_px'])} px)" for lp in layers
+                  if "misaligned_px" in lp.extra]
+    if misaligned:
+        out.append("  merged inputs whose centres differ (y, x; the field is their union): " +
+                   ", ".join(misaligned))
+    unchecked = [lp.name for lp in layers if lp.rf is None and len(lp.out_shape) == 3]
+    if unchecked:
+        shown = ", ".join(unchecked[:6]) + (f", ... ({len(unchecked)} layers)" if len(unchecked) > 6 else "")
+        out.append(f"  rf not checked where the field is none (a global mean, pooling to a fixed "
+                   f"size, group norm statistics or a branch without a field: each unit reads "
+                   f"more than a local window) [{shown}]")
     return out
 
 

@@ -21,6 +21,7 @@ from archlens.site import charts
 from archlens.site.detection_page import detection_section
 from archlens.site.fcn_page import convolutionalization_section
 from archlens.site.memory_page import memory_checks_md, memory_section
+from archlens.site.spp_page import spp_rules_section
 from archlens.site import mdtext as md
 from archlens.files import write_if_changed
 from archlens.site.figures import write_figure
@@ -269,7 +270,7 @@ def usage(d: PageData) -> str:
 Section = Callable[[PageData], "str | None"]
 # Feature sections (detection stages, convolutionalization) live in their own modules.
 SECTIONS: list[Section] = [header, diagram, layer_table, memory_section, cost_charts,
-                           detection_section,
+                           detection_section, spp_rules_section,
                            convolutionalization_section, crosscheck_section,
                            worksheet_section, training_section, usage]
 

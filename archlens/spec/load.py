@@ -17,6 +17,7 @@ from archlens.spec.expected import check_expected
 from archlens.core.kinds import get_kind
 from archlens.core.kinds.args import bound, describe, is_size, parse_args, suggest
 from archlens.spec.names import spec_name
+from archlens.spec.outputs import parse_outputs
 from archlens.spec.recipes import check_train_section
 from archlens.spec.sections import check_sections
 from archlens.spec.model import INPUT, LayerSpec, Spec, SpecRef
@@ -28,7 +29,7 @@ from archlens.spec.shorthand import expand_item
 SPECS_DIR = Path(__file__).parent.parent / "specs"
 NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")   # whole name (fullmatch: '$' lets "r\n" in)
 TOP_KEYS = ("name", "title", "description", "source", "task", "input", "num_classes",
-            "backbone", "layers", "expected", "train", "detection", "notes")
+            "backbone", "layers", "outputs", "expected", "train", "detection", "notes")
 LAYER_KEYS = ("name", "kind", "inputs", "frozen")
 
 
@@ -108,6 +109,7 @@ def _build_spec(doc: dict, path: Path) -> Spec:
                 expected=check_expected(doc.get("expected"), [l.name for l in layers]),
                 train=_checked_train(doc.get("train")),
                 backbone=_backbone_file(doc["backbone"], path).resolve() if doc.get("backbone") else None,
+                outputs=parse_outputs(doc.get("outputs"), [l.name for l in layers]),
                 extra=known, display=display_path(path),
                 path=path.resolve() if path.is_file() else None)
     check_sections(spec)  # each owned section's owner validates it at the boundary

@@ -40,6 +40,7 @@ class Spec:
     path: Path | None = None         # the file it was loaded from, resolved (None: in memory)
     display: str = ""                # where it came from as the user gave it, for messages
     backbone: Path | None = None     # the spec file whose layers ``backbone:`` reused, resolved
+    outputs: tuple[str, ...] = ()    # layers the built model returns; () = those nothing reads
 
     @property
     def where(self) -> str:

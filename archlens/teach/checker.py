@@ -1,8 +1,9 @@
 """The answer checker: per layer and field, right or wrong, and which known mistake it was.
 
 Python (``check``) and the worksheet page's JavaScript read the same key table
-(``answer_key``): for every layer and field the accepted answers and, in rule order, the
-wrong answer each known mistake gives. So both name the same diagnosis for the same answer.
+(``answer_key``): for every layer and field the accepted answers and, in catalogue order
+(``Kind.mistakes()``), the wrong answer each known mistake gives. So both name the same
+diagnosis for the same answer, and both slips where two give the same number.
 """
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ CONVENTIONS = {
     "no-bias": "bias-free parameter counts are accepted (CS231n's VGG table counts weights only)",
 }
 NO_BIAS_NOTE = "bias-free count, accepted under --convention no-bias"
+RULE_SEPARATOR = " or "   # between the names of slips that give the same wrong answer
 NO_BIAS_HINT = ("Counting weights only, as CS231n's VGG table does? "
                 "Run with --convention no-bias to accept bias-free counts.")
 
@@ -27,7 +29,9 @@ NO_BIAS_HINT = ("Counting weights only, as CS231n's VGG table does? "
 class FieldKey:
     expected: str                      # canonical right answer
     accept: dict[str, str]             # accepted answer -> note ("" for the plain right answer)
-    wrong: tuple[tuple[str, str, str], ...]  # (wrong answer, rule name, sentence), table order
+    # (wrong answer, rule name(s), sentence), catalogue order; slips that give the same
+    # answer share one entry, their names joined by RULE_SEPARATOR and each sentence numbered
+    wrong: tuple[tuple[str, str, str], ...]
 
 
 @dataclass(frozen=True)
@@ -38,8 +42,12 @@ class Verdict:
     expected: str
     given: str
     diagnosis: str = ""   # one sentence when a wrong answer matches a known mistake
-    rule: str = ""        # that mistake's name
+    rule: str = ""        # that mistake's name ("a or b" where two slips give this answer)
     note: str = ""        # a convention that made a right answer acceptable
+
+    @property
+    def rules(self) -> tuple[str, ...]:
+        return tuple(self.rule.split(RULE_SEPARATOR)) if self.rule else ()
 
     @property
     def mark(self) -> str:
@@ -69,9 +77,22 @@ def _field_key(rule_input, name: str, convention: str) -> FieldKey:
     bias_free = str(rule_input.lp.params.weight.value)
     if name == "params" and convention == "no-bias" and bias_free != right:
         accept[bias_free] = NO_BIAS_NOTE
-    wrong = tuple((text, rule.name, rule.sentence) for text, rule in wrong_answers(rule_input, name)
-                  if text not in accept)
+    groups: dict[str, list] = {}
+    for text, rule in wrong_answers(rule_input, name):
+        if text not in accept:
+            groups.setdefault(text, []).append(rule)
+    wrong = tuple((text, RULE_SEPARATOR.join(r.name for r in rules), diagnosis(rules))
+                  for text, rules in groups.items())
     return FieldKey(right, accept, wrong)
+
+
+def diagnosis(rules) -> str:
+    """One rule's sentence; where several slips give the same number, each of them, numbered."""
+    if len(rules) == 1:
+        return rules[0].sentence
+    count = {2: "Two", 3: "Three"}.get(len(rules), str(len(rules)))
+    return (f"{count} different slips give this same number: "
+            + " ".join(f"({i}) {r.sentence}" for i, r in enumerate(rules, 1)))
 
 
 def answer_key(p: ModelProfile, convention: str = "default") -> dict[str, dict[str, FieldKey]]:
@@ -132,7 +153,7 @@ def to_text(report: CheckReport) -> str:
             f"{CONVENTIONS[report.convention]})")
     width = max([len(v.layer) for v in report.verdicts] + [5])
     lines = [head] + [verdict_line(v, width) for v in report.verdicts]
-    if report.convention == "default" and any(v.rule == "forgot_bias" for v in report.verdicts):
+    if report.convention == "default" and any("forgot_bias" in v.rules for v in report.verdicts):
         lines.append(NO_BIAS_HINT)
     text = "\n".join(lines + [_unanswered_text(report)])
     # the report echoes spec and layer names: each line shown as text, never as terminal codes

@@ -130,11 +130,14 @@ def _merge_square(lines: list[Line]) -> tuple[Line, ...]:
     return tuple(lines)
 
 
-def _shape_item(lp: LayerProfile, args) -> Item:
-    calcs = get_kind(lp.kind).shape_calc(args, list(lp.in_shapes), lp.out_shape)
+def _shape_item(p: ModelProfile, lp: LayerProfile, args) -> Item:
+    kind = get_kind(lp.kind)
+    calcs = kind.shape_calc(args, list(lp.in_shapes), lp.out_shape)
     names = ["C", "H", "W"] if len(lp.out_shape) == 3 else ["F"] * len(lp.out_shape)
     lines = [Line(f"{n}_{{out}}", c) for n, c in zip(names, calcs)]
-    return Item("out_shape", _merge_square(lines), fmt_shape(lp.out_shape))
+    facts = [Line(symbol, c) for symbol, c in
+             kind.worked_facts(args, list(lp.in_shapes), input_rfs(p, lp))]
+    return Item("out_shape", _merge_square(lines) + _merge_square(facts), fmt_shape(lp.out_shape))
 
 
 def _rf_item(p: ModelProfile, lp: LayerProfile, args) -> Item:
@@ -146,7 +149,7 @@ def _rf_item(p: ModelProfile, lp: LayerProfile, args) -> Item:
 
 def sheet_layer(p: ModelProfile, lp: LayerProfile, fields, example: bool) -> SheetLayer:
     args = p.spec.layer(lp.name).args
-    make = {"out_shape": lambda: _shape_item(lp, args), "params": lambda: _params_item(lp),
+    make = {"out_shape": lambda: _shape_item(p, lp, args), "params": lambda: _params_item(lp),
             "macs": lambda: _macs_item(lp), "rf": lambda: _rf_item(p, lp, args)}
     return SheetLayer(lp.name, lp.kind, lp.in_shapes, lp.out_shape, example,
                       tuple(make[f]() for f in fields))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from archlens.errors import TrainError
 from archlens.nn.build import build_model
 from archlens.spec.load import load_spec, with_num_classes
 
@@ -75,6 +76,10 @@ def training_model(spec, config, num_classes: int | None, sample: torch.Tensor |
     torch.manual_seed(config.seed)
     spec = with_num_classes(load_spec(spec), num_classes)
     model = build_model(spec, input=config.input, width=config.width)
+    if len(model.output_names) != 1:  # the loss reads one tensor of scores
+        raise TrainError(f"{spec.where}: training needs one output, the spec has "
+                         f"{len(model.output_names)} ({', '.join(model.output_names)}); "
+                         f"name the one to train with 'outputs: [...]'")
     INITS[config.init](model, sample)
     return model.to(memory_format=MEMORY_FORMATS[config.memory_format])
 

@@ -103,7 +103,8 @@ def measured_training(model, x: torch.Tensor, optimizer: str) -> tuple[int, int]
     opt = {"sgd": lambda: torch.optim.SGD(params, lr=0.1),
            "sgd_momentum": lambda: torch.optim.SGD(params, lr=0.1, momentum=0.9),
            "adam": lambda: torch.optim.Adam(params)}[optimizer]()
-    model.train()(x).float().sum().backward()
+    out = model.train()(x)
+    sum(t.float().sum() for t in (out if isinstance(out, tuple) else (out,))).backward()
     opt.step()
     grads = sum(p.grad.untyped_storage().nbytes() for p in params if p.grad is not None)
     state = {_storage(t)[0]: _storage(t)[1].nbytes() for st in opt.state.values()

@@ -20,7 +20,7 @@ import torch
 from archlens.verification import footprint, memory
 from archlens.nn.build import build_model
 from archlens.core.geometry import RF
-from archlens.core.graph import order, walk_shapes
+from archlens.core.graph import order, output_names, walk_shapes
 from archlens.core.profile import ModelProfile, profile
 from archlens.spec.model import INPUT, SpecRef
 from archlens.spec.load import load_spec, scale_width, with_input
@@ -80,10 +80,10 @@ def _torch_checks(spec, prof: ModelProfile) -> list[Check]:
     shapes = _hooked_shapes(model, x, [lp.name for lp in prof.layers])
     counter = FlopCounterMode(display=False)
     with counter:
-        model(x)
+        returned = model(x)
+    checks = _output_checks(spec, prof, returned)
     flops = {k.split(".", 1)[1]: sum(v.values()) for k, v in counter.get_flop_counts().items()
              if "." in k}
-    checks = []
     for lp in prof.layers:
         module = getattr(model, lp.name)
         checks += [
@@ -95,6 +95,16 @@ def _torch_checks(spec, prof: ModelProfile) -> list[Check]:
                   "FlopCounterMode counts 2 FLOPs per MAC; halved here"),
         ]
     return checks
+
+
+def _output_checks(spec, prof: ModelProfile, returned) -> list[Check]:
+    """The model returns each of the spec's outputs (``outputs:``, else every layer nothing
+    reads), in order, with its profiled shape: a tensor for one output, a tuple for several."""
+    got = (returned,) if isinstance(returned, torch.Tensor) else tuple(returned)
+    want = output_names(spec, order(spec))
+    checks = [Check("(model)", "outputs returned", len(want), len(got), "torch")]
+    return checks + [Check(name, "output", tuple(prof.layer(name).out_shape), tuple(t.shape[1:]),
+                           "torch") for name, t in zip(want, got)]
 
 
 def _hooked_shapes(model, x, names) -> dict[str, tuple]:

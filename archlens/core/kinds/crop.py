@@ -11,9 +11,10 @@ from fractions import Fraction
 from typing import TYPE_CHECKING
 
 from archlens.errors import LayerProblem
-from archlens.core.geometry import RF, Calc, Shape, require_spatial
+from archlens.core.geometry import RF, Calc, Shape, require_spatial, tex_number
 from archlens.core.kinds.merge import MisalignedInputs
 from archlens.core.kinds.args import NoArgs
+from archlens.core.kinds.own_mistakes import CROP
 from archlens.core.kinds.registry import Kind, register
 
 if TYPE_CHECKING:  # annotations only: core imports no torch when it loads
@@ -42,6 +43,12 @@ def crop_offset(rf_in: RF | None, rf_ref: RF | None) -> tuple[int, int]:
     return tuple(int(o) for o in offset)
 
 
+def offset_calc(o: int, s_in, s_ref, j) -> Calc:
+    """One axis of the offset as a ``Calc``: (start of the reference − start of the input) / jump."""
+    return Calc(o, r"\frac{\mathrm{start}_{ref} - \mathrm{start}_{in}}{j}",
+                rf"\frac{{{tex_number(s_ref)} - ({tex_number(s_in)})}}{{{tex_number(j)}}}")
+
+
 @register("crop")
 class Crop(Kind):
     """Crop input 1 to the spatial size of input 2 (the reference), at a derived offset.
@@ -55,6 +62,7 @@ class Crop(Kind):
     flops_convention = "none"
     reference_input = True
     view = True   # a slice of its input: it keeps the whole uncropped storage alive
+    own_mistakes = CROP
 
     def shape(self, a: NoArgs, ins: list[Shape]) -> Shape:
         c, h, w = require_spatial(ins[0], "crop")
@@ -69,10 +77,26 @@ class Crop(Kind):
         return [Calc(out[0], r"C_{in}", str(out[0])), Calc(out[1], r"H_{ref}", str(out[1])),
                 Calc(out[2], r"W_{ref}", str(out[2]))]
 
+    def worked_facts(self, a: NoArgs, ins: list[Shape], in_rfs: list[RF | None]) -> list[tuple[str, Calc]]:
+        """The offset per axis, o = (start_ref − start_in) / j, from the two inputs' fields."""
+        if None in in_rfs:
+            return []
+        offset = crop_offset(*in_rfs)
+        return [(rf"\mathrm{{offset}}_{ax}", offset_calc(o, s_in, s_ref, j))
+                for ax, o, s_in, s_ref, j in zip("yx", offset, in_rfs[0].start, in_rfs[1].start,
+                                                 in_rfs[0].jump)]
+
     def rf(self, a: NoArgs, in_rfs: list[RF | None]) -> RF | None:
         rf_in, rf_ref = in_rfs
         crop_offset(rf_in, rf_ref)
         return RF(rf_in.size, rf_in.jump, rf_ref.start)
+
+    def rf_calc(self, a: NoArgs, in_rfs: list[RF | None], out_rf: RF | None) -> list[Calc]:
+        """Each output unit is a unit of the cropped input: its field, r = r_in."""
+        if out_rf is None:
+            return []
+        return [Calc(r, r"r_{in}\ \text{(of the cropped input)}", tex_number(r))
+                for r in in_rfs[0].size]
 
     def extra(self, a: NoArgs, ins: list[Shape], in_rfs: list[RF | None]) -> dict:
         offset = crop_offset(*in_rfs)

@@ -14,6 +14,7 @@ from archlens.errors import LayerProblem
 from archlens.core.geometry import RF, Calc, Params, Shape, deconv_length, deconv_length_calc, fmt_shape, numel, product, require_spatial, tex_number
 from archlens.core.kinds.args import Bool, NonNegPair, OptPosInt, PosInt, PosPair, choice
 from archlens.core.kinds.conv import check_channels
+from archlens.core.kinds.own_mistakes import DECONV
 from archlens.core.kinds.registry import Kind, register
 from archlens.core.kinds.saved import INPUT, Saved
 
@@ -93,6 +94,8 @@ class ConvTranspose(Kind):
     Args = ConvTransposeArgs
     flops_convention = "macs"
     width_arg = "out_channels"
+    weighted = True            # a dense weight per group and one bias per output
+    own_mistakes = DECONV
 
     def shape(self, a: ConvTransposeArgs, ins: list[Shape]) -> Shape:
         c, h, w = require_spatial(ins[0], "conv_transpose")

@@ -6,39 +6,61 @@ from typing import TYPE_CHECKING
 
 from archlens.errors import LayerProblem
 from archlens.core.geometry import RF, Calc, Params, Shape, fmt_shape, numel, product
-from archlens.core.kinds.args import Bool, NoArgs, OptPosInt, PosInt
+from archlens.core.kinds.args import Bool, Int, OptPosInt, PosInt
 from archlens.core.kinds.registry import Kind, register
 from archlens.core.kinds.saved import INPUT, Saved
+from archlens.core.kinds.shape_ops import shape_axis
 
 if TYPE_CHECKING:  # annotations only: core imports no torch when it loads
     import torch
 
 
+@dataclass(frozen=True)
+class FlattenArgs:
+    start_dim: Int = 1    # first torch dim flattened (batch axis 0 counted, as nn.Flatten)
+    end_dim: Int = -1     # last torch dim flattened
+
+
 @register("flatten")
 class Flatten(Kind):
-    """``torch.nn.Flatten``: (C, H, W) -> (C·H·W,). No parameters, MACs or FLOPs.
+    """``torch.nn.Flatten(start_dim, end_dim)``: dims start_dim..end_dim become one; the
+    default (1, -1) makes (C, H, W) a (C·H·W,) vector. No parameters, MACs or FLOPs.
 
-    Receptive field: none from here on (each feature is one input unit's value, but the
-    layers that follow mix all positions), said explicitly.
+    Receptive field: the input's where nothing is flattened (start_dim = end_dim); otherwise
+    none from here on (each feature is one input unit's value, but the layers that follow mix
+    positions), said explicitly.
     """
-    examples = [({}, [(3, 4, 5)])]
+    examples = [({}, [(3, 4, 5)]), ({"start_dim": 2}, [(3, 4, 5)]),
+                ({"start_dim": 1, "end_dim": 2}, [(2, 3, 4)])]
+    Args = FlattenArgs
     flops_convention = "none"
     flattening = True        # a reshape only: convolutionalization drops it
     view = True              # a view of its (contiguous) input: no new storage, nothing saved
 
-    def shape(self, a: NoArgs, ins: list[Shape]) -> Shape:
-        return (numel(ins[0]),)
+    def _span(self, a: FlattenArgs, shape: Shape) -> tuple[int, int]:
+        lo, hi = (shape_axis(d, shape, name) for d, name in ((a.start_dim, "start_dim"),
+                                                             (a.end_dim, "end_dim")))
+        if lo > hi:
+            raise LayerProblem(f"start_dim {a.start_dim} comes after end_dim {a.end_dim}")
+        return lo, hi
 
-    def rf(self, a: NoArgs, in_rfs: list[RF | None]) -> RF | None:
-        return None
+    def shape(self, a: FlattenArgs, ins: list[Shape]) -> Shape:
+        lo, hi = self._span(a, ins[0])
+        s = ins[0]
+        return (*s[:lo], numel(s[lo:hi + 1]), *s[hi + 1:])
 
-    def shape_calc(self, a: NoArgs, ins: list[Shape], out: Shape) -> list[Calc]:
+    def rf(self, a: FlattenArgs, in_rfs: list[RF | None]) -> RF | None:
+        return in_rfs[0] if a.start_dim == a.end_dim else None
+
+    def shape_calc(self, a: FlattenArgs, ins: list[Shape], out: Shape) -> list[Calc]:
         names = ["C", "H", "W"] if len(ins[0]) == 3 else ["F"] * len(ins[0])
-        return [product(names, list(ins[0]))]
+        lo, hi = self._span(a, ins[0])
+        keep = [Calc(v, f"{n}_{{in}}", str(v)) for n, v in zip(names, ins[0])]
+        return [*keep[:lo], product(names[lo:hi + 1], list(ins[0][lo:hi + 1])), *keep[hi + 1:]]
 
-    def build(self, a: NoArgs, ins: list[Shape]) -> torch.nn.Module:
+    def build(self, a: FlattenArgs, ins: list[Shape]) -> torch.nn.Module:
         import torch.nn as nn
-        return nn.Flatten()
+        return nn.Flatten(a.start_dim, a.end_dim)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from archlens.core.geometry import ZERO, Calc, Params, Shape, numel, tex_number
-from archlens.core.kinds.args import Bool, Float, Int, NoArgs, PosFloat, PosInt, Prob
+from archlens.core.kinds.args import Bool, Float, Int, PosFloat, PosInt, Prob
 from archlens.core.kinds.registry import Kind, register
 from archlens.core.kinds.saved import INPUT, OUTPUT, Saved, new
 
@@ -41,20 +41,32 @@ def _identity() -> torch.nn.Module:
     return nn.Identity()
 
 
+@dataclass(frozen=True)
+class ReLUArgs:
+    inplace: Bool = False   # torch's inplace: overwrite the input (Caffe's ReLU runs in place)
+
+
 @register("relu")
 class ReLU(_SameShape):
-    """``torch.nn.ReLU`` (in place in Caffe; here out of place). FLOPs: 1 comparison per element."""
-    examples = [({}, [(3, 5, 5)]), ({}, [(6,)])]
+    """``torch.nn.ReLU`` (out of place unless ``inplace``). FLOPs: 1 comparison per element."""
+    examples = [({}, [(3, 5, 5)]), ({}, [(6,)]), ({"inplace": True}, [(2, 3, 3)])]
+    Args = ReLUArgs
 
-    def ops_per_element(self, a: NoArgs, ins: list[Shape]) -> int:
+    def ops_per_element(self, a: ReLUArgs, ins: list[Shape]) -> int:
         return 1
 
-    def saved(self, a: NoArgs, ins: list[Shape], out: Shape, trainable: bool) -> list[Saved]:
+    def saved(self, a: ReLUArgs, ins: list[Shape], out: Shape, trainable: bool) -> list[Saved]:
         return [OUTPUT]   # threshold_backward reads the result (in place: the input's storage)
 
-    def build(self, a: NoArgs, ins: list[Shape]) -> torch.nn.Module:
+    def build(self, a: ReLUArgs, ins: list[Shape]) -> torch.nn.Module:
         import torch.nn as nn
-        return nn.ReLU()
+        return nn.ReLU(inplace=a.inplace)
+
+    def footprint(self, a: ReLUArgs, ins: list[Shape], out: Shape) -> torch.nn.Module | None:
+        # out of place: the footprint's input is a leaf that requires grad (torch refuses
+        # an in-place op on it); the function is the same
+        import torch.nn as nn
+        return nn.ReLU() if a.inplace else None
 
 
 @dataclass(frozen=True)

@@ -235,7 +235,8 @@ class AdaptiveAvgPool(_Adaptive):
     flops_convention = "window_mean"
 
     def saved(self, a: AdaptiveArgs, ins: list[Shape], out: Shape, trainable: bool) -> list[Saved]:
-        return [INPUT]
+        """The input; at output size 1x1 torch takes a mean instead, which keeps nothing."""
+        return [] if tuple(a.output_size) == (1, 1) else [INPUT]
 
     def build(self, a: AdaptiveArgs, ins: list[Shape]) -> torch.nn.Module:
         import torch.nn as nn

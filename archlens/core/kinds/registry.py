@@ -15,6 +15,7 @@ from archlens.errors import LayerProblem
 from archlens.core.geometry import RF, ZERO, Calc, Params, Shape, numel, tex_number
 from archlens.core.kinds.args import NoArgs, suggest
 from archlens.core.kinds.saved import Saved
+from archlens.core.kinds.mistakes import catalogue
 
 if TYPE_CHECKING:  # annotations only: core imports no torch when it loads
     import torch
@@ -65,6 +66,9 @@ class Kind:
     ``spatial_pyramid``
         Pools any map size into a fixed-length vector: SPPNet's per-region network starts at
         it, after the convolutions shared by the whole image (spp).
+
+    ``own_mistakes`` (a tuple of ``mistakes.Rule``) holds the hand-calculation slips of the
+    kind's own formulas; ``mistakes()`` adds the shared ones and those of its traits.
     """
 
     name: str = ""
@@ -86,6 +90,14 @@ class Kind:
     spatial_pyramid: bool = False
     # memory trait (archlens.core.memory): the output is a view of input 0, sharing its storage
     view: bool = False
+
+    # the hand-calculation mistakes of this kind's own formulas (core/kinds/own_mistakes.py);
+    # the shared and trait-driven ones come with ``mistakes()``
+    own_mistakes: tuple = ()
+
+    def mistakes(self) -> tuple:
+        """The typical hand-calculation mistakes for this kind (core/kinds/mistakes.py)."""
+        return catalogue(self)
 
     def shape(self, a: Any, ins: list[Shape]) -> Shape:
         raise NotImplementedError
@@ -130,11 +142,26 @@ class Kind:
             return [Calc(v, rf"{n}_{{in}}", tex_number(v)) for n, v in zip(names, out)]
         return [Calc(v, f"{n}_{{out}}", tex_number(v)) for n, v in zip(names, out)]
 
+    def rf_with_shapes(self, a: Any, ins: list[Shape], in_rfs: list[RF | None]) -> RF | None:
+        """``rf`` where the input shapes matter too (the profile calls this); default ``rf``.
+        A merge gives no field where an input is broadcast over positions."""
+        return self.rf(a, in_rfs)
+
+    def warning(self, a: Any, ins: list[Shape], in_rfs: list[RF | None]) -> LayerProblem | None:
+        """A finding the profile reports as a ``ProfileWarning`` (stderr in the CLI) and goes
+        on, e.g. a merge of misaligned inputs; its ``message(inputs)`` names the inputs."""
+        return None
+
     def rf_calc(self, a: Any, in_rfs: list[RF | None], out_rf: RF | None) -> list[Calc]:
         """Receptive-field size per axis (h, w); default: unchanged; [] where there is none."""
         if out_rf is None:
             return []
         return [Calc(r, "r", tex_number(r)) for r in out_rf.size]
+
+    def worked_facts(self, a: Any, ins: list[Shape], in_rfs: list[RF | None]) -> list[tuple[str, Calc]]:
+        """Extra worked lines (LaTeX symbol, Calc) a worksheet shows with the output shape,
+        for facts the shape follows from (a crop's offset); default none."""
+        return []
 
     def rf_encloses(self, a: Any, in_rfs: list[RF | None]) -> bool:
         """True where ``rf`` gives a field enclosing every unit's true field rather than each

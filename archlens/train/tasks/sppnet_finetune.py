@@ -14,9 +14,8 @@ import torch
 from torch import nn
 
 from archlens.detection.networks import Chain
-from archlens.detection.project import project_boxes
+from archlens.detection.project import map_geometry, project_boxes
 from archlens.detection.spp_windows import pool_windows
-from archlens.core.profile import profile
 
 
 class WindowClassifier(nn.Module):
@@ -30,7 +29,7 @@ class WindowClassifier(nn.Module):
         self.trunk = Chain(network, names[:cut], (config.shared_until,))
         self.levels = getattr(network, names[cut]).levels
         self.classifier = Chain(network, names[cut + 1:], (names[-1],))
-        self.stride = int(profile(spec).layer(config.shared_until).rf.jump[0])
+        self.geometry = map_geometry(spec, config.shared_until)
 
     @property
     def spec_name(self) -> str:
@@ -40,7 +39,7 @@ class WindowClassifier(nn.Module):
         (fmaps,) = self.trunk(images)
         scores = []
         for fmap, boxes in zip(fmaps, windows):
-            cells = project_boxes(boxes, self.stride, tuple(fmap.shape[-2:]))
+            cells = project_boxes(boxes, self.geometry, tuple(fmap.shape[-2:]))
             (logits,) = self.classifier(pool_windows(fmap, cells, self.levels))
             scores.append(logits)
         return torch.stack(scores).transpose(1, 2)
