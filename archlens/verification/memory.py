@@ -162,8 +162,9 @@ def peer_memory_checks(prof, model, x, torchinfo_bytes: int, check) -> list:
     analysis = ActivationCountAnalysis(model, x).unsupported_ops_warnings(False)
     fv = analysis.uncalled_modules_warnings(False).total()
     ti_pred = 2 * sum(lp.activation_bytes for lp in prof.layers if lp.params.total)
-    fv_pred = sum(get_kind(lp.kind).fvcore_activations(None, list(lp.in_shapes), lp.out_shape)
-                  for lp in prof.layers)
+    args = {layer.name: layer.args for layer in prof.spec.layers}
+    fv_pred = sum(get_kind(lp.kind).fvcore_activations(args[lp.name], list(lp.in_shapes),
+                                                       lp.out_shape) for lp in prof.layers)
     return [check(MODEL, "torchinfo forward/backward bytes", ti_pred, torchinfo_bytes,
                   "torchinfo", TORCHINFO_WHY),
             check(MODEL, "fvcore activations", fv_pred, fv, "fvcore", FVCORE_WHY)]

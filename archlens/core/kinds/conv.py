@@ -172,7 +172,7 @@ class Conv(Kind):
         return _padded_copy(a, ins[0]) * itemsize
 
     def fvcore_activations(self, a: ConvArgs, ins: list[Shape], out: Shape) -> int:
-        return numel(out)
+        return 0 if isinstance(a.padding, str) else numel(out)   # aten::conv2d: no handle
 
     def torchinfo_macs(self, a: ConvArgs, ins: list[Shape], out: Shape) -> tuple[int, str]:
         p = self.params(a, ins)
