@@ -19,6 +19,8 @@ def _parser() -> argparse.ArgumentParser:
     _spec_args(p)
     p.add_argument("--format", choices=["table", "json", "csv", "markdown"], default="table")
     p.add_argument("--dtype", default="float32", help="activation dtype (float32, float16, bfloat16, float64)")
+    p.add_argument("--batch", type=_positive, default=1, metavar="N",
+                   help="batch size of the memory figures (inference peak, saved, training)")
     p.add_argument("--proposals", metavar="N", nargs="?", type=int, const=-1, default=None,
                    help="detection specs: per-image stages for N proposals (alone: the spec's, 2000)")
     v = sub.add_parser("verify", help="prove the analysis against torch, torchinfo and fvcore")
@@ -128,6 +130,13 @@ def _spec_args(p: argparse.ArgumentParser) -> None:
                    "no kind as opaque layers (MACs unknown) instead of failing")
 
 
+def _positive(text: str) -> int:
+    """An argparse type: a whole number of at least 1 (a batch size)."""
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive whole number, got '{text}'")
+    return int(text)
+
+
 def _input(args):
     from archlens.spec.load import parse_shape
     return parse_shape(args.input) if args.input else None
@@ -166,7 +175,7 @@ def cmd_profile(args) -> int:
     from archlens.render.formats import FORMATS
     with no_cycle_collection():   # the rendering too builds a row per layer (gcpause.py)
         spec, shape = _spec(args)
-        print(FORMATS[args.format](profile(spec, shape, dtype=args.dtype)))
+        print(FORMATS[args.format](profile(spec, shape, dtype=args.dtype), batch=args.batch))
     return 0
 
 

@@ -4,7 +4,9 @@ Counting conventions (the same everywhere a number is printed):
 - params: learnable parameters, weights and biases apart; trainable vs frozen by ``frozen:``.
 - macs: multiply-accumulates of weighted layers (conv, linear, ...); others have none.
 - flops: 2·MACs plus bias adds plus each other kind's elementwise work (see its docstring).
-- activation_bytes: elements of the layer's output times the dtype size, batch 1, forward.
+- activation_bytes: elements of the layer's output times the dtype size, batch 1, forward;
+  their sum is not memory torch uses (views and in-place results count again): the inference
+  peak, saved-for-backward and training figures are archlens.core.memory's.
 - rf: receptive field per axis (size, jump, start), or None where spatial correspondence ends.
 """
 from __future__ import annotations

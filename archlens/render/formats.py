@@ -18,13 +18,17 @@ from fractions import Fraction
 
 from archlens.core import phases as phase_rules
 
+from archlens.core.memory import OPTIMIZERS, memory, training
 from archlens.core.profile import LayerProfile, ModelProfile
 from archlens.render import mdsafe, units
 from archlens.render import texttable
 
 CONVENTIONS = ("params = weights + biases; MACs = multiply-accumulates of conv/linear layers; "
-               "FLOPs = 2 x MACs + bias adds + elementwise work; activations = output elements "
-               "x {dtype} bytes, batch 1; RF = receptive field size / jump / start, per axis")
+               "FLOPs = 2 x MACs + bias adds + elementwise work; out = output elements x {dtype} "
+               "bytes, batch 1; live = live tensors at the layer's fullest moment, inference "
+               "(views and in-place results share storage; freed after the last reader); "
+               "saved = bytes autograd keeps for backward, first kept at this layer; "
+               "RF = receptive field size / jump / start, per axis")
 
 
 def rf_json(rf) -> dict | None:
@@ -52,30 +56,55 @@ def layer_json(lp: LayerProfile) -> dict:
     return out
 
 
-def to_dict(p: ModelProfile) -> dict:
+def memory_json(p: ModelProfile, batch: int = 1, m=None) -> dict:
+    """The memory figures (archlens.core.memory), each named for what it counts."""
+    m = m or memory(p, batch)
+    return {"batch": batch, "outputs_bytes": m.outputs_bytes, "storage_bytes": m.storage_bytes,
+            "inference_peak_bytes": m.peak_bytes, "inference_peak_layer": m.peak_layer,
+            "saved_for_backward_bytes": m.saved_bytes,
+            "training": {opt: _training_json(p, batch, opt, m) for opt in OPTIMIZERS}}
+
+
+def _training_json(p: ModelProfile, batch: int, optimizer: str, m) -> dict:
+    t = training(p, batch, optimizer, m)
+    return {"params_bytes": t.params_bytes, "grads_bytes": t.grads_bytes,
+            "optimizer_bytes": t.optimizer_bytes, "saved_bytes": t.saved_bytes,
+            "total_bytes": t.total_bytes}
+
+
+def to_dict(p: ModelProfile, batch: int = 1) -> dict:
     t = p.totals
+    mem = memory(p, batch)
+    layers = [{**layer_json(lp), "live_bytes": lm.live_bytes, "saved_bytes": lm.saved_bytes}
+              for lp, lm in zip(p.layers, mem.layers)]
     return {"spec": p.spec.name, "input": list(p.input), "dtype": p.dtype,
             "totals": {"params": t.params, "trainable_params": t.trainable_params,
                        "frozen_params": t.frozen_params, "macs": t.macs, "flops": t.flops,
                        "activation_bytes": t.activation_bytes,
                        **({"uncounted_layers": list(t.uncounted)} if t.uncounted else {})},
-            "layers": [layer_json(lp) for lp in p.layers]}
+            "memory": memory_json(p, batch, mem), "layers": layers}
 
 
-def to_json(p: ModelProfile) -> str:
+def to_json(p: ModelProfile, batch: int = 1) -> str:
     """Indented at the top, one layer per line.
 
     ``indent=`` would send every layer through json's pure-Python encoder (the slowest step of
     ``archlens profile`` on a 10,000-layer spec); compact layers use its C encoder.
     """
-    doc = to_dict(p)
+    doc = to_dict(p, batch)
     layers = doc.pop("layers")
     head = json.dumps(doc, indent=2)[:-2]  # without the closing "\n}"
     rows = ",\n".join("    " + json.dumps(layer) for layer in layers)
     return f'{head},\n  "layers": [\n{rows}\n  ]\n}}'
 
 
-COLUMNS = ("layer", "kind", "output", "params", "MACs", "FLOPs", "act MiB", "RF", "jump", "start")
+COLUMNS = ("layer", "kind", "output", "params", "MACs", "FLOPs", "out MiB", "live MiB",
+           "saved MiB", "RF", "jump", "start")
+
+
+def _rows(p: ModelProfile, m, style: str | None = None) -> list[list[str]]:
+    return [[*r[:7], units.mib(lm.live_bytes), units.mib(lm.saved_bytes), *r[7:]]
+            for r, lm in zip((_row(lp, style) for lp in p.layers), m.layers)]
 
 
 def number_style(p: ModelProfile) -> str:
@@ -103,10 +132,11 @@ def at_least(totals, value: int) -> str:
     return units.count(value) if not totals.uncounted else f"at least {units.count(value)}"
 
 
-def _total_row(p: ModelProfile) -> list[str]:
+def _total_row(p: ModelProfile, m) -> list[str]:
     t = p.totals
     return ["total", "", "", units.count(t.params), at_least(t, t.macs), at_least(t, t.flops),
-            units.mib(t.activation_bytes), "", "", ""]
+            units.mib(t.activation_bytes), f"peak {units.mib(m.peak_bytes)}",
+            units.mib(m.saved_bytes), "", "", ""]
 
 
 def notes(lp: LayerProfile) -> str:
@@ -125,29 +155,30 @@ def _with_notes(p: ModelProfile, head: list[str], rows: list[list[str]], total: 
     return ([*head, "notes"], [[*r, notes(lp)] for r, lp in zip(rows, p.layers)], [*total, ""])
 
 
-def to_table(p: ModelProfile) -> str:
-    style = number_style(p)
-    head, body, total = _with_notes(p, list(COLUMNS), [_row(lp, style) for lp in p.layers], _total_row(p))
+def to_table(p: ModelProfile, batch: int = 1) -> str:
+    m = memory(p, batch)
+    head, body, total = _with_notes(p, list(COLUMNS), _rows(p, m, number_style(p)), _total_row(p, m))
     rows = [head] + body + [total]
     # stripped: the total row's empty RF cells leave no trailing blanks
     lines = texttable.aligned(rows, left={0, 1, 2, len(COLUMNS)})
     dashes = texttable.rule(lines)
     body = [lines[0], dashes, *lines[1:-1], dashes, lines[-1]]
-    return "\n".join([_header(p), *body, _footer(p)])
+    return "\n".join([_header(p), *body, _footer(p, m)])
 
 
 def _header(p: ModelProfile) -> str:
     return f"{p.spec.name}: input {units.shape(p.input)}, {p.dtype}"
 
 
-def _footer(p: ModelProfile) -> str:
+def _footer(p: ModelProfile, m) -> str:
     t = p.totals
     return "\n".join([
         f"params: {units.count(t.params)} ({units.count(t.trainable_params)} trainable, "
         f"{units.count(t.frozen_params)} frozen)",
         f"MACs: {at_least(t, t.macs)} ({units.si(t.macs)}MAC)   FLOPs: {at_least(t, t.flops)} "
-        f"({units.si(t.flops)}FLOP)   activations: {units.mib(t.activation_bytes)} MiB",
-        *_unknown_note(t), "conventions: " + CONVENTIONS.format(dtype=p.dtype)])
+        f"({units.si(t.flops)}FLOP)",
+        *_unknown_note(t), *memory_lines(p, m),
+        "conventions: " + CONVENTIONS.format(dtype=p.dtype)])
 
 
 def _unknown_note(t) -> list[str]:
@@ -157,30 +188,46 @@ def _unknown_note(t) -> list[str]:
             f"kind for): {', '.join(t.uncounted)}; the totals count the others"]
 
 
-def to_csv(p: ModelProfile) -> str:
+def memory_lines(p: ModelProfile, m) -> list[str]:
+    """The memory figures (``m``: core.memory's) in words, each saying what it counts."""
+    batch, mib = m.batch, units.mib_unit
+    lines = [f"memory, batch {batch}: every layer's output added {mib(m.outputs_bytes)}; "
+             f"distinct storages {mib(m.storage_bytes)}; inference peak {mib(m.peak_bytes)} "
+             f"(live tensors at {m.peak_layer}, input included); saved for backward "
+             f"{mib(m.saved_bytes)}"]
+    for opt in ("sgd_momentum", "adam"):
+        tr = training(p, batch, opt, m)
+        lines.append(f"training, batch {batch}, {opt}: params {mib(tr.params_bytes)} + grads "
+                     f"{mib(tr.grads_bytes)} + optimizer state {mib(tr.optimizer_bytes)} + "
+                     f"saved activations {mib(tr.saved_bytes)} = {mib(tr.total_bytes)}")
+    return lines
+
+
+def to_csv(p: ModelProfile, batch: int = 1) -> str:
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(["name", "kind", "inputs", "out_shape", "params", "weight_params",
                      "bias_params", "trainable_params", "macs", "flops", "activation_bytes",
-                     "rf_size", "rf_jump", "rf_start"])
+                     "rf_size", "rf_jump", "rf_start", "live_bytes", "saved_bytes"])
     style = number_style(p)
-    for lp in p.layers:
+    for lp, lm in zip(p.layers, memory(p, batch).layers):
         rf = lp.rf
         writer.writerow([lp.name, lp.kind, " ".join(lp.inputs), units.shape(lp.out_shape),
                          lp.params.total, lp.params.weight.value, lp.params.bias.value,
                          lp.trainable_params, lp.macs.value if lp.counted else "unknown",
                          lp.flops.value if lp.counted else "unknown", lp.activation_bytes,
-                         *(units.axes(getattr(rf, k), style) if rf else "" for k in ("size", "jump", "start"))])
+                         *(units.axes(getattr(rf, k), style) if rf else "" for k in ("size", "jump", "start")),
+                         lm.live_bytes, lm.saved_bytes])
     return buf.getvalue()
 
 
-def to_markdown(p: ModelProfile) -> str:
-    style = number_style(p)
-    cols, body, last = _with_notes(p, list(COLUMNS), [_row(lp, style) for lp in p.layers], _total_row(p))
+def to_markdown(p: ModelProfile, batch: int = 1) -> str:
+    m = memory(p, batch)
+    cols, body, last = _with_notes(p, list(COLUMNS), _rows(p, m, number_style(p)), _total_row(p, m))
     align = "".join("l" if i < 3 or i == len(COLUMNS) else "r" for i in range(len(cols)))
     rows = [[_md(c) for c in r] for r in body] + [[f"**{c}**" if c else "" for c in last]]
     return "\n".join([mdsafe.table(cols, rows, align), "",
-                      _footer(p).replace("\n", "  \n")]) + "\n"
+                      _footer(p, m).replace("\n", "  \n")]) + "\n"
 
 
 def _md(text: str) -> str:

@@ -6,7 +6,8 @@ from collections import defaultdict
 from archlens.render import units
 from archlens.render import texttable
 
-TORCH_COLS = ("params", "trainable", "shape", "macs", "rf")
+TORCH_COLS = ("params", "trainable", "shape", "macs", "rf", "live bytes", "saved bytes")
+MODEL = "(model)"   # archlens.verification.memory's whole-model checks
 
 
 def _mark(checks, quantity) -> str:
@@ -45,7 +46,30 @@ def to_text(report) -> str:
     title = f"verify {p.spec.name} at {units.shape(p.input)}: analytic vs torch (params, shapes, " \
             f"MACs via FlopCounterMode), receptive fields vs gradient footprint, and the peers"
     return "\n".join([title, *lines, _returns(report), "", *_reasons(report), *_field_notes(report), "",
-                      _verdict(report)])
+                      *_memory(report), "", _verdict(report)])
+
+
+def _memory(report) -> list[str]:
+    """Whole-model memory checks: ours against torch, and the peers' figures with their rule."""
+    checks = [c for c in report.checks if c.layer == MODEL]
+    if not checks:
+        return []
+    from archlens.core.memory import memory
+    m = memory(report.profile)
+    out = ["Memory (bytes; live/saved columns above: inference live tensors and saved for "
+           "backward, per layer, against torch at batch 2):",
+           f"  ours, batch 1: every layer's output added {units.count(m.outputs_bytes)}; inference "
+           f"peak {units.count(m.peak_bytes)} (at {m.peak_layer}); saved for backward "
+           f"{units.count(m.saved_bytes)}"]
+    for c in checks:
+        mark = "ok" if c.ok else "FAIL"
+        if c.source == "torch":
+            out.append(f"  {c.quantity} ({c.reason}): {units.count(c.ours)} = torch "
+                       f"{units.count(c.theirs)} {mark}")
+        else:
+            out.append(f"  {c.source}: {c.quantity} {units.count(c.theirs)} ({mark}: "
+                       f"{c.reason})")
+    return out
 
 
 def _returns(report) -> str:
@@ -61,6 +85,8 @@ def _reasons(report) -> list[str]:
     macs = {lp.name: lp.macs.value for lp in report.profile.layers}
     groups = defaultdict(list)
     for c in report.checks:
+        if c.layer == MODEL:
+            continue   # memory figures, shown by _memory
         if c.source in ("torchinfo", "fvcore") and "params" not in c.quantity and c.theirs != macs[c.layer]:
             groups[(c.source, c.reason)].append(c.layer)
     if not report.peers:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from archlens.core.memory import memory
 from archlens.core.profile import ModelProfile
 from archlens.render import units
 from archlens.render.formats import CONVENTIONS
@@ -16,7 +17,8 @@ from archlens.site import mdtext as md
 from archlens.site.figures import figure_width, write_figure
 from archlens.site.spec_page import last_rf, weighted_depth
 
-COLUMNS = ("model", "task", "depth", "params", "MACs", "FLOPs", "RF", "act. memory")
+COLUMNS = ("model", "task", "depth", "params", "MACs", "FLOPs", "RF", "outputs added",
+           "inference peak")
 
 
 def _env():
@@ -38,7 +40,8 @@ def _row(p: ModelProfile, link: str) -> str:
              _cell(units.count(t.params), t.params), _cell(units.si_unit(t.macs, "MAC"), t.macs),
              _cell(units.si_unit(t.flops, "FLOP"), t.flops),
              _cell(units.axes(rf.rf.size) if rf else "none", rf_size if rf else -1),
-             _cell(units.mib_unit(t.activation_bytes), t.activation_bytes)]
+             _cell(units.mib_unit(t.activation_bytes), t.activation_bytes),
+             _cell(units.mib_unit(peak := memory(p).peak_bytes), peak)]
     return '<tr markdown="1">' + "".join(cells) + "</tr>"
 
 

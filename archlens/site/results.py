@@ -25,7 +25,7 @@ from archlens.site.cache import cached, is_cached, spec_key
 from archlens.site.mdtext import slug
 
 RECORDED = SPECS_DIR / "recorded"   # package data, beside the specs whose runs they are
-TORCH_QUANTITIES = ("params", "trainable", "shape", "macs", "rf")
+TORCH_QUANTITIES = ("params", "trainable", "shape", "macs", "rf", "live bytes", "saved bytes")
 PEERS = {"torchinfo": "torchinfo mult-adds", "fvcore": "fvcore flops"}
 TRAIN_OUT_FLAG = "--out"  # `archlens train SPEC --quick --out DIR` writes metrics.json there
 
@@ -50,8 +50,15 @@ def _crosscheck(spec: Spec) -> dict:
                 row[peer] = {"measured": c.theirs, "predicted": c.ours, "reason": c.reason}
         rows.append(row)
     return {"ok": report.ok, "checks": len(report.checks), "failures": len(report.failures),
-            "input": list(report.profile.input), "rows": rows,
+            "input": list(report.profile.input), "rows": rows, "memory": _memory_rows(report),
             "seconds": round(time.perf_counter() - start, 1), "when": _now()}
+
+
+def _memory_rows(report) -> list[dict]:
+    """Whole-model memory checks (gradients, optimizer state, the peers' memory figures)."""
+    from archlens.verification.memory import MODEL
+    return [{"quantity": c.quantity, "source": c.source, "ours": c.ours, "theirs": c.theirs,
+             "reason": c.reason, "ok": c.ok} for c in report.checks if c.layer == MODEL]
 
 
 def crosscheck(spec: Spec, cache_dir: Path, run: bool = True) -> dict | None:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from archlens.core.memory import memory
 from archlens.core.profile import ModelProfile
 from archlens.render import units
 from archlens.render.diagram import diagram_svgs
@@ -19,6 +20,7 @@ from archlens.render.formats import CONVENTIONS, at_least, number_style
 from archlens.site import charts
 from archlens.site.detection_page import detection_section
 from archlens.site.fcn_page import convolutionalization_section, field_phases_sentence
+from archlens.site.memory_page import memory_checks_md, memory_section
 from archlens.site.spp_page import spp_rules_section
 from archlens.site import mdtext as md
 from archlens.site import runlabel
@@ -80,7 +82,7 @@ def _layers(n: int, noun: str) -> str:
 
 def header(d: PageData) -> str:
     s, p, t = d.spec, d.profile, d.profile.totals
-    rf = last_rf(p)
+    rf, mem = last_rf(p), memory(p)
     classes = f", {s.num_classes} classes" if s.num_classes else ""
     rows = [
         ["spec", f"`{s.name}`" if SAFE_NAME.fullmatch(s.name) else md.text(s.name)],
@@ -96,7 +98,10 @@ def header(d: PageData) -> str:
             f"kind for (imported with --allow-unknown); their MACs and FLOPs are unknown, so the "
             f"totals are lower bounds"]] if t.uncounted else []),
         ["receptive field", f"{units.field(rf.rf)} px at {md.text(rf.name)}" if rf else "none (no spatial layers)"],
-        ["activation memory", f"{units.mib_unit(t.activation_bytes)} ({p.dtype}, batch 1, every layer's output)"],
+        ["layer outputs, added", f"{units.mib_unit(t.activation_bytes)} ({p.dtype}, batch 1; "
+         f"not the memory torch uses: see Memory)"],
+        ["inference peak", f"{units.mib_unit(mem.peak_bytes)} (live tensors at once, batch 1)"],
+        ["saved for backward", f"{units.mib_unit(mem.saved_bytes)} (kept by autograd, batch 1)"],
     ]
     parts = [f"# {md.text(s.title or s.name)}", "", md.text(s.description), "",
              md.table(["fact", "value"], rows), ""]
@@ -123,17 +128,25 @@ def diagram(d: PageData) -> str:
 
 def layer_table(d: PageData) -> str:
     style = number_style(d.profile)
-    head = ["layer", "kind", "output", "params", "MACs", "FLOPs", "act. MiB", "RF", "jump", "start"]
+    head = ["layer", "kind", "output", "params", "MACs", "FLOPs", "out MiB", "live MiB",
+            "saved MiB", "RF", "jump", "start"]
+    mem = memory(d.profile)
     rows = [[md.text(lp.name), md.text(lp.kind), units.shape(lp.out_shape),
              units.count(lp.params.total) + (" (frozen)" if lp.frozen and lp.params.total else ""),
              *((units.count(lp.macs.value), units.count(lp.flops.value)) if lp.counted
                else ("unknown", "unknown")), units.mib(lp.activation_bytes),
+             units.mib(lm.live_bytes), units.mib(lm.saved_bytes),
              *((units.field(lp.rf, style), units.axes(lp.rf.jump, style), units.axes(lp.rf.start, style))
-               if lp.rf else ("none", "-", "-"))] for lp in d.profile.layers]
+               if lp.rf else ("none", "-", "-"))] for lp, lm in zip(d.profile.layers, mem.layers)]
     t = d.profile.totals
     rows.append(["**total**", "", "", f"**{units.count(t.params)}**", f"**{at_least(t, t.macs)}**",
-                 f"**{at_least(t, t.flops)}**", f"**{units.mib(t.activation_bytes)}**", "", "", ""])
-    return "## Layers\n\n" + md.table(head, rows, "lllrrrrrrr")
+                 f"**{at_least(t, t.flops)}**", f"**{units.mib(t.activation_bytes)}**",
+                 f"**peak {units.mib(mem.peak_bytes)}**", f"**{units.mib(mem.saved_bytes)}**",
+                 "", "", ""])
+    note = ("*out*: the layer's output size; *live*: live tensors at the layer's fullest moment "
+            "at inference; *saved*: bytes autograd keeps for backward that no earlier layer "
+            "keeps already (MiB, batch 1).")
+    return "## Layers\n\n" + note + "\n\n" + md.table(head, rows, "lllrrrrrrrrr")
 
 
 def cost_charts(d: PageData) -> str:
@@ -174,10 +187,12 @@ def crosscheck_section(d: PageData) -> str | None:
                 reasons.setdefault((peer, row[peer]["reason"]), []).append(row["layer"])
     why = [f"- **{peer}** ({len(layers)} layers, e.g. {md.text(', '.join(layers[:4]))}): "
            f"{md.text(reason)}" for (peer, reason), layers in sorted(reasons.items())]
-    head = ["layer", "params", "trainable", "shape", "MACs", "RF", "torchinfo mult-adds", "fvcore flops"]
+    head = ["layer", "params", "trainable", "shape", "MACs", "RF", "live", "saved",
+            "torchinfo mult-adds", "fvcore flops"]
     ok = {True: "ok", False: "**FAIL**"}
     rows = [[md.text(r["layer"]), *(ok[r["torch"][q]] if q in r["torch"] else "-"
-                                    for q in ("params", "trainable", "shape", "macs", "rf")),
+                                    for q in ("params", "trainable", "shape", "macs", "rf",
+                                              "live bytes", "saved bytes")),
              _peer_cell(r, "torchinfo"), _peer_cell(r, "fvcore")] for r in cc["rows"]]
     return "\n".join([
         "## Cross-check against torch, torchinfo and fvcore", "",
@@ -186,8 +201,8 @@ def crosscheck_section(d: PageData) -> str | None:
         "are compared with the built PyTorch model (MACs via `FlopCounterMode`, halved); receptive "
         "fields with the input-gradient footprint of a centre unit. torchinfo and fvcore count by "
         "their own conventions; where their number differs from our MACs the reason is:", "",
-        *(why or ["- no peer differs from our MACs."]), "",
-        '??? abstract "Every layer"', "", md.indent(md.table(head, rows, "lllllrrr"))])
+        *(why or ["- no peer differs from our MACs."]), "", *memory_checks_md(cc),
+        '??? abstract "Every layer"', "", md.indent(md.table(head, rows, "lllllllrrr"))])
 
 
 def worksheet_section(d: PageData) -> str:
@@ -296,8 +311,8 @@ def usage(d: PageData) -> str:
 
 Section = Callable[[PageData], "str | None"]
 # Feature sections (detection stages, convolutionalization) live in their own modules.
-SECTIONS: list[Section] = [header, diagram, layer_table, cost_charts, rf_section, detection_section,
-                           spp_rules_section,
+SECTIONS: list[Section] = [header, diagram, layer_table, memory_section, cost_charts, rf_section,
+                           detection_section, spp_rules_section,
                            convolutionalization_section, crosscheck_section,
                            worksheet_section, training_section, usage]
 

@@ -16,7 +16,7 @@ from typing import Sequence
 
 import torch
 
-from archlens.verification import footprint
+from archlens.verification import footprint, memory
 from archlens.nn.build import build_model
 from archlens.core.graph import order, output_names, walk_shapes
 from archlens.core.profile import ModelProfile, profile
@@ -27,7 +27,7 @@ from archlens.spec.load import load_spec, scale_width, with_input
 @dataclass(frozen=True)
 class Check:
     layer: str
-    quantity: str      # params, trainable, shape, macs, rf, rf extent, torchinfo mult-adds, fvcore flops
+    quantity: str      # params, trainable, shape, macs, rf, rf extent, live/saved bytes, peers' counts
     ours: object       # our analytic value (for peers: what their convention predicts)
     theirs: object     # what the tool measured
     source: str        # torch | footprint | torchinfo | fvcore
@@ -61,6 +61,7 @@ def verify(spec: SpecRef, input: Sequence[int] | None = None, peers: bool = True
     report = VerifyReport(prof, peers=peers)
     report.checks += _torch_checks(spec, prof)
     report.checks += _rf_checks(spec, prof, rf_width)
+    report.checks += memory.memory_checks(spec, prof, Check)
     if peers:
         report.checks += _peer_checks(spec, prof)
     return report
@@ -220,7 +221,7 @@ def _footprint_model(spec):
 def _peer_checks(spec, prof: ModelProfile) -> list[Check]:
     model = build_model(spec).eval()
     x = torch.zeros(1, *spec.input)
-    ti = _torchinfo_layers(model, spec.input)
+    ti, ti_bytes = _torchinfo_layers(model, spec.input)
     fv = _fvcore_layers(model, x)
     nodes = {n.name: n for n in order(spec)}
     checks = []
@@ -233,13 +234,15 @@ def _peer_checks(spec, prof: ModelProfile) -> list[Check]:
             Check(lp.name, "torchinfo mult-adds", ti_pred, ti[lp.name][0], "torchinfo", ti_why),
             Check(lp.name, "fvcore flops", fv_pred, fv.get(lp.name, 0), "fvcore", fv_why),
         ]
-    return checks
+    return checks + memory.peer_memory_checks(prof, model, x, ti_bytes, Check)
 
 
-def _torchinfo_layers(model, input_shape) -> dict[str, tuple[int, int]]:
+def _torchinfo_layers(model, input_shape) -> tuple[dict[str, tuple[int, int]], int]:
+    """Per layer (mult-adds, params), and the forward/backward pass size in bytes."""
     import torchinfo
     stats = torchinfo.summary(model, input_size=(1, *input_shape), verbose=0, device="cpu")
-    return {li.var_name: (li.macs, li.num_params) for li in stats.summary_list if li.depth == 1}
+    layers = {li.var_name: (li.macs, li.num_params) for li in stats.summary_list if li.depth == 1}
+    return layers, stats.total_output_bytes
 
 
 def _fvcore_layers(model, x) -> dict[str, int]:

@@ -18,6 +18,7 @@ from archlens.core.geometry import Shape
 from archlens.core.kinds.args import Bool, Float, choice
 from archlens.core.kinds.pointwise import _identity, _SameShape
 from archlens.core.kinds.registry import register
+from archlens.core.kinds.saved import INPUT, OUTPUT, Saved
 
 if TYPE_CHECKING:  # annotations only: core imports no torch when it loads
     import torch
@@ -29,9 +30,14 @@ class InplaceArgs:
 
 
 class _Activation(_SameShape):
-    """A pointwise activation: ``ops`` operations per element, torch module ``module``."""
+    """A pointwise activation: ``ops`` operations per element, torch module ``module``;
+    its backward reads the input, or (``saves_output``) the result."""
     ops = 0
     module = ""
+    saves_output = False
+
+    def saved(self, a: Any, ins: list[Shape], out: Shape, trainable: bool) -> list[Saved]:
+        return [OUTPUT if self.saves_output else INPUT]
 
     def ops_per_element(self, a: Any, ins: list[Shape]) -> int:
         return self.ops
@@ -54,6 +60,7 @@ class Sigmoid(_Activation):
     """``torch.nn.Sigmoid``, 1 / (1 + exp(-x)). FLOPs: 3 per element (exp, add, divide)."""
     examples = [({}, [(3, 5, 5)])]
     ops, module = 3, "Sigmoid"
+    saves_output = True   # sigmoid_backward: y(1 - y)
 
 
 @register("tanh")
@@ -61,6 +68,7 @@ class Tanh(_Activation):
     """``torch.nn.Tanh``. FLOPs: 1 per element (one tanh evaluation)."""
     examples = [({}, [(2, 4, 4)])]
     ops, module = 1, "Tanh"
+    saves_output = True   # tanh_backward: 1 - y²
 
 
 @dataclass(frozen=True)

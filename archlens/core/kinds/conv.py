@@ -5,10 +5,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any
 
 from archlens.errors import LayerProblem
-from archlens.core.geometry import RF, Calc, Params, Shape, conv_length, fmt_shape, product, require_spatial, rf_step, tex_number, window_rf_calcs, window_shape_calcs
+from archlens.core.geometry import RF, Calc, Params, Shape, conv_length, fmt_shape, numel, product, require_spatial, rf_step, tex_number, window_rf_calcs, window_shape_calcs
 from archlens.core.kinds.args import Bool, OptPosInt, PosInt, PosPair, _pair, choice, describe
 from archlens.core.kinds.own_mistakes import CONV
 from archlens.core.kinds.registry import Kind, register
+from archlens.core.kinds.saved import INPUT, Saved, new
 
 if TYPE_CHECKING:  # annotations only: core imports no torch when it loads
     import torch
@@ -71,6 +72,16 @@ def check_channels(a: Any, c_in: int) -> None:
     for what, c in (("in_channels", c_in), ("out_channels", a.out_channels)):
         if c % a.groups:
             raise LayerProblem(f"{what} {c} is not divisible by groups {a.groups}")
+
+
+def _padded_copy(a: ConvArgs, shape: Shape) -> int:
+    """Elements of the copy torch pads for an uneven 'same' padding (the odd pixel after, per
+    axis; the even rest is the kernel's own padding), or 0 where it pads none."""
+    extra = [hi - lo for lo, hi in a.pads()]
+    if a.padding != "same" or not any(extra):
+        return 0
+    c, h, w = shape
+    return c * (h + extra[0]) * (w + extra[1])
 
 
 @register("conv")
@@ -150,6 +161,18 @@ class Conv(Kind):
                 nn.init.zeros_(module.bias)
             module.keep_init = True          # archlens.train.model's inits skip it
         return module
+
+    def saved(self, a: ConvArgs, ins: list[Shape], out: Shape, trainable: bool) -> list[Saved]:
+        """convolution_backward reads the input (weight gradient) and the weight; under an
+        uneven 'same' padding torch first pads the odd pixel in a copy, which it keeps instead."""
+        padded = _padded_copy(a, ins[0])
+        return [new(padded, "padded input")] if padded else [INPUT]
+
+    def scratch(self, a: ConvArgs, ins: list[Shape], out: Shape, itemsize: int) -> int:
+        return _padded_copy(a, ins[0]) * itemsize
+
+    def fvcore_activations(self, a: ConvArgs, ins: list[Shape], out: Shape) -> int:
+        return 0 if isinstance(a.padding, str) else numel(out)   # aten::conv2d: no handle
 
     def torchinfo_macs(self, a: ConvArgs, ins: list[Shape], out: Shape) -> tuple[int, str]:
         p = self.params(a, ins)

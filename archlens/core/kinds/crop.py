@@ -61,6 +61,7 @@ class Crop(Kind):
     arity = 2
     flops_convention = "none"
     reference_input = True
+    view = True   # a slice of its input: it keeps the whole uncropped storage alive
     own_mistakes = CROP
 
     def shape(self, a: NoArgs, ins: list[Shape]) -> Shape:

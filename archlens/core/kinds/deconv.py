@@ -13,11 +13,12 @@ from typing import TYPE_CHECKING, Annotated
 
 from archlens.errors import LayerProblem
 from archlens.core import phases
-from archlens.core.geometry import RF, Calc, Params, Shape, deconv_length, deconv_length_calc, fmt_shape, phase_size_calc, product, require_spatial, rf_from_phases, tex_number
+from archlens.core.geometry import RF, Calc, Params, Shape, deconv_length, deconv_length_calc, fmt_shape, numel, phase_size_calc, product, require_spatial, rf_from_phases, tex_number
 from archlens.core.kinds.args import Bool, NonNegPair, OptPosInt, PosInt, PosPair, choice
 from archlens.core.kinds.conv import check_channels
 from archlens.core.kinds.own_mistakes import DECONV
 from archlens.core.kinds.registry import Kind, register
+from archlens.core.kinds.saved import INPUT, Saved
 
 if TYPE_CHECKING:  # annotations only: core imports no torch when it loads
     import torch
@@ -166,6 +167,12 @@ class ConvTranspose(Kind):
         if a.init == "bilinear":
             bilinear_(module)
         return module
+
+    def saved(self, a: ConvTransposeArgs, ins: list[Shape], out: Shape, trainable: bool) -> list[Saved]:
+        return [INPUT]   # as a convolution: its backward reads the input and the weight
+
+    def fvcore_activations(self, a: ConvTransposeArgs, ins: list[Shape], out: Shape) -> int:
+        return numel(out)   # aten::_convolution, transposed or not
 
     def torchinfo_macs(self, a: ConvTransposeArgs, ins: list[Shape], out: Shape) -> tuple[int, str]:
         p = self.params(a, ins)

@@ -8,6 +8,7 @@ from archlens.errors import LayerProblem
 from archlens.core.geometry import RF, Calc, Params, Shape, fmt_shape, numel, product
 from archlens.core.kinds.args import Bool, Int, OptPosInt, PosInt
 from archlens.core.kinds.registry import Kind, register
+from archlens.core.kinds.saved import INPUT, Saved
 from archlens.core.kinds.shape_ops import shape_axis
 
 if TYPE_CHECKING:  # annotations only: core imports no torch when it loads
@@ -34,6 +35,7 @@ class Flatten(Kind):
     Args = FlattenArgs
     flops_convention = "none"
     flattening = True        # a reshape only: convolutionalization drops it
+    view = True              # a view of its (contiguous) input: no new storage, nothing saved
 
     def _span(self, a: FlattenArgs, shape: Shape) -> tuple[int, int]:
         lo, hi = (shape_axis(d, shape, name) for d, name in ((a.start_dim, "start_dim"),
@@ -107,6 +109,13 @@ class Linear(Kind):
     def build(self, a: LinearArgs, ins: list[Shape]) -> torch.nn.Module:
         import torch.nn as nn
         return nn.Linear(ins[0][0], a.out_features, a.bias)
+
+    def saved(self, a: LinearArgs, ins: list[Shape], out: Shape, trainable: bool) -> list[Saved]:
+        """addmm keeps the input only for the weight's gradient: a frozen layer keeps none."""
+        return [INPUT] if trainable else []
+
+    def fvcore_activations(self, a: LinearArgs, ins: list[Shape], out: Shape) -> int:
+        return numel(out)
 
     def torchinfo_macs(self, a: LinearArgs, ins: list[Shape], out: Shape) -> tuple[int, str]:
         return self.params(a, ins).total, "torchinfo counts every parameter once per sample, so its mult-adds include the m bias additions"

@@ -27,6 +27,7 @@ from archlens.errors import LayerProblem
 from archlens.core.geometry import RF, Calc, Shape, fmt_shape, numel, phase_size_calc, rf_union, tex_number
 from archlens.core.kinds.args import Bool
 from archlens.core.kinds.registry import Kind, register
+from archlens.core.kinds.saved import Saved, new
 
 if TYPE_CHECKING:  # annotations only: core imports no torch when it loads
     import torch
@@ -245,6 +246,10 @@ class Add(_Elementwise):
     examples = [({}, [(3, 5, 5), (3, 5, 5)]), ({}, [(4, 2, 2), (4, 2, 2), (4, 2, 2)]),
                 ({}, [(3, 4, 4), (3, 1, 1)]), ({"align": True}, [(2, 3, 3), (1, 3, 3)])]
 
+    def scratch(self, a: MergeArgs, ins: list[Shape], out: Shape, itemsize: int) -> int:
+        """AddModule sums pairwise: from three inputs on, a partial sum is live beside the next."""
+        return numel(out) * itemsize if len(ins) > 2 else 0
+
     def build(self, a: MergeArgs, ins: list[Shape]) -> torch.nn.Module:
         from archlens.nn.modules import AddModule
         return AddModule()
@@ -258,6 +263,15 @@ class Mul(_Elementwise):
     """
     examples = [({}, [(3, 4, 4), (3, 1, 1)]), ({}, [(2, 3, 3), (2, 3, 3)]),
                 ({}, [(1, 3, 4), (4, 3, 4), (4, 3, 4)])]
+
+    def saved(self, a: MergeArgs, ins: list[Shape], out: Shape, trainable: bool) -> list[Saved]:
+        """Each product keeps both factors: the inputs, and from three inputs on the partial
+        products (MulModule multiplies pairwise)."""
+        return [Saved("input", index=i) for i in range(len(ins))] + \
+            [new(numel(out), "partial product") for _ in range(len(ins) - 2)]
+
+    def scratch(self, a: MergeArgs, ins: list[Shape], out: Shape, itemsize: int) -> int:
+        return numel(out) * itemsize if len(ins) > 2 else 0
 
     def build(self, a: MergeArgs, ins: list[Shape]) -> torch.nn.Module:
         from archlens.nn.modules import MulModule

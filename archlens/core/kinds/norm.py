@@ -9,6 +9,7 @@ from archlens.core.geometry import RF, Calc, Params, Shape, fmt_shape, numel
 from archlens.core.kinds.args import Bool, PosFloat, PosInt
 from archlens.core.kinds.pointwise import _SameShape
 from archlens.core.kinds.registry import register
+from archlens.core.kinds.saved import INPUT, Saved, new
 
 if TYPE_CHECKING:  # annotations only: core imports no torch when it loads
     import torch
@@ -58,6 +59,13 @@ class GroupNorm(_SameShape):
         """None: a group's mean and variance read every position of the map, so every output
         unit depends on the whole input, which no local field describes (said explicitly)."""
         return None
+
+    def saved(self, a: GroupNormArgs, ins: list[Shape], out: Shape, trainable: bool) -> list[Saved]:
+        """The input and each group's mean and inverse std (G per sample)."""
+        return [INPUT, new(a.num_groups, "group means"), new(a.num_groups, "inverse stds")]
+
+    def scratch(self, a: GroupNormArgs, ins: list[Shape], out: Shape, itemsize: int) -> int:
+        return 2 * a.num_groups * itemsize   # native_group_norm returns the statistics too
 
     def build(self, a: GroupNormArgs, ins: list[Shape]) -> torch.nn.Module:
         import torch.nn as nn

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from archlens.core.geometry import ZERO, Calc, Params, Shape, numel, tex_number
 from archlens.core.kinds.args import Bool, Float, Int, PosFloat, PosInt, Prob
 from archlens.core.kinds.registry import Kind, register
+from archlens.core.kinds.saved import INPUT, OUTPUT, Saved, new
 
 if TYPE_CHECKING:  # annotations only: core imports no torch when it loads
     import torch
@@ -54,6 +55,9 @@ class ReLU(_SameShape):
     def ops_per_element(self, a: ReLUArgs, ins: list[Shape]) -> int:
         return 1
 
+    def saved(self, a: ReLUArgs, ins: list[Shape], out: Shape, trainable: bool) -> list[Saved]:
+        return [OUTPUT]   # threshold_backward reads the result (in place: the input's storage)
+
     def build(self, a: ReLUArgs, ins: list[Shape]) -> torch.nn.Module:
         import torch.nn as nn
         return nn.ReLU(inplace=a.inplace)
@@ -79,6 +83,15 @@ class Dropout(_SameShape):
 
     def flops(self, a: DropoutArgs, ins: list[Shape], out: Shape) -> Calc:
         return ZERO
+
+    def aliases(self, a: DropoutArgs, training: bool) -> bool:
+        """At inference torch returns the input tensor itself."""
+        return not training or self.in_place(a)
+
+    def saved(self, a: DropoutArgs, ins: list[Shape], out: Shape, trainable: bool) -> list[Saved]:
+        """The scaled keep-mask, in the activation dtype as torch's CPU dropout makes it (CUDA's
+        fused kernel keeps a bool mask instead, 1 byte per element)."""
+        return [new(numel(out), "mask")]
 
     def build(self, a: DropoutArgs, ins: list[Shape]) -> torch.nn.Module:
         import torch.nn as nn
@@ -106,6 +119,16 @@ class LocalResponseNorm(_SameShape):
 
     def ops_per_element(self, a: LRNArgs, ins: list[Shape]) -> int:
         return 2 * a.size + 3
+
+    def saved(self, a: LRNArgs, ins: list[Shape], out: Shape, trainable: bool) -> list[Saved]:
+        """square and divide keep the input; pow keeps its base (k + alpha/n·window) and result."""
+        return [INPUT, new(numel(out), "pow base"), new(numel(out), "pow result")]
+
+    def scratch(self, a: LRNArgs, ins: list[Shape], out: Shape, itemsize: int) -> int:
+        """LocalResponseNormModule holds the padded squares ((C + n − 1) channels) and the
+        window sum while two C-channel temporaries (the scaled sum, then its power) are live."""
+        positions = numel(out) // out[0]
+        return ((out[0] + a.size - 1) + 2 * out[0]) * positions * itemsize
 
     def footprint(self, a: LRNArgs, ins: list[Shape], out: Shape) -> torch.nn.Module | None:
         return _identity()  # per-position: the spatial field is its input's
@@ -141,6 +164,12 @@ class BatchNorm(_SameShape):
     def ops_per_element(self, a: BatchNormArgs, ins: list[Shape]) -> int:
         return 2
 
+    def saved(self, a: BatchNormArgs, ins: list[Shape], out: Shape, trainable: bool) -> list[Saved]:
+        """Training: the input and the batch mean and inverse std (C each, whatever the batch)."""
+        c = ins[0][0]
+        return [INPUT, new(c, "batch mean", per_sample=False),
+                new(c, "inverse std", per_sample=False)]
+
     def footprint(self, a: BatchNormArgs, ins: list[Shape], out: Shape) -> torch.nn.Module | None:
         return _identity()  # per-position: the spatial field is its input's
 
@@ -170,6 +199,9 @@ class Softmax(_SameShape):
 
     def ops_per_element(self, a: SoftmaxArgs, ins: list[Shape]) -> int:
         return 3
+
+    def saved(self, a: SoftmaxArgs, ins: list[Shape], out: Shape, trainable: bool) -> list[Saved]:
+        return [OUTPUT]   # _softmax_backward_data reads the result
 
     def footprint(self, a: SoftmaxArgs, ins: list[Shape], out: Shape) -> torch.nn.Module | None:
         return _identity()  # outputs sum to 1, so the sum's gradient vanishes; field unchanged

@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
 
 from archlens.errors import LayerProblem
-from archlens.core.geometry import RF, ZERO, Calc, Shape, conv_length, product, require_spatial, rf_step, tex_number, window_rf_calcs, window_shape_calcs
+from archlens.core.geometry import RF, ZERO, Calc, Shape, conv_length, numel, product, require_spatial, rf_step, tex_number, window_rf_calcs, window_shape_calcs
 from archlens.core.kinds.args import Bool, NonNegPair, OptPosPair, PosPair
 from archlens.core.kinds.conv import check_window
 from archlens.core.kinds.registry import Kind, register
+from archlens.core.kinds.saved import INDEX_BYTES, INPUT, Saved, new
 
 if TYPE_CHECKING:  # annotations only: core imports no torch when it loads
     import torch
@@ -65,6 +66,11 @@ def _window_flops(out: Shape, ops_formula: str, per_window: int) -> Calc:
     return product([r"C", r"H_{out}", r"W_{out}", ops_formula], [c, h, w, per_window])
 
 
+def max_saved(out: Shape) -> list[Saved]:
+    """Max pooling's backward reads its input and the int64 index of each output's maximum."""
+    return [INPUT, new(numel(out), "indices", INDEX_BYTES)]
+
+
 @register("maxpool")
 class MaxPool(Kind):
     """Max pooling, ``torch.nn.MaxPool2d``. No MACs; FLOPs: k_h·k_w−1 comparisons per output
@@ -97,6 +103,12 @@ class MaxPool(Kind):
 
     def rf_calc(self, a: MaxPoolArgs, in_rfs: list[RF | None], out_rf: RF | None) -> list[Calc]:
         return window_rf_calcs(in_rfs[0], a.kernel_size, a.dilation, out_rf)
+
+    def saved(self, a: MaxPoolArgs, ins: list[Shape], out: Shape, trainable: bool) -> list[Saved]:
+        return max_saved(out)
+
+    def scratch(self, a: MaxPoolArgs, ins: list[Shape], out: Shape, itemsize: int) -> int:
+        return numel(out) * INDEX_BYTES   # torch runs max_pool2d_with_indices also at inference
 
     def footprint(self, a: MaxPoolArgs, ins: list[Shape], out: Shape) -> torch.nn.Module | None:
         from archlens.verification.footprint import WindowSum
@@ -138,6 +150,9 @@ class AvgPool(Kind):
 
     def rf_calc(self, a: AvgPoolArgs, in_rfs: list[RF | None], out_rf: RF | None) -> list[Calc]:
         return window_rf_calcs(in_rfs[0], a.kernel_size, (1, 1), out_rf)
+
+    def saved(self, a: AvgPoolArgs, ins: list[Shape], out: Shape, trainable: bool) -> list[Saved]:
+        return [INPUT]
 
     def footprint(self, a: AvgPoolArgs, ins: list[Shape], out: Shape) -> torch.nn.Module | None:
         from archlens.verification.footprint import WindowSum
@@ -219,6 +234,10 @@ class AdaptiveAvgPool(_Adaptive):
     divide = True
     flops_convention = "window_mean"
 
+    def saved(self, a: AdaptiveArgs, ins: list[Shape], out: Shape, trainable: bool) -> list[Saved]:
+        """The input; at output size 1x1 torch takes a mean instead, which keeps nothing."""
+        return [] if tuple(a.output_size) == (1, 1) else [INPUT]
+
     def build(self, a: AdaptiveArgs, ins: list[Shape]) -> torch.nn.Module:
         import torch.nn as nn
         return nn.AdaptiveAvgPool2d(a.output_size)
@@ -236,6 +255,12 @@ class AdaptiveMaxPool(_Adaptive):
     """
     examples = [({"output_size": [3, 2]}, [(2, 7, 5)])]
     flops_convention = "window_max"
+
+    def saved(self, a: AdaptiveArgs, ins: list[Shape], out: Shape, trainable: bool) -> list[Saved]:
+        return max_saved(out)
+
+    def scratch(self, a: AdaptiveArgs, ins: list[Shape], out: Shape, itemsize: int) -> int:
+        return numel(out) * INDEX_BYTES
 
     def build(self, a: AdaptiveArgs, ins: list[Shape]) -> torch.nn.Module:
         import torch.nn as nn

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Callable
 from archlens.errors import LayerProblem
 from archlens.core.geometry import RF, ZERO, Calc, Params, Shape, numel, tex_number
 from archlens.core.kinds.args import NoArgs, suggest
+from archlens.core.kinds.saved import Saved
 from archlens.core.kinds.mistakes import catalogue
 
 if TYPE_CHECKING:  # annotations only: core imports no torch when it loads
@@ -98,6 +99,9 @@ class Kind:
     spatial_pyramid: bool = False
     counted: bool = True
     buildable: bool = True
+    # memory trait (archlens.core.memory): the output is a view of input 0, sharing its storage
+    view: bool = False
+
     # the hand-calculation mistakes of this kind's own formulas (core/kinds/own_mistakes.py);
     # the shared and trait-driven ones come with ``mistakes()``
     own_mistakes: tuple = ()
@@ -187,12 +191,37 @@ class Kind:
         """
         return None
 
+    # Memory rules (archlens.core.memory), each held against torch by the registry-wide tests.
+    def in_place(self, a: Any) -> bool:
+        """True where the built module writes its output into input 0's storage; default: the
+        kind's ``inplace`` argument where it has one, else False (as ``build`` decides)."""
+        return bool(getattr(a, "inplace", False))
+
+    def aliases(self, a: Any, training: bool) -> bool:
+        """True where the output shares input 0's storage (a view, or in place) in this mode."""
+        return self.view or self.in_place(a)
+
+    def saved(self, a: Any, ins: list[Shape], out: Shape, trainable: bool) -> list[Saved]:
+        """Tensors autograd keeps for this layer's backward, parameters aside (``saved.py``);
+        ``trainable``: the layer's parameters take gradients. Default: none."""
+        return []
+
+    def scratch(self, a: Any, ins: list[Shape], out: Shape, itemsize: int) -> int:
+        """Bytes per sample of temporaries the built module holds beside its inputs and output at
+        its fullest moment, at inference (max pooling's int64 indices); default none. Workspace
+        inside one kernel (im2col, cuDNN) is not a tensor and is not counted."""
+        return 0
+
     # How the peers count this kind: (value, reason). Used only by verify's cross-check.
     def torchinfo_macs(self, a: Any, ins: list[Shape], out: Shape) -> tuple[int, str]:
         return 0, "torchinfo counts mult-adds only for layers with parameters"
 
     def fvcore_flops(self, a: Any, ins: list[Shape], out: Shape) -> tuple[int, str]:
         return 0, "fvcore has no handle for this op and counts 0"
+
+    def fvcore_activations(self, a: Any, ins: list[Shape], out: Shape) -> int:
+        """Output elements fvcore's ActivationCountAnalysis counts: conv and linear ops only."""
+        return 0
 
 
 def _two_macs_plus_bias(macs: Calc, params: Params, out: Shape) -> Calc:

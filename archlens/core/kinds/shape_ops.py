@@ -46,6 +46,7 @@ def shape_axis(dim: int, shape: Shape, what: str = "dim") -> int:
 
 @register("identity")
 class Identity(Kind):
+    view = True   # returns its input tensor itself
     """``torch.nn.Identity``: output is the input. No parameters, MACs or FLOPs."""
     examples = [({}, [(3, 4, 4)]), ({}, [(7,)])]
     flops_convention = "none"

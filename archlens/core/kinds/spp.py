@@ -20,11 +20,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any
 
-from archlens.core.geometry import RF, Calc, Shape, require_spatial, tex_number
+from archlens.core.geometry import RF, Calc, Shape, numel, require_spatial, tex_number
 from archlens.core.kinds.args import bound, describe, is_size
 from archlens.core.kinds.pool import adaptive_windows, bin_reads
 from archlens.core.kinds.own_mistakes import SPP
 from archlens.core.kinds.registry import Kind, register
+from archlens.core.kinds.saved import INDEX_BYTES, INPUT, Saved, new
 
 if TYPE_CHECKING:  # annotations only: core imports no torch when it loads
     import torch
@@ -89,6 +90,12 @@ def rule_note(h: int, w: int, levels: tuple[int, ...]) -> str:
     return f"on {h}x{w}: " + ", ".join(parts)
 
 
+def _paper_level(h: int, w: int, n: int) -> bool:
+    """True where ``archlens.nn.spp`` pools the level with one pooling call (max_pool2d or
+    adaptive_max_pool2d: one rule on both axes), False where it takes maxima axis by axis."""
+    return bins(h, n)[1] == bins(w, n)[1]
+
+
 def spp_length(channels: int, levels: tuple[int, ...]) -> int:
     """Output length C * sum(n^2)."""
     return channels * sum(n * n for n in levels)
@@ -135,6 +142,35 @@ class SpatialPyramidPooling(Kind):
     def extra(self, a: SPPArgs, ins: list[Shape], in_rfs: list[RF | None]) -> dict:
         _, h, w = ins[0]
         return {"spp_bins": rule_note(h, w, a.levels)}
+
+    def saved(self, a: SPPArgs, ins: list[Shape], out: Shape, trainable: bool) -> list[Saved]:
+        """Per level, as ``archlens.nn.spp`` runs it: one max pool keeps the input and its int64
+        indices; the adaptive path's amax calls keep their results and the row-pooled map."""
+        c, h, w = ins[0]
+        kept = [INPUT]
+        for n in a.levels:
+            if _paper_level(h, w, n):
+                kept.append(new(c * n * n, "indices", INDEX_BYTES))
+            else:
+                kept += [new(n * c * w, "row maxima"), new(c * n * w, "row-pooled map"),
+                         new(n * c * n, "column maxima")]
+        return kept
+
+    def scratch(self, a: SPPArgs, ins: list[Shape], out: Shape, itemsize: int) -> int:
+        """The fullest moment of ``archlens.nn.spp.SPP`` at inference, beyond its output: the
+        finished levels, plus a max pool's output and indices or the adaptive path's partial
+        maxima, and at the end the levels beside the concatenated output."""
+        c, h, w = ins[0]
+        done, fullest = 0, 0
+        for n in a.levels:
+            level = c * n * n * itemsize
+            if _paper_level(h, w, n):
+                fullest = max(fullest, done + level + c * n * n * INDEX_BYTES)
+            else:
+                rows = c * n * w * itemsize   # n row maxima of C·W, then their stack
+                fullest = max(fullest, done + 2 * rows, done + rows + level + level)
+            done += level
+        return max(fullest, done + numel(out) * itemsize) - numel(out) * itemsize
 
     def build(self, a: SPPArgs, ins: list[Shape]) -> torch.nn.Module:
         from archlens.nn.spp import SPP
