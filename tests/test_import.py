@@ -194,3 +194,11 @@ def test_a_model_page_names_its_opaque_layers_and_bounds_its_totals(tmp_path):
     assert "opaque layers" in text and f"at least {prof.totals.macs:,}" in text
     act_row = next(line for line in text.splitlines() if line.startswith("| act "))
     assert act_row.count("unknown") == 2
+
+
+def test_in_place_activations_stay_in_place_so_the_memory_figures_are_the_models():
+    # torch's own flag is the oracle: ReLU(inplace=True) overwrites its input, ReLU() does not.
+    model = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3), torch.nn.ReLU(inplace=True),
+                                torch.nn.Conv2d(4, 4, 3), torch.nn.ReLU(), torch.nn.Hardtanh(inplace=True))
+    layers = archlens.from_module(model, input=(3, 8, 8)).layers
+    assert [getattr(layer.args, "inplace", None) for layer in layers] == [None, True, None, False, True]
