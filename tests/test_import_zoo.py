@@ -131,3 +131,32 @@ def test_small_models_pass_verify_fields_included(name):
     report = archlens.verify(archlens.from_module(meta_model(name), input=(3, 16, 16)), peers=False)
     assert report.ok, report.failures
     assert any(c.quantity == "rf" for c in report.checks)
+
+
+@pytest.mark.parametrize("name", [_needs(n) for n in ("alexnet", "resnet18", "resnet50",
+                                                       "mobilenet_v2", "squeezenet1_1")])
+def test_last_maps_field_is_the_gradient_footprint(name):
+    """The large models' last spatial map: its printed field, and the exact extent of one unit
+    per phase, against the gradient footprint of the built model (verify's method, thinned:
+    fields do not depend on width) on an input where no field is clipped."""
+    from archlens.verification.oracle import rf_checks
+    spec = archlens.from_module(meta_model(name), input=(3, 224, 224))
+    prof = archlens.profile(spec)
+    last = [lp.name for lp in prof.layers if lp.rf is not None and len(lp.out_shape) == 3][-1]
+    checks = rf_checks(spec, prof, layers=[last])
+    assert {c.quantity for c in checks} == {"rf", "rf extent"}
+    assert all(c.ok for c in checks), [c for c in checks if not c.ok]
+
+
+def test_a_thinner_mobilenet_keeps_its_convs_depthwise():
+    # torch is the oracle: every conv that was depthwise (groups = channels) still is, at 1/4
+    # width, and the thin model runs (widths were once rounded to the lcm of all groups).
+    from archlens.nn.build import build_model
+    from archlens.spec.load import scale_width
+    spec = archlens.from_module(meta_model("mobilenet_v2"), input=(3, 32, 32))
+    depthwise = {l.name for l in spec.layers if getattr(l.args, "groups", 1) > 1}
+    model = build_model(scale_width(spec, 0.25)).eval()
+    convs = {n: m for n, m in model.named_modules() if n in depthwise}
+    assert len(convs) == len(depthwise) == 17
+    assert all(m.groups == m.in_channels == m.out_channels < 960 for m in convs.values())
+    assert torch.isfinite(model(torch.randn(1, 3, 32, 32))).all()   # it runs

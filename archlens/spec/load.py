@@ -260,8 +260,16 @@ def scale_width(spec: Spec, factor: float) -> Spec:
     """
     if factor == 1:
         return spec
-    unit = math.lcm(*(getattr(layer.args, "groups", 1) for layer in spec.layers))
+    unit = math.lcm(*(getattr(layer.args, "groups", 1) for layer in spec.layers
+                      if not _depthwise(layer)))
     return dataclasses.replace(spec, layers=tuple(_scaled(l, factor, unit) for l in spec.layers))
+
+
+def _depthwise(layer: LayerSpec) -> bool:
+    """A depthwise conv (MobileNet's: one group per output channel): its groups scale with its
+    width instead of every width being rounded to a multiple of them."""
+    groups = getattr(layer.args, "groups", 1)
+    return groups > 1 and groups == getattr(layer.args, "out_channels", None) and layer.width_scaled
 
 
 def _scaled(layer: LayerSpec, factor: float, unit: int) -> LayerSpec:
@@ -270,6 +278,8 @@ def _scaled(layer: LayerSpec, factor: float, unit: int) -> LayerSpec:
         return layer
     value = max(1, round(getattr(layer.args, arg) * factor / unit)) * unit
     args = dataclasses.replace(layer.args, **{arg: value})
+    if _depthwise(layer):
+        args = dataclasses.replace(args, groups=value)
     if getattr(args, "in_channels", None) is not None:
         args = dataclasses.replace(args, in_channels=None)  # derived again from the thinner input
     return dataclasses.replace(layer, args=args)

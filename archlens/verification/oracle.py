@@ -114,12 +114,18 @@ def _hooked_shapes(model, x, names) -> dict[str, tuple]:
 
 
 def _rf_checks(spec, prof: ModelProfile, width: float | None) -> list[Check]:
+    return rf_checks(spec, prof, width)
+
+
+def rf_checks(spec, prof: ModelProfile, width: float | None = None,
+              layers: Sequence[str] | None = None) -> list[Check]:
     """Footprints of one unit per output phase of each layer (the centre unit where all units
     are alike), measured on an input enlarged so that no field is clipped (fields do not
     depend on the input size). Each unit's extent of non-zero input gradient must equal its
     analytic interval exactly ("rf extent"), and the largest measured field the printed
-    size ("rf")."""
-    spatial = [lp for lp in prof.layers if lp.rf is not None and len(lp.out_shape) == 3]
+    size ("rf"). ``layers``: only these (a deep network's last map, say), else every map."""
+    spatial = [lp for lp in prof.layers if lp.rf is not None and len(lp.out_shape) == 3
+               and (layers is None or lp.name in layers)]
     if not spatial:
         return []
     big, targets = _unclipped(spec, prof, spatial)
