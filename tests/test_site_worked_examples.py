@@ -73,12 +73,12 @@ def test_hinge_worked_windows_match_a_hand_calculation():
 def test_page_text_renders_and_shows_exactly_its_figures(slug):
     # The text alone (no figure drawn): every placeholder filled, every figure embedded.
     import re
-    from archlens.site.concepts import FIGURE_DIR, PAGES, _environment
+    from archlens.site.concepts import FIGURE_DIR, PAGES, _environment, model_linker
     from archlens.site.mdtext import figure_attrs
     page = next(p for p in PAGES if p.slug == slug)
     text = _environment().get_template(f"concepts/{slug}.md.j2").render(
         pages=PAGES, figure_dir=FIGURE_DIR, figure_attrs=figure_attrs, widths={},
-        **page.context())
+        model_link=model_linker(None), **page.context())
     assert "{{" not in text and "{%" not in text and "nan" not in text.split()
     assert set(re.findall(rf"{FIGURE_DIR}/([\w-]+)-(?:light|dark)\.svg", text)) == set(page.figures)
 
@@ -106,3 +106,11 @@ def test_conv_page_parameter_counts_match_nn_conv2d():
     for name, (c_in, c_out, k, n) in conv_examples()["params"].items():
         layer = torch.nn.Conv2d(c_in, c_out, k, device="meta")
         assert n == sum(p.numel() for p in layer.parameters()), name
+
+
+def test_concept_pages_link_only_to_model_pages_the_site_has():
+    # A course site of its own specs has no vgg16 page: the link would be dead (mkdocs --strict).
+    from archlens.site.concepts import model_linker
+    assert model_linker({"vgg16"})("vgg16", "VGG-16 worksheet", "worksheet") == \
+        "[VGG-16 worksheet](../models/vgg16.md#worksheet)"
+    assert model_linker({"mine"})("fcn8s", "FCN-8s page") == "FCN-8s page (`archlens site fcn8s`)"

@@ -91,13 +91,15 @@ def _spec_pages(specs, docs_dir: Path, cache_dir: Path, crosscheck: bool, log):
     return pages
 
 
-def _concept_pages(generated: Path, docs_dir: Path, cache_dir: Path) -> list[Path]:
+def _concept_pages(generated: Path, docs_dir: Path, cache_dir: Path,
+                   models: frozenset[str]) -> list[Path]:
+    """The concept pages; they link to the model pages of ``models`` (slugs) only."""
     from archlens.site.concepts import write_concept_pages
-    key = cache.page_key("concepts")
+    key = cache.page_key("concepts", *sorted(models))
     reused = cache.reuse(cache_dir, key, docs_dir)
     if reused is not None:
         return reused
-    written = write_concept_pages(generated / "concepts")
+    written = write_concept_pages(generated / "concepts", models)
     cache.remember(cache_dir, key, docs_dir, written)
     return written
 
@@ -133,7 +135,8 @@ def generate_site(specs=None, docs_dir: Path = DOCS, cache_dir: Path = CACHE, tr
     results.check_recorded(loaded)
     make_folder(docs_dir, "--docs")
     make_folder(cache_dir, "--cache")
-    written = _concept_pages(generated, docs_dir, Path(cache_dir)) + _assets(generated)
+    written = _concept_pages(generated, docs_dir, Path(cache_dir),
+                             frozenset(slug(s.name) for s in loaded)) + _assets(generated)
     if train:   # all quick runs first, several at a time; the pages then read them from the cache
         results.train_missing(loaded, Path(cache_dir), log)
     pages = _spec_pages(loaded, docs_dir, Path(cache_dir), crosscheck, log)

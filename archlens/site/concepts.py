@@ -14,7 +14,7 @@ import json
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Collection
 
 import numpy as np
 
@@ -184,8 +184,20 @@ def _latex_matrix(m) -> str:
     return "\\begin{bmatrix} " + " \\\\ ".join(rows) + " \\end{bmatrix}"
 
 
-def write_concept_pages(out_dir: Path) -> list[Path]:
-    """Write every concept page and its figures under out_dir; return the paths."""
+def model_linker(models: Collection[str] | None):
+    """``model_link(slug, text, anchor="")`` for the templates: a link to a model page where the
+    site has it (a course site built from its own specs may lack vgg16 or fcn8s), else the
+    text and the command that makes that page."""
+    def model_link(slug: str, text: str, anchor: str = "") -> str:
+        if models is None or slug in models:
+            return f"[{text}](../models/{slug}.md{'#' + anchor if anchor else ''})"
+        return f"{text} (`archlens site {slug}`)"
+    return model_link
+
+
+def write_concept_pages(out_dir: Path, models: Collection[str] | None = None) -> list[Path]:
+    """Write every concept page and its figures under out_dir; return the paths. ``models``:
+    the model pages' slugs the site has (None: link to every bundled one)."""
     out_dir = Path(out_dir)
     env = _environment()
     written: list[Path] = []
@@ -197,6 +209,7 @@ def write_concept_pages(out_dir: Path) -> list[Path]:
             written += paths
         text = env.get_template(f"concepts/{page.slug}.md.j2").render(
             pages=PAGES, figure_dir=FIGURE_DIR, figure_attrs=figure_attrs, widths=widths,
+            model_link=model_linker(models),
             **page.context())
         path = out_dir / f"{page.slug}.md"
         write_if_changed(path, text.encode("utf-8"))
