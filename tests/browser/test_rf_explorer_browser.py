@@ -39,8 +39,13 @@ def test_clicked_unit_draws_its_field(site_dir, tab_factory, spec, layer):
     size = 212 if spec == "vgg16" else rf.size[0]   # the paper's 212; fcn32s: the profile's
     box = _box(pg)
     assert (box["width"], box["height"]) == (size, size)
-    # hand rule: unit i's field is centred at start + i*jump and spans size pixels
-    lo = [rf.start[a] + index[a] * rf.jump[a] - (rf.size[a] - 1) / 2 for a in (0, 1)]
+    # hand rule: unit i's field is centred at start + i*jump and spans size pixels; after a
+    # transposed conv the extent of unit i's phase (the profile's, held against the gradient
+    # footprint in tests/test_rf_phases.py): fcn32s's 436-pixel fields are not centred
+    if rf.phases is None:
+        lo = [rf.start[a] + index[a] * rf.jump[a] - (rf.size[a] - 1) / 2 for a in (0, 1)]
+    else:
+        lo = [float(rf.extent(index)[a][0]) for a in (0, 1)]
     assert (box["y"] + 0.5, box["x"] + 0.5) == tuple(lo)
     n = profile(spec).input[1:]
     inside = pg.locator("rect.rfx-box").get_attribute("data-inside-h")
