@@ -8,6 +8,7 @@ closest suggestion. Only ``task:`` settings are left to the task, which checks t
 from __future__ import annotations
 
 import dataclasses
+import functools
 import typing
 from dataclasses import dataclass, field
 from typing import Annotated, Any
@@ -150,10 +151,15 @@ def _mapping(value: Any, where: str) -> dict:
     return dict(value)
 
 
+@functools.cache  # resolving string annotations compiles each one: once per record, not per spec
+def _hints(record: type) -> dict[str, Any]:
+    return typing.get_type_hints(record, include_extras=True)
+
+
 def parse_record(record: type, raw: Any, where: str):
     """Validate the mapping ``raw`` against ``record``; errors name ``where`` and the key."""
     raw = _mapping(raw if raw is not None else {}, where)
-    hints = typing.get_type_hints(record, include_extras=True)
+    hints = _hints(record)
     names = [f.name for f in dataclasses.fields(record)]
     values = {}
     for key, value in raw.items():
