@@ -31,12 +31,20 @@ CONVENTIONS = ("params = weights + biases; MACs = multiply-accumulates of conv/l
                "RF = receptive field size / jump / start, per axis")
 
 
+def _exact(value) -> str:
+    """"1/3", "-1/6", "12": the exact value as text (whole numbers are plain ints: fast)."""
+    return str(value) if isinstance(value, int) else str(Fraction(value))
+
+
 def rf_json(rf) -> dict | None:
     """A field as JSON (the fields are documented in the module docstring)."""
     if rf is None:
         return None
     out = {k: [units.number(v) for v in getattr(rf, k)] for k in ("size", "jump", "start")}
-    out["exact"] = {k: [str(Fraction(v)) for v in getattr(rf, k)] for k in ("size", "jump", "start")}
+    out["exact"] = {k: [_exact(v) for v in getattr(rf, k)] for k in ("size", "jump", "start")}
+    if rf.phases is None:   # one phase per axis, centred (convs, pools): no phase arithmetic
+        out.update(size_min=out["size"], phases=[1, 1], phase_sizes=[[v] for v in out["size"]])
+        return out
     out["size_min"] = [units.number(rf.size_range(ax)[0]) for ax in (0, 1)]
     out["phases"] = [rf.period(ax) for ax in (0, 1)]
     out["phase_sizes"] = [[None if v is None else units.number(v) for v in phase_rules.sizes(rf.axis_phases(ax))]
