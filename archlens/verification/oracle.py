@@ -60,7 +60,7 @@ def verify(spec: SpecRef, input: Sequence[int] | None = None, peers: bool = True
     prof = profile(spec)
     report = VerifyReport(prof, peers=peers)
     report.checks += _torch_checks(spec, prof)
-    report.checks += _rf_checks(spec, prof, rf_width)
+    report.checks += rf_checks(spec, prof, rf_width)
     report.checks += memory.memory_checks(spec, prof, Check)
     if peers:
         report.checks += _peer_checks(spec, prof)
@@ -111,10 +111,6 @@ def _hooked_shapes(model, x, names) -> dict[str, tuple]:
     for h in hooks:
         h.remove()
     return shapes
-
-
-def _rf_checks(spec, prof: ModelProfile, width: float | None) -> list[Check]:
-    return rf_checks(spec, prof, width)
 
 
 def rf_checks(spec, prof: ModelProfile, width: float | None = None,
