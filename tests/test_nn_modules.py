@@ -6,17 +6,20 @@ import torch.nn as nn
 from archlens.nn.modules import LocalResponseNormModule
 
 
+@pytest.mark.parametrize("beta", [0.75, 0.6])    # 0.75 takes the two-roots path, others pow
 @pytest.mark.parametrize("size", [1, 2, 3, 5, 6])
 @pytest.mark.parametrize("shape", [(2, 9, 7, 5), (3, 4, 2, 2), (2, 1, 3, 3)])
-def test_lrn_equals_torch_forward_and_backward(size, shape):
+def test_lrn_equals_torch_forward_and_backward(size, shape, beta):
     torch.manual_seed(size)
     x = (3 * torch.randn(*shape, dtype=torch.float64)).requires_grad_()
-    ours, theirs = LocalResponseNormModule(size, 0.01, 0.75, 2.0), nn.LocalResponseNorm(size, 0.01, 0.75, 2.0)
+    ours, theirs = LocalResponseNormModule(size, 0.01, beta, 2.0), nn.LocalResponseNorm(size, 0.01, beta, 2.0)
     a, b = ours(x), theirs(x)
     torch.testing.assert_close(a, b, rtol=1e-12, atol=1e-12)
     weights = torch.randn_like(a)
     (ga,), (gb,) = torch.autograd.grad(a, x, weights), torch.autograd.grad(b, x, weights)
     torch.testing.assert_close(ga, gb, rtol=1e-10, atol=1e-12)
+    # the written-out gradient against finite differences too, independent of torch's formula
+    assert torch.autograd.gradcheck(ours, (x,))
 
 
 def test_lrn_on_flat_features_and_bfloat16():

@@ -28,10 +28,11 @@ class LocalResponseNormModule(nn.Module):
         b_c = a_c / (k + alpha/n * sum_{c' = c - n//2}^{c + (n-1)//2} a_{c'}^2) ** beta
 
     (Krizhevsky et al. 2012, Sec. 3.3; PyTorch, like Caffe, divides alpha by n). torch sums the
-    window with ``avg_pool3d``; a running sum over channels gives the same window sums for a
-    fraction of the work (``benchmarks/lrn.py``: forward and backward at ZF-5's conv1/conv2
-    sizes). Sums run in float32 under autocast, so bfloat16 inputs lose nothing in the
-    subtraction; the clamp keeps rounding from making a window of squares negative.
+    window with ``avg_pool3d`` and lets autograd differentiate a dozen elementwise steps; here
+    the window is a running sum over channel slices and the gradient is written out
+    (``_LRNFunction``), which makes ZF-5's quick training step 1.5-1.8x faster
+    (``benchmarks/lrn.py``). Sums run in float32 under autocast, so bfloat16 inputs lose
+    nothing.
     """
 
     def __init__(self, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1.0):
@@ -39,17 +40,58 @@ class LocalResponseNormModule(nn.Module):
         self.size, self.alpha, self.beta, self.k = size, alpha, beta, k
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        n, channels = self.size, x.shape[1]
         x32 = x.to(torch.promote_types(x.dtype, torch.float32))   # bf16 sums in float32
-        pad = [0, 0] * (x.dim() - 2) + [n // 2, (n - 1) // 2]
-        squares = torch.nn.functional.pad(x32.square(), pad)
-        window = squares[:, :channels].clone()
-        for shift in range(1, n):
-            window += squares[:, shift:shift + channels]
-        return (x32 / (self.k + self.alpha / n * window).pow(self.beta)).to(x.dtype)
+        return _LRNFunction.apply(x32, self.size, self.alpha, self.beta, self.k).to(x.dtype)
 
     def extra_repr(self) -> str:
         return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"
+
+
+def _window_sum(t: torch.Tensor, before: int, after: int) -> torch.Tensor:
+    """out[:, c] = sum of t[:, c - before .. c + after] along dim 1, channels past the ends zero."""
+    channels, out = t.shape[1], t.clone()
+    for shift in range(1, min(before, channels - 1) + 1):
+        out[:, shift:] += t[:, :channels - shift]
+    for shift in range(1, min(after, channels - 1) + 1):
+        out[:, :channels - shift] += t[:, shift:]
+    return out
+
+
+def _negative_power(base: torch.Tensor, beta: float) -> torch.Tensor:
+    """base ** -beta; AlexNet's and ZF-5's beta = 0.75 as rsqrt(b) * sqrt(rsqrt(b)), two cheap
+    roots in place of a general power (about 15% of the layer's time)."""
+    if beta == 0.75:
+        root = base.rsqrt()
+        return root.mul_(root.sqrt())
+    return base.pow(-beta)
+
+
+class _LRNFunction(torch.autograd.Function):
+    """LRN with its gradient written out. With s_c = k + alpha/n * window(a^2)_c and
+    b_c = a_c * s_c^-beta:
+
+        dL/da_j = g_j * s_j^-beta - (2 alpha beta / n) * a_j * sum_{c: j in window(c)} g_c a_c s_c^(-beta-1)
+
+    The inner sum runs over the transposed window (before and after swap). Saved: the input,
+    the power's base s and its result s^-beta, what autograd kept for torch's formula too.
+    """
+
+    @staticmethod
+    def forward(ctx, x, size: int, alpha: float, beta: float, k: float):
+        base = _window_sum(x.square(), size // 2, (size - 1) // 2).mul_(alpha / size).add_(k)
+        scale = _negative_power(base, beta)
+        ctx.save_for_backward(x, base, scale)
+        ctx.constants = (size, alpha, beta)
+        return x * scale
+
+    @staticmethod
+    @torch.autograd.function.once_differentiable
+    def backward(ctx, grad):
+        x, base, scale = ctx.saved_tensors
+        size, alpha, beta = ctx.constants
+        grad_scaled = grad * scale
+        inner = _window_sum((grad_scaled * x).div_(base), (size - 1) // 2, size // 2)
+        return torch.addcmul(grad_scaled, x, inner, value=-2 * alpha * beta / size), None, None, None, None
 
 
 class MulModule(nn.Module):

@@ -125,10 +125,10 @@ class LocalResponseNorm(_SameShape):
         return [INPUT, new(numel(out), "pow base"), new(numel(out), "pow result")]
 
     def scratch(self, a: LRNArgs, ins: list[Shape], out: Shape, itemsize: int) -> int:
-        """LocalResponseNormModule holds the padded squares ((C + n − 1) channels) and the
-        window sum while two C-channel temporaries (the scaled sum, then its power) are live."""
-        positions = numel(out) // out[0]
-        return ((out[0] + a.size - 1) + 2 * out[0]) * positions * itemsize
+        """LocalResponseNormModule's fullest moment: the power's base (the window sum, scaled in
+        place), its result and one temporary (the square root of beta = 0.75's two roots, or
+        the output itself), three C-channel maps beside the input: two beyond the output."""
+        return 2 * numel(out) * itemsize
 
     def footprint(self, a: LRNArgs, ins: list[Shape], out: Shape) -> torch.nn.Module | None:
         return _identity()  # per-position: the spatial field is its input's
