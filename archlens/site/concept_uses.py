@@ -10,6 +10,7 @@ from a course's own specs links only to the pages it has.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from archlens.core.kinds import get_kind
 from archlens.site import mdtext as md
@@ -44,6 +45,7 @@ USES = (
 TASK_LOSS = {"regression": "mean squared error", "classification": "cross-entropy",
              "segmentation": "per-pixel cross-entropy",
              "detection": "cross-entropy fine-tuning, then hinge-loss SVMs"}
+CONCEPT_TEMPLATES = Path(__file__).resolve().parent / "templates" / "concepts"   # package data
 SHOWN_LAYERS = 4   # layer names quoted per row before "and N more"
 
 
@@ -87,17 +89,19 @@ def concept_rows(spec: Spec) -> dict[str, list[str]]:
     return rows
 
 
-def _titles() -> dict[str, str]:
-    from archlens.site.concepts import PAGES   # numpy and the figures: loaded only here
-    return {p.slug: p.title for p in PAGES}
+def concept_title(concept: str) -> str:
+    """The page's own heading, read from its template (importing ``concepts`` would load the
+    figures and torch for a title)."""
+    text = (CONCEPT_TEMPLATES / f"{concept}.md.j2").read_text(encoding="utf-8")
+    return next(line[2:].strip() for line in text.splitlines() if line.startswith("# "))
 
 
 def concepts_section(d) -> str | None:
     """``## Concepts``: the concept pages that explain this model, each with why."""
-    rows, titles = concept_rows(d.spec), _titles()
+    rows = concept_rows(d.spec)
     if not rows:
         return None
-    lines = [f"- [{titles[c]}](../concepts/{c}.md): {md.text('; '.join(why))}"
+    lines = [f"- [{md.text(concept_title(c))}](../concepts/{c}.md): {md.text('; '.join(why))}"
              for c, why in rows.items()]
     return "\n".join(["## Concepts", "", "The concept pages that explain this model's layers "
                       "and training:", "", *lines])
