@@ -29,6 +29,7 @@ from archlens.core.profile import profile
 from archlens.site import cache, outputs, results
 from archlens.site.mdtext import label, slug
 from archlens.site.spec_page import PageData, render_page
+from archlens.site.worksheet_section import EXERCISES
 from archlens.spec.load import bundled_specs, load_spec
 
 # Relative to the working directory: `make site` runs in the repository, a user in their folder.
@@ -113,9 +114,13 @@ def _nav(pages, concept_pages) -> list:
     tasks = [{label(TASK_TITLES.get(t, t.capitalize())): by_task[t]} for t in sorted(by_task)]
     concepts = [{"Overview" if p.slug == "index" else p.title: f"{GENERATED}/concepts/{p.slug}.md"}
                 for p in concept_pages]
+    # each model's worksheet in exercise mode (site/worksheet_section.py), in the models' order
+    exercises = [{label(d.spec.name): f"{GENERATED}/{EXERCISES}/{d.slug}.md"}
+                 for d, _ in sorted(pages, key=lambda page: page[0].spec.task)]
     return [{"Home": "index.md"},
             {"Models": [{"Model index": f"{GENERATED}/models/index.md"}, *tasks]},
             {"Concepts": concepts},
+            {"Exercises": exercises},
             {"Spec format": f"{GENERATED}/{SPEC_FORMAT}"}]
 
 
