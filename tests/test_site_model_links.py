@@ -170,3 +170,16 @@ def test_imported_resnet18_page_has_diagram_worksheet_and_the_imports_yaml(tmp_p
     assert "\n".join(line[4:] for line in body.splitlines()) == written.rstrip("\n")
     assert "opaque layers" not in page                 # every op of ResNet-18 has a kind
     assert (tmp_path / "exercises" / "resnet18.md").is_file()
+
+
+def test_a_comment_edit_changes_the_page_key(tmp_path):
+    from archlens.site.spec_source import source_key
+    path = tmp_path / "mine.yaml"
+    body = "name: mine\ninput: [3, 8, 8]\nlayers:\n  - {name: c, kind: conv, out_channels: 2, kernel_size: 3}\n"
+    path.write_text(body)
+    first = load_spec(path)
+    before = source_key(first)
+    path.write_text("# a new comment\n" + body)
+    second = load_spec(path)
+    assert second == first                      # the Spec cannot see a comment ...
+    assert source_key(second) != before         # ... the page key does, so the page is redrawn

@@ -29,6 +29,7 @@ from archlens.core.profile import profile
 from archlens.site import cache, outputs, results
 from archlens.site.mdtext import label, slug
 from archlens.site.spec_page import PageData, render_page
+from archlens.site.spec_source import source_key
 from archlens.site.worksheet_section import EXERCISES
 from archlens.spec.load import bundled_specs, load_spec
 
@@ -80,7 +81,8 @@ def _spec_pages(specs, docs_dir: Path, cache_dir: Path, crosscheck: bool, log):
         d.training = results.training(s, cache_dir)
         path = models / f"{d.slug}.md"
         # A page whose spec, results and site code are unchanged is not drawn again.
-        key = cache.page_key(cache.spec_key(s, "page"), d.slug,
+        # (the file's text too: the page shows it, comments included, which the Spec drops)
+        key = cache.page_key(cache.spec_key(s, "page"), d.slug, source_key(s),
                              json.dumps([d.crosscheck, d.training], sort_keys=True))
         reused = cache.reuse(cache_dir, key, docs_dir)
         if reused is None:

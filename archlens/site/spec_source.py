@@ -51,6 +51,13 @@ def spec_text(spec: Spec) -> tuple[str, str] | None:
     return None
 
 
+def source_key(spec: Spec) -> str:
+    """A hash of the YAML the page shows, for the page cache (a comment edit changes it)."""
+    import hashlib
+    found = spec_text(spec)
+    return hashlib.sha256((found[0] if found else "").encode("utf-8")).hexdigest()[:20]
+
+
 def spec_yaml_section(d) -> str:
     """``## Spec``: the YAML folded away, a download link and the spec-format reference."""
     found = spec_text(d.spec)
