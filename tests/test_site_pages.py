@@ -115,6 +115,10 @@ def test_nav_lists_every_page_by_task(tmp_path, docs):
                 for md in (value if isinstance(value, list) else [value]):
                     target = md if isinstance(md, str) else next(iter(md.values()))
                     assert (docs / target).is_file(), target
+    assert nav[3] == {"Exercises": [{"mlp": "generated/exercises/mlp.md"},   # classification,
+                                    {"linear_regression": "generated/exercises/linear_regression.md"}]}
+    assert nav[4] == {"Spec format": "generated/spec-format.md"}
+    assert all((docs / next(iter(e.values()))).is_file() for e in nav[3]["Exercises"] + [nav[4]])
 
 
 def test_vgg16_diagram_folds_pointwise_layers_and_labels_survive():

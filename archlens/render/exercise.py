@@ -53,7 +53,18 @@ def exercise_html(p: ModelProfile, fields=FIELDS, seed: int | None = None,
                   convention: str = "default") -> str:
     """The standalone exercise page (offline; hashed key; localStorage; answers.yaml export)."""
     salt = sheet_salt(p, fields, "" if seed is None else f"seed {seed}")
-    return _env().get_template("exercise.html.j2").render(_context(p, fields, salt, convention))
+    return _env().get_template("exercise.html.j2").render(
+        _context(p, fields, salt, convention), heading=True)
+
+
+def exercise_fragment(p: ModelProfile, fields=FIELDS, convention: str = "default") -> str:
+    """The same sheet for a site page (its title is the page's): no blank lines, so Markdown
+    keeps it one raw HTML block; the same salt as the CLI's sheet without a seed."""
+    salt = sheet_salt(p, fields, "")
+    context = _context(p, fields, salt, convention)
+    html = f"<style>{context['css']}</style>\n" + _env().get_template(
+        "_exercise_body.html.j2").render(context, heading=False)
+    return "\n".join(line for line in html.splitlines() if line.strip()) + "\n"
 
 
 def exercise_markdown(p: ModelProfile, fields=FIELDS, convention: str = "default") -> str:

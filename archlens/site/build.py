@@ -29,6 +29,8 @@ from archlens.core.profile import profile
 from archlens.site import cache, outputs, results
 from archlens.site.mdtext import label, slug
 from archlens.site.spec_page import PageData, render_page
+from archlens.site.spec_source import source_key
+from archlens.site.worksheet_section import EXERCISES
 from archlens.spec.load import bundled_specs, load_spec
 
 # Relative to the working directory: `make site` runs in the repository, a user in their folder.
@@ -38,6 +40,7 @@ BASE_CONFIG = Path(__file__).resolve().parent / "mkdocs_base.yml"   # package da
 ASSETS = Path(__file__).resolve().parent / "assets"   # vendored, each with its licence beside it
 GENERATED = "generated"
 NAV_FILE = "nav.yml"
+SPEC_FORMAT = "spec-format.md"   # the reference of spec keys and layer kinds (spec_format.py)
 # Page names the site uses itself beside the spec pages (generated/models/): a spec whose page
 # slug is one of these would replace the model index or collide with the figures folder.
 RESERVED_PAGES = {"index": "the model index page", "figures": "the figures folder"}
@@ -78,7 +81,8 @@ def _spec_pages(specs, docs_dir: Path, cache_dir: Path, crosscheck: bool, log):
         d.training = results.training(s, cache_dir)
         path = models / f"{d.slug}.md"
         # A page whose spec, results and site code are unchanged is not drawn again.
-        key = cache.page_key(cache.spec_key(s, "page"), d.slug,
+        # (the file's text too: the page shows it, comments included, which the Spec drops)
+        key = cache.page_key(cache.spec_key(s, "page"), d.slug, source_key(s),
                              json.dumps([d.crosscheck, d.training], sort_keys=True))
         reused = cache.reuse(cache_dir, key, docs_dir)
         if reused is None:
@@ -91,15 +95,16 @@ def _spec_pages(specs, docs_dir: Path, cache_dir: Path, crosscheck: bool, log):
     return pages
 
 
-def _concept_pages(generated: Path, docs_dir: Path, cache_dir: Path,
-                   models: frozenset[str]) -> list[Path]:
-    """The concept pages; they link to the model pages of ``models`` (slugs) only."""
+def _concept_pages(generated: Path, docs_dir: Path, cache_dir: Path, specs) -> list[Path]:
+    """The concept pages; they link to the model pages of ``specs`` only."""
+    from archlens.site.concept_uses import model_uses
     from archlens.site.concepts import write_concept_pages
-    key = cache.page_key("concepts", *sorted(models))
+    models, uses = frozenset(slug(s.name) for s in specs), model_uses(specs)
+    key = cache.page_key("concepts", *sorted(models), json.dumps(uses, sort_keys=True))
     reused = cache.reuse(cache_dir, key, docs_dir)
     if reused is not None:
         return reused
-    written = write_concept_pages(generated / "concepts", models)
+    written = write_concept_pages(generated / "concepts", models, uses)
     cache.remember(cache_dir, key, docs_dir, written)
     return written
 
@@ -111,9 +116,14 @@ def _nav(pages, concept_pages) -> list:
     tasks = [{label(TASK_TITLES.get(t, t.capitalize())): by_task[t]} for t in sorted(by_task)]
     concepts = [{"Overview" if p.slug == "index" else p.title: f"{GENERATED}/concepts/{p.slug}.md"}
                 for p in concept_pages]
+    # each model's worksheet in exercise mode (site/worksheet_section.py), in the models' order
+    exercises = [{label(d.spec.name): f"{GENERATED}/{EXERCISES}/{d.slug}.md"}
+                 for d, _ in sorted(pages, key=lambda page: page[0].spec.task)]
     return [{"Home": "index.md"},
             {"Models": [{"Model index": f"{GENERATED}/models/index.md"}, *tasks]},
-            {"Concepts": concepts}]
+            {"Concepts": concepts},
+            {"Exercises": exercises},
+            {"Spec format": f"{GENERATED}/{SPEC_FORMAT}"}]
 
 
 def generate_site(specs=None, docs_dir: Path = DOCS, cache_dir: Path = CACHE, train: bool = True,
@@ -128,6 +138,7 @@ def generate_site(specs=None, docs_dir: Path = DOCS, cache_dir: Path = CACHE, tr
     """
     from archlens.site.concepts import PAGES
     from archlens.site.index import home_page, models_page
+    from archlens.site.spec_format import spec_format_page
     start = time.perf_counter()
     docs_dir, generated = Path(docs_dir), Path(docs_dir) / GENERATED
     loaded = _load_all(bundled_specs() if specs is None else specs)
@@ -135,8 +146,8 @@ def generate_site(specs=None, docs_dir: Path = DOCS, cache_dir: Path = CACHE, tr
     results.check_recorded(loaded)
     make_folder(docs_dir, "--docs")
     make_folder(cache_dir, "--cache")
-    written = _concept_pages(generated, docs_dir, Path(cache_dir),
-                             frozenset(slug(s.name) for s in loaded)) + _assets(generated)
+    written = _concept_pages(generated, docs_dir, Path(cache_dir), loaded) + _assets(generated)
+    written += _write(generated / SPEC_FORMAT, spec_format_page())
     if train:   # all quick runs first, several at a time; the pages then read them from the cache
         results.train_missing(loaded, Path(cache_dir), log)
     pages = _spec_pages(loaded, docs_dir, Path(cache_dir), crosscheck, log)

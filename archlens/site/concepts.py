@@ -195,9 +195,12 @@ def model_linker(models: Collection[str] | None):
     return model_link
 
 
-def write_concept_pages(out_dir: Path, models: Collection[str] | None = None) -> list[Path]:
+def write_concept_pages(out_dir: Path, models: Collection[str] | None = None,
+                        uses: dict | None = None) -> list[Path]:
     """Write every concept page and its figures under out_dir; return the paths. ``models``:
-    the model pages' slugs the site has (None: link to every bundled one)."""
+    the model pages' slugs the site has (None: link to every bundled one); ``uses``: the
+    site's models that use each page (``concept_uses.model_uses``), listed at its end."""
+    from archlens.site.concept_uses import models_section
     out_dir = Path(out_dir)
     env = _environment()
     written: list[Path] = []
@@ -210,7 +213,7 @@ def write_concept_pages(out_dir: Path, models: Collection[str] | None = None) ->
         text = env.get_template(f"concepts/{page.slug}.md.j2").render(
             pages=PAGES, figure_dir=FIGURE_DIR, figure_attrs=figure_attrs, widths=widths,
             model_link=model_linker(models),
-            **page.context())
+            **page.context()) + models_section(page.slug, uses or {})
         path = out_dir / f"{page.slug}.md"
         write_if_changed(path, text.encode("utf-8"))
         written.append(path)

@@ -22,6 +22,9 @@ from archlens.site.detection_page import detection_section
 from archlens.site.fcn_page import convolutionalization_section, field_phases_sentence
 from archlens.site.memory_page import memory_checks_md, memory_section
 from archlens.site.spp_page import spp_rules_section
+from archlens.site.spec_source import spec_yaml_section
+from archlens.site.worksheet_section import worksheet_section
+from archlens.site.concept_uses import concepts_section
 from archlens.site import mdtext as md
 from archlens.site import runlabel
 from archlens.files import write_if_changed
@@ -205,33 +208,6 @@ def crosscheck_section(d: PageData) -> str | None:
         '??? abstract "Every layer"', "", md.indent(md.table(head, rows, "lllllllrrr"))])
 
 
-def worksheet_section(d: PageData) -> str:
-    from archlens.render.print_view import print_button_html
-    from archlens.render.worksheet_pages import checker_fragment, worksheet_markdown
-    blank = _demote(worksheet_markdown(d.profile, answers=False))
-    answers = _demote(worksheet_markdown(d.profile, answers=True))
-    return "\n".join([
-        "## Worksheet", "",
-        "Compute each layer's output shape, parameters, MACs and receptive field by hand, then "
-        "check your answers below (in your browser, nothing is sent anywhere).", "",
-        print_button_html(), "",
-        '??? question "The worksheet (first layer of each kind worked in full)"', "", md.indent(blank), "",
-        '??? success "Answers"', "", md.indent(answers), "",
-        "### Check your answers", "", checker_fragment(d.profile)])
-
-
-def _demote(sheet: str) -> str:
-    """A worksheet inside a folded block: no title, layer headings as bold lines (off the TOC)."""
-    out = []
-    for line in sheet.splitlines():
-        if line.startswith("# "):
-            continue
-        if line.startswith("#"):
-            line = "**" + line.lstrip("#").strip() + "**"
-        out.append(line)
-    return "\n".join(out).strip()
-
-
 METRIC_MEANING = {   # what each final metric of a run counts (all on held-out validation data)
     "val_loss": "loss on the validation data (MSE or cross-entropy, as trained)",
     "accuracy": "fraction of validation samples classified right",
@@ -311,10 +287,10 @@ def usage(d: PageData) -> str:
 
 Section = Callable[[PageData], "str | None"]
 # Feature sections (detection stages, convolutionalization) live in their own modules.
-SECTIONS: list[Section] = [header, diagram, layer_table, memory_section, cost_charts, rf_section,
-                           detection_section, spp_rules_section,
+SECTIONS: list[Section] = [header, concepts_section, diagram, layer_table, memory_section,
+                           cost_charts, rf_section, detection_section, spp_rules_section,
                            convolutionalization_section, crosscheck_section,
-                           worksheet_section, training_section, usage]
+                           worksheet_section, training_section, spec_yaml_section, usage]
 
 
 def render_page(d: PageData) -> str:

@@ -118,6 +118,7 @@ def choice(*options: str):
         if value not in options:
             raise ValueError(f"must be one of {', '.join(options)}; got {describe(value)}")
         return value
+    parse.options = options   # for the spec-format reference page
     return parse
 
 

@@ -137,6 +137,7 @@ class Conv(Kind):
                        [out[1], out[2], out[0], ins[0][0] // a.groups, kh, kw])
 
     def rf(self, a: ConvArgs, in_rfs: list[RF | None]) -> RF | None:
+        """A window: r' = r + (k−1)·d·j, j' = j·s, s' = s + ((k−1)·d/2 − p)·j per axis."""
         rf = in_rfs[0]
         return None if rf is None else rf_step(rf, a.kernel_size, a.stride, a.pad_before, a.dilation)
 

@@ -87,6 +87,7 @@ class Crop(Kind):
                                                  in_rfs[0].jump)]
 
     def rf(self, a: NoArgs, in_rfs: list[RF | None]) -> RF | None:
+        """The cropped input's field, r and j unchanged; the start moves by offset·j."""
         rf_in, rf_ref = in_rfs
         return shifted(rf_in, crop_offset(rf_in, rf_ref))
 

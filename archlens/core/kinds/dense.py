@@ -50,6 +50,8 @@ class Flatten(Kind):
         return (*s[:lo], numel(s[lo:hi + 1]), *s[hi + 1:])
 
     def rf(self, a: FlattenArgs, in_rfs: list[RF | None]) -> RF | None:
+        """None where spatial axes are flattened (units no longer have positions); unchanged
+        where start_dim = end_dim."""
         return in_rfs[0] if a.start_dim == a.end_dim else None
 
     def shape_calc(self, a: FlattenArgs, ins: list[Shape], out: Shape) -> list[Calc]:
@@ -104,6 +106,7 @@ class Linear(Kind):
         return [Calc(a.out_features, "m", str(a.out_features))]
 
     def rf(self, a: LinearArgs, in_rfs: list[RF | None]) -> RF | None:
+        """None: every output reads every input feature, so spatial correspondence ends."""
         return None
 
     def build(self, a: LinearArgs, ins: list[Shape]) -> torch.nn.Module:

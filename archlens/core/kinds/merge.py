@@ -169,6 +169,8 @@ class _Merge(Kind):
     Args = MergeArgs
 
     def rf(self, a: MergeArgs, in_rfs: list[RF | None]) -> RF | None:
+        """The union of the inputs' fields; None where an input has none, is broadcast over
+        positions, or the jumps differ (module docstring)."""
         return merged_rf(a, in_rfs)
 
     def rf_with_shapes(self, a: MergeArgs, ins: list[Shape], in_rfs: list[RF | None]) -> RF | None:

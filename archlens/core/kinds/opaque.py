@@ -73,6 +73,7 @@ class Opaque(Kind):
         return Params(Calc(a.params, r"\text{counted by torch}", tex_number(a.params)), ZERO)
 
     def rf(self, a: OpaqueArgs, in_rfs: list[RF | None]) -> RF | None:
+        """None: archlens does not know which inputs an unknown op reads."""
         return None
 
     def build(self, a: OpaqueArgs, ins: list[Shape]) -> torch.nn.Module:

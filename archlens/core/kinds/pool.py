@@ -95,6 +95,7 @@ class MaxPool(Kind):
         return _window_flops(out, r"(k_h k_w - 1)", self.ops_per_element(a, ins))
 
     def rf(self, a: MaxPoolArgs, in_rfs: list[RF | None]) -> RF | None:
+        """A window: r' = r + (k−1)·d·j, j' = j·s, s' = s + ((k−1)·d/2 − p)·j per axis."""
         rf = in_rfs[0]
         return None if rf is None else rf_step(rf, a.kernel_size, _stride(a), a.padding, a.dilation)
 
@@ -142,6 +143,7 @@ class AvgPool(Kind):
         return _window_flops(out, r"k_h k_w", self.ops_per_element(a, ins))
 
     def rf(self, a: AvgPoolArgs, in_rfs: list[RF | None]) -> RF | None:
+        """A window: r' = r + (k−1)·j, j' = j·s, s' = s + ((k−1)/2 − p)·j per axis."""
         rf = in_rfs[0]
         return None if rf is None else rf_step(rf, a.kernel_size, _stride(a), a.padding)
 

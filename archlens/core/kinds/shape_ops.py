@@ -46,8 +46,8 @@ def shape_axis(dim: int, shape: Shape, what: str = "dim") -> int:
 
 @register("identity")
 class Identity(Kind):
-    view = True   # returns its input tensor itself
     """``torch.nn.Identity``: output is the input. No parameters, MACs or FLOPs."""
+    view = True   # returns its input tensor itself
     examples = [({}, [(3, 4, 4)]), ({}, [(7,)])]
     flops_convention = "none"
 
@@ -102,6 +102,7 @@ class Mean(Kind):
         return Calc(n, r"\text{input elements}", tex_number(n))
 
     def rf(self, a: MeanArgs, in_rfs: list[RF | None]) -> RF | None:
+        """Unchanged for a mean over channels (keepdim); None for a mean over positions."""
         # spatial axes are 1, 2 of (C, H, W); only a channel mean keeps the field
         spatial = len(a.dim) == 1 and a.keepdim and a.dim[0] in (1, -3)
         return in_rfs[0] if spatial else None
@@ -167,6 +168,7 @@ class Pad(Kind):
         return calcs
 
     def rf(self, a: PadArgs, in_rfs: list[RF | None]) -> RF | None:
+        """r and j unchanged; unit 0 moves to the old unit −top, −left (s' = s − p·j)."""
         rf = in_rfs[0]
         if rf is None:
             return None

@@ -138,6 +138,8 @@ class Upsample(Kind):
         raise LayerProblem("upsample: the receptive field depends on the input size (rf_with_shapes)")
 
     def rf_with_shapes(self, a: UpsampleArgs, ins: list[Shape], in_rfs: list[RF | None]) -> RF | None:
+        """Exact per output phase: jump a·j; each phase's field is the hull of the fields of
+        the inputs it reads with a non-zero weight (module docstring)."""
         rf = in_rfs[0]
         if rf is None:
             return None
