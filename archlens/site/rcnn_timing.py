@@ -8,6 +8,7 @@ so a changed spec changes them. No record: the page says the benchmark has not b
 from __future__ import annotations
 
 import json
+import math
 
 from archlens.files import TooLarge, read_text_limited
 from archlens.site.results import RECORDED, RESTORE, RecordedRunError
@@ -70,8 +71,8 @@ def timing_table(path=None) -> dict | None:
         rows.append({"n": r["n"], "rcnn_s": r["rcnn_s"], "sppnet_s": r["sppnet_s"],
                      "measured": r["rcnn_s"] / r["sppnet_s"], "macs": macs, "conv": conv,
                      "from": r.get("rcnn_extrapolated_from")})
-    m = doc["machine"]
-    return {"rows": rows, "mode": doc.get("mode", "default"), "when": doc.get("recorded", "date not recorded"),
+    m, conv_one = doc["machine"], mac_ratios(1)[1]
+    return {"conv_one": conv_one, "conv_24": math.ceil(24 / conv_one),"rows": rows, "mode": doc.get("mode", "default"), "when": doc.get("recorded", "date not recorded"),
             "command": doc.get("command", "python benchmarks/rcnn_vs_sppnet.py --record"),
             "cpu": m.get("cpu", "unknown CPU"), "threads": m.get("threads"), "torch": m.get("torch"),
             "cores": m.get("cores"), "load": m.get("load_average"), "repeat": doc.get("repeat", 1),
