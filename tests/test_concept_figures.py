@@ -7,6 +7,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import math
+import re
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -63,7 +64,7 @@ def test_bilinear_kernel_keeps_a_constant_map_constant_inside(k, stride):
     out = F.conv_transpose2d(ones, torch.from_numpy(kernel(k))[None, None], stride=stride)[0, 0]
     edge = k - stride
     assert out.shape[-1] == (5 - 1) * stride + k
-    torch.testing.assert_close(out[edge:-edge, edge:-edge], torch.full_like(out[edge:-edge, edge:-edge], 3.0))
+    np.testing.assert_allclose(out[edge:-edge, edge:-edge].numpy(), 3.0, rtol=1e-12)
     assert out[0, 0] < 3.0                                     # the border is not interpolated
     assert next(r["interior"] for r in bilinear_numbers() if r["k"] == k) == (1.0, 1.0)
 
@@ -220,3 +221,46 @@ def test_a_recorded_regression_run_without_its_line_is_refused_naming_the_file(m
     (tmp_path / "linear_regression" / "metrics.json").write_text(json.dumps({"final": {"slope": 2.0}}))
     with pytest.raises(results.RecordedRunError, match=r"linear_regression/metrics\.json: no fitted line"):
         recorded_line()
+
+
+# ---- the pages quote them (templates rendered without drawing: the embedding of every figure
+# ---- is checked by test_site_concepts.py on the generated pages) ---------------------------
+
+def _page_text(slug: str) -> str:
+    from archlens.site import concepts
+    page = next(p for p in concepts.PAGES if p.slug == slug)
+    return concepts._environment().get_template(f"concepts/{slug}.md.j2").render(
+        pages=concepts.PAGES, figure_dir=concepts.FIGURE_DIR, figure_attrs=lambda *a: "",
+        widths={}, model_link=concepts.model_linker(None), **page.context())
+
+
+def test_issue18_figures_and_their_numbers_are_on_the_pages():
+    # Oracles: FCN's formula by hand (k = 4: f = 2, c = 1.5), the SPP paper's corner rule by hand
+    # at the profile's start 16 and jump 16, and the recorded runs' own JSON files.
+    from archlens.site.rcnn_timing import RECORD
+    from archlens.site.results import RECORDED
+    seg = _page_text("segmentation")
+    assert "`upscore2` ($k = 4$, stride 2: $f = 2$, $c = 1.5$)" in seg
+    assert "(one axis: 0.25, 0.75, 0.75, 0.25)" in seg and "every output is 1" in seg
+    det = _page_text("detection")
+    assert r"x'_0 &= \lfloor (100 - 16) / 16 \rfloor + 1 = 6" in det
+    assert r"y'_1 &= \lceil (180 - 16) / 16 \rceil - 1 = 10" in det
+    assert "24-102× faster" in det
+    if RECORD.is_file():
+        for row in json.loads(RECORD.read_text())["rows"]:
+            assert f"| {row['n']:,} | {float(row['rcnn_s']):.3g}" in det
+            assert f"{row['rcnn_s'] / row['sppnet_s']:.3g}×" in det
+    else:
+        assert "has not been run" in det
+    model = _page_text("model")
+    final = json.loads((RECORDED / "linear_regression" / "metrics.json").read_text())["final"]
+    assert f"slope $a = {final['slope']:.4f}$" in model
+
+
+def test_detection_page_without_a_timing_record_says_the_benchmark_was_not_run(monkeypatch, tmp_path):
+    from archlens.site import rcnn_timing
+    monkeypatch.setattr(rcnn_timing, "RECORD", tmp_path / "absent" / "metrics.json")
+    text = _page_text("detection")
+    section = text[text.index("## Wall-clock"):text.index("## Overlap")]
+    assert "has not been run" in section and "| N regions" not in section
+    assert not re.search(r"\d+(\.\d+)? ?s\b", section)   # no seconds quoted

@@ -136,39 +136,3 @@ def test_harness_figures_say_when_nothing_was_recorded(draw):
     svg = render_svg(lambda theme: getattr(pl, draw)(theme, None), LIGHT).decode()
     assert "no recorded" in svg
 
-
-def test_issue18_figures_and_their_numbers_are_on_the_pages(generated):
-    # Oracles: FCN's formula by hand (k = 4: f = 2, c = 1.5), the SPP paper's corner rule by hand
-    # at the profile's start 16 and jump 16, and the recorded runs' own JSON files.
-    import json
-    from archlens.site.rcnn_timing import RECORD
-    from archlens.site.results import RECORDED
-    out = generated[0]
-    seg = (out / "segmentation.md").read_text(encoding="utf-8")
-    assert "`upscore2` ($k = 4$, stride 2: $f = 2$, $c = 1.5$)" in seg
-    assert "(one axis: 0.25, 0.75, 0.75, 0.25)" in seg and "every output is 1" in seg
-    det = (out / "detection.md").read_text(encoding="utf-8")
-    assert r"x'_0 &= \lfloor (100 - 16) / 16 \rfloor + 1 = 6" in det
-    assert r"y'_1 &= \lceil (180 - 16) / 16 \rceil - 1 = 10" in det
-    assert "24-102× faster" in det
-    if RECORD.is_file():
-        for row in json.loads(RECORD.read_text())["rows"]:
-            assert f"| {row['n']:,} | {float(row['rcnn_s']):.3g}" in det
-            assert f"{row['rcnn_s'] / row['sppnet_s']:.3g}×" in det
-    else:
-        assert "has not been run" in det
-    model = (out / "model.md").read_text(encoding="utf-8")
-    final = json.loads((RECORDED / "linear_regression" / "metrics.json").read_text())["final"]
-    assert f"slope $a = {final['slope']:.4f}$" in model
-
-
-def test_detection_page_without_a_timing_record_says_the_benchmark_was_not_run(monkeypatch, tmp_path):
-    from archlens.site import concepts, rcnn_timing
-    monkeypatch.setattr(rcnn_timing, "RECORD", tmp_path / "absent" / "metrics.json")
-    page = next(p for p in PAGES if p.slug == "detection")
-    text = concepts._environment().get_template("concepts/detection.md.j2").render(
-        pages=PAGES, figure_dir=FIGURE_DIR, figure_attrs=lambda *a: "", widths={},
-        model_link=concepts.model_linker(None), **page.context())
-    section = text[text.index("## Wall-clock"):text.index("## Overlap")]
-    assert "has not been run" in section and "| N regions" not in section
-    assert not re.search(r"\d+(\.\d+)? ?s\b", section)   # no seconds quoted
