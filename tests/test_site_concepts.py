@@ -135,4 +135,3 @@ def test_harness_figures_say_when_nothing_was_recorded(draw):
     from archlens.site.figures import LIGHT, render_svg
     svg = render_svg(lambda theme: getattr(pl, draw)(theme, None), LIGHT).decode()
     assert "no recorded" in svg
-
