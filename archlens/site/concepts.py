@@ -25,6 +25,10 @@ from archlens.site import plots_networks as pn
 from archlens.site import plots_detection as pd
 from archlens.site import plots_detection_metrics as pdm
 from archlens.site import plots_vision as pv
+from archlens.site.plots_bilinear import bilinear_kernels, bilinear_numbers
+from archlens.site.plots_projection import box_projection, projection_numbers
+from archlens.site.plots_regression import recorded_fit, recorded_line
+from archlens.site.rcnn_timing import PAPER, timing_table
 from archlens.site.conv_examples import conv_examples
 from archlens.site.fcn_walkthrough import fcn_walkthrough
 from archlens.site.mlp_backprop import col, mlp_backprop
@@ -100,7 +104,8 @@ def _sweep_facts() -> dict | None:
 
 def _segmentation_context() -> dict:
     _, out = nx.conv_transpose_1d(pv.DECONV_X, pv.DECONV_K, pv.DECONV_STRIDE)
-    return dict(x=pv.DECONV_X, k=pv.DECONV_K, s=pv.DECONV_STRIDE, out=out, walk=fcn_walkthrough())
+    return dict(x=pv.DECONV_X, k=pv.DECONV_K, s=pv.DECONV_STRIDE, out=out, walk=fcn_walkthrough(),
+                bilinear=bilinear_numbers())
 
 
 def _detection_context() -> dict:
@@ -121,8 +126,9 @@ PAGES = [
     Page("index", "Overview", "Where to start."),
     Page("model", "What is a model?",
          "A model is a function with adjustable parameters.",
-         {"model-fit": pl.model_fit},
-         lambda: dict(fit=nx.least_squares(*nx.linear_data()))),
+         {"model-fit": pl.model_fit,
+          "recorded-fit": lambda theme: recorded_fit(theme, recorded_line())},
+         lambda: dict(fit=nx.least_squares(*nx.linear_data()), run=recorded_line())),
     Page("losses", "Loss functions",
          "Measuring how wrong a model is: MSE, cross-entropy, likelihood.",
          {"loss-curves": pl.loss_curves, "likelihood": pl.likelihood},
@@ -155,15 +161,17 @@ PAGES = [
          lambda: {"rf_explorer": stacked_explorer()}),
     Page("segmentation", "Semantic segmentation",
          "Labelling every pixel: FCN and transposed convolution.",
-         {"segmentation": pv.segmentation_scene, "deconv-1d": pv.transposed_conv_1d},
+         {"segmentation": pv.segmentation_scene, "deconv-1d": pv.transposed_conv_1d,
+          "bilinear-kernels": bilinear_kernels},
          _segmentation_context),
     Page("detection", "Detection: R-CNN and SPPNet",
          "Finding objects: R-CNN and SPPNet.",
-         {"detection": pv.detection_pipelines, "spp": pv.spp_pyramid,
+         {"detection": pv.detection_pipelines, "spp": pv.spp_pyramid, "projection": box_projection,
           "iou": pd.iou_figure, "nms": pd.nms_figure, "pr-curve": pdm.pr_figure,
           "hinge": pdm.hinge_figure},
          lambda: dict(iou=pd.iou_numbers(), nms=pd.nms_numbers(), ap=pdm.ap_numbers(),
-                      hinge=pdm.hinge_numbers(), zip=zip, **_detection_context())),
+                      hinge=pdm.hinge_numbers(), zip=zip, proj=projection_numbers(),
+                      timing=timing_table(), paper=PAPER, **_detection_context())),
 ]
 
 
