@@ -59,7 +59,7 @@ def merge(kind: str):
 
 def cat(op: Op) -> tuple[str, dict]:
     op.names = ("tensors", "dim")
-    dim, ndim = op.arg("dim", 0), len(op.out_shape) + 1
+    dim, ndim = op.arg("dim", 0), len(op.in_shapes()[0]) + 1
     if dim not in (1, 1 - ndim):
         raise NoKind(f"concatenation along dim {dim} (the concat kind joins channels, dim 1)")
     return "concat", {}
