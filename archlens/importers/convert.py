@@ -75,10 +75,12 @@ def _op(node: fx.Node, module, out: Converted, where: str, allow_unknown: bool) 
     try:
         sources = _sources(op, out)
         kind, args = table.converted(op)
+        sources = _sources(op, out)    # with the references the converter found
         _check(kind, args, op, len(sources))
     except NoKind as exc:
         if not allow_unknown:
             raise _unknown_error(node, module, str(exc), where) from None
+        op.references = ()
         sources = _sources_or_fail(op, out, node, module, where)
         kind, args = "opaque", _opaque_args(op, str(exc))
     _shared(node, module, out, where)

@@ -37,6 +37,9 @@ class Op:
     node: fx.Node
     module: Any                       # the nn.Module of a call_module node, else None
     names: tuple[str, ...] = ()       # the call's positional parameter names, for ``arg``
+    # tensors a converter found the call reads for their shape only (``size=y.shape[-2:]``):
+    # the layer's inputs after the call's own tensors
+    references: tuple[fx.Node, ...] = ()
 
     def arg(self, name: str, default: Any = None) -> Any:
         """The call's argument ``name``, given by position or keyword, else ``default``."""
@@ -60,11 +63,12 @@ class Op:
         return shape
 
     def tensors(self) -> list[fx.Node]:
-        """The tensor arguments in order, inside lists too (``torch.cat([a, b])``)."""
+        """The tensor arguments in order, inside lists too (``torch.cat([a, b])``), then the
+        ``references`` the converter found."""
         found: list[fx.Node] = []
         fx.node.map_arg((self.node.args, self.node.kwargs),
                         lambda n: found.append(n) if shape_of(n) is not None else None)
-        return found
+        return found + list(self.references)
 
     def in_shapes(self) -> list[tuple[int, ...]]:
         return [shape_of(n) for n in self.tensors()]

@@ -5,7 +5,7 @@ turns into a kind gets its shape from that kind's ``shape`` rule (exact and held
 for every kind, tests/test_kinds.py) and an empty meta tensor of that shape as its value; torch
 runs nothing for it. The rest run on meta tensors: ops with no kind (opaque ones), calls whose
 mapping needs the traced result (``x.view(n, -1)``), and the values converters read
-(``x.size(0)``, ``x.shape``). Why: torch's meta kernels are Python code whose first use imports
+(``x.size(0)``, ``x.shape``), the nodes before any kind's. Why: torch's meta kernels are Python code whose first use imports
 the symbolic-shapes machinery (sympy) and torch._dynamo, seconds per process (issue 15,
 benchmarks/import_speed.py); the rules are microseconds.
 """
