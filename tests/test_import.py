@@ -147,6 +147,22 @@ def test_a_size_from_two_different_axes_is_no_reference():
     assert up.inputs in (None, ("coarse",)) and up.args.scale_factor == (2, 2)
 
 
+def test_ops_a_kind_maps_take_its_shape_and_run_nothing_on_meta(monkeypatch):
+    """torch's meta kernels import sympy and torch._dynamo on first use (seconds a process):
+    only what no kind tells before it runs, x.size(0) and x.view(n, -1) here, runs on meta.
+    Tiny's shapes themselves are held against torch by the round trip test above."""
+    from torch import fx
+    ran, run_node = [], fx.Interpreter.run_node
+
+    def recorded(self, n):
+        ran.append(n.target)
+        return run_node(self, n)
+    monkeypatch.setattr(fx.Interpreter, "run_node", recorded)
+    spec = archlens.from_module(targets.Tiny(), input=(3, 8, 8))
+    assert [t for t in ran if t not in ("x", "output")] == ["size", "view"]
+    assert [layer.kind for layer in spec.layers].count("conv") == 2
+
+
 def test_import_never_overwrites_without_force(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(ROOT)
     out = tmp_path / "tiny.yaml"
