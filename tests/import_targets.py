@@ -1,5 +1,6 @@
 """Small models for tests/test_import.py, importable as TARGETs (tests/import_targets.py:tiny)."""
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 
@@ -80,6 +81,26 @@ class Tiny(nn.Module):
         x = torch.relu(x + self.block(x))
         x = self.pool(x)
         return self.head(x.view(x.size(0), -1))
+
+
+class ResizeTo(nn.Module):
+    """A top-down step (FPN): the coarse map resized to the fine one's size, the size written
+    the way ``how`` names (the ways of saying "the fine map's height and width", and others)."""
+
+    def __init__(self, how: str):
+        super().__init__()
+        self.how = how
+        self.fine = nn.Conv2d(3, 4, 3, stride=2, padding=1)
+        self.coarse = nn.Conv2d(4, 4, 3, stride=2, padding=1)
+
+    def forward(self, x):
+        fine = self.fine(x)
+        coarse = self.coarse(fine)
+        size = {"shape": lambda: fine.shape[-2:], "size": lambda: fine.size()[2:],
+                "pair": lambda: (fine.shape[2], fine.shape[3]),
+                "calls": lambda: (fine.size(-2), fine.size(-1)),
+                "square": lambda: (fine.shape[2], fine.shape[2])}[self.how]()
+        return fine + F.interpolate(coarse, size=size, mode="bilinear")
 
 
 def tiny():

@@ -45,6 +45,15 @@ def _spp_net():
         {"name": "spp", "kind": "spp", "levels": [4, 2, 1]}]}))
 
 
+def _resize_net():
+    """FPN's top-down step: 3x50x62 -> conv k3 s2 p1 (fine) 16x25x31 -> again (coarse) 16x13x16
+    (floor((25 + 2 - 3)/2) + 1 = 13, 16), upsampled to the fine map: 16x25x31, not 2x13 = 26."""
+    conv = {"kind": "conv", "out_channels": 16, "kernel_size": 3, "stride": 2, "padding": 1}
+    return profile(spec_from_dict({"name": "resizetest", "input": [3, 50, 62], "layers": [
+        {"name": "fine", **conv}, {"name": "coarse", **conv},
+        {"name": "up", "kind": "upsample", "inputs": ["coarse", "fine"]}]}))
+
+
 # (rule, spec, layer, field, the wrong answer worked by hand with that mistake, every slip that
 # gives this same number). vgg16: 224 -> pool 112 -> 56; fcn8s (3x375x500, conv1_1 padded by
 # 100): fc7 12x16 with field 404, upscore2 21x12x16 -> 21x26x34 (k 4, s 2, no bias, jump 32 -> 16),
@@ -93,10 +102,11 @@ MISTAKES = [
     ("crop_kept_input_size", "fcn8s", "score_pool4c", "out_shape", [21, 36, 44], ()),
     ("crop_reference_channels", "fcn8s", "score", "out_shape", [3, 375, 500], ()),
     ("crop_reference_field", "fcn8s", "score_pool4c", "rf", 404 + (2 - 1) * 32, ()),  # upscore2: two inputs per output
+    ("upsample_doubled_not_to_reference", "resize", "up", "out_shape", [16, 2 * 13, 2 * 16], ()),
 ]
 
 PROFILES = {"ceil": lambda: _pool_net(True), "floor": lambda: _pool_net(False),
-            "deconv": _deconv_net, "spp": _spp_net}
+            "deconv": _deconv_net, "spp": _spp_net, "resize": _resize_net}
 
 
 @pytest.fixture(scope="module")

@@ -122,6 +122,47 @@ def test_import_writes_yaml_that_round_trips_the_state_dict(tmp_path, monkeypatc
     assert layers["stem_0"] == "conv" and layers["add"] == "add" and layers["view"] == "flatten"
 
 
+@pytest.mark.parametrize("how", ["shape", "size", "pair", "calls"])
+def test_a_size_that_is_another_maps_becomes_a_reference_input_exact_at_any_size(how):
+    """Imported at 16x16 (the coarse map exactly half the fine one), built at 26x34, where the
+    fine map is 13x17 and the coarse 7x9: the same outputs as the model itself (torch)."""
+    model = targets.ResizeTo(how).eval()
+    spec = archlens.from_module(model, input=(3, 16, 16))
+    (up,) = [layer for layer in spec.layers if layer.kind == "upsample"]
+    assert up.inputs == ("coarse", "fine")
+    built = archlens.build_model(spec, input=(3, 26, 34)).eval()
+    built.load_state_dict(spec_state_dict(spec, model.state_dict()), strict=True)
+    x = torch.randn(2, 3, 26, 34, generator=torch.Generator().manual_seed(0))
+    with torch.no_grad():
+        expected, got = model(x), built(x)
+    assert got.shape == expected.shape == (2, 4, 13, 17)
+    assert torch.allclose(got, expected, atol=1e-5)
+
+
+def test_a_size_from_two_different_axes_is_no_reference():
+    """(H, H) is not the fine map's height and width: the traced scale is written (16x16 in,
+    8x8 fine, 4x4 coarse: 2), the layer reads the coarse map only."""
+    spec = archlens.from_module(targets.ResizeTo("square"), input=(3, 16, 16))
+    (up,) = [layer for layer in spec.layers if layer.kind == "upsample"]
+    assert up.inputs in (None, ("coarse",)) and up.args.scale_factor == (2, 2)
+
+
+def test_ops_a_kind_maps_take_its_shape_and_run_nothing_on_meta(monkeypatch):
+    """torch's meta kernels import sympy and torch._dynamo on first use (seconds a process):
+    only what no kind tells before it runs, x.size(0) and x.view(n, -1) here, runs on meta.
+    Tiny's shapes themselves are held against torch by the round trip test above."""
+    from torch import fx
+    ran, run_node = [], fx.Interpreter.run_node
+
+    def recorded(self, n):
+        ran.append(n.target)
+        return run_node(self, n)
+    monkeypatch.setattr(fx.Interpreter, "run_node", recorded)
+    spec = archlens.from_module(targets.Tiny(), input=(3, 8, 8))
+    assert [t for t in ran if t not in ("x", "output")] == ["size", "view"]
+    assert [layer.kind for layer in spec.layers].count("conv") == 2
+
+
 def test_import_never_overwrites_without_force(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(ROOT)
     out = tmp_path / "tiny.yaml"

@@ -70,15 +70,20 @@ def test_macs_equal_flop_counter_mode_halved(name):
 
 @pytest.mark.parametrize("name", NAMES)
 def test_every_module_layer_has_the_shape_torch_gives(name):
-    model, spec = meta_model(name), imported(name)
-    seen = {}
+    assert_shapes_are_torchs(name, imported(name), SMALL)
+
+
+def assert_shapes_are_torchs(name, spec, size):
+    """Every module's output shape, by forward hooks on the original model at ``size``, is
+    the profile's shape of the layer it became (the profile of ``spec`` at ``size``)."""
+    model, seen = meta_model(name), {}
     for path, module in model.named_modules():
         module.register_forward_hook(lambda m, i, o, path=path: seen.setdefault(path, []).append(
             tuple(o.shape[1:])))
-    out = model(torch.empty(2, *SMALL, device="meta"))
+    out = model(torch.empty(2, *size, device="meta"))
     paths = module_paths(spec)
     ours = {}
-    prof = archlens.profile(spec)
+    prof = archlens.profile(spec, input=size)
     for lp in prof.layers:
         path = paths.get(lp.name, lp.name)
         if path in seen:
@@ -109,25 +114,48 @@ def real_model(name):
 
 @pytest.mark.parametrize("name", NAMES)
 def test_round_trip_same_outputs_from_the_original_weights(name):
+    assert_round_trip(name, imported(name), SMALL)
+
+
+def assert_round_trip(name, spec, size):
+    """The spec built at ``size`` with the original ``state_dict`` gives the original's output."""
     model = real_model(name)
-    spec = imported(name)
     with torch.device("meta"):
-        built = archlens.build_model(spec).eval()
+        built = archlens.build_model(spec, input=size).eval()
     built.load_state_dict(spec_state_dict(spec, model.state_dict()), strict=True, assign=True)
     assert sum(p.numel() for p in built.parameters()) == sum(p.numel() for p in model.parameters())
-    x = torch.randn(2, *SMALL, generator=torch.Generator().manual_seed(1))
+    x = torch.randn(2, *size, generator=torch.Generator().manual_seed(1))
     with torch.no_grad():
         expected, got = model(x), built(x)
     assert got.shape == expected.shape and expected.abs().max() > 0
     assert torch.allclose(got, expected, atol=1e-5, rtol=1e-5), (got - expected).abs().max()
 
 
+# not divisible by 8: the FPN's top-down step goes 13 -> 25 rows (a scale of 2 would give 26)
+ODD = (3, 100, 124)
+
+
+def test_the_fpn_imported_at_an_input_not_divisible_by_8_is_torchs():
+    spec = archlens.from_module(meta_model("fpn"), input=ODD, name="fpn")
+    assert_shapes_are_torchs("fpn", spec, ODD)
+    assert_round_trip("fpn", spec, ODD)
+
+
+def test_the_fpn_upsamples_to_its_reference_so_one_import_holds_at_any_size():
+    """Imported at 64x64 (divisible by 8), profiled and built at 100x124: exact there too."""
+    spec = imported("fpn")
+    assert [l.inputs for l in spec.layers if l.kind == "upsample" and not l.args.scale_factor] \
+        == [("lateral_2", "stages_1_1")]    # F.interpolate(p3, size=c2.shape[-2:])
+    assert_shapes_are_torchs("fpn", spec, ODD)
+    assert_round_trip("fpn", spec, ODD)
+
+
 @pytest.mark.parametrize("name", [_needs(n) for n in ("squeeze_excitation", "unet")])
 def test_small_models_pass_verify_fields_included(name):
     """verify: torch shapes, params, MACs, and each receptive field against the gradient
     footprint (the large models' fields need inputs too large for a quick test). Not the FPN:
-    its upsampling to another map's size is written as the traced scale (2), which holds only
-    at inputs divisible by 8, and verify's footprint input is a size of its own."""
+    its second upsampling is by a fixed factor of 2 (the model's own code), so it runs only at
+    inputs whose half is even, and verify's footprint input is a size of its own."""
     report = archlens.verify(archlens.from_module(meta_model(name), input=(3, 16, 16)), peers=False)
     assert report.ok, report.failures
     assert any(c.quantity == "rf" for c in report.checks)

@@ -1,8 +1,9 @@
 """nn.Module -> Spec through torch.fx: the other way into archlens.
 
-``from_module(model, input=(3, 224, 224))`` traces a model (``torch.fx`` symbolic tracing,
-shapes from ``ShapeProp`` on fake tensors, no real forward), maps every traced op to a layer
-kind through the table in ``table.py`` and returns a validated ``Spec``. ``import_target``
+``from_module(model, input=(3, 224, 224))`` traces a model (``torch.fx`` symbolic tracing;
+shapes from the kinds' own rules, meta tensors for the rest, no real forward: ``shapes.py``),
+maps every traced op to a layer kind through the table in ``table.py`` and returns a
+validated ``Spec``. ``import_target``
 does the same for a ``file.py:callable`` or ``package.module:callable`` TARGET. Importing this
 package loads no torch; the functions load it on first use.
 """

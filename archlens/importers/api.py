@@ -9,6 +9,7 @@ from archlens.errors import SpecError
 from archlens.files import check_output, write_text_atomically
 from archlens.importers.convert import convert
 from archlens.importers.target import load_target, split
+from archlens.importers.shapes import propagate
 from archlens.importers.trace import trace
 from archlens.spec.load import spec_from_dict
 from archlens.spec.model import Spec
@@ -22,7 +23,8 @@ def import_doc(model, input: Sequence[int] | None = None, name: str | None = Non
                allow_unknown: bool = False, where: str = "<module>") -> dict:
     """The spec of ``model`` as plain YAML data (one layer per traced op)."""
     shape = tuple(input) if input is not None else DEFAULT_INPUT
-    gm = trace(model, shape, where)
+    gm = trace(model, where)
+    propagate(gm, shape, where)
     done = convert(gm, where, allow_unknown)
     doc = {"name": name or _name(model), "title": f"{type(model).__name__} (imported)",
            "source": f"imported from {where} with torch.fx",
@@ -69,7 +71,7 @@ def write_import(ref: str, out: str | None, input=None, name=None, force: bool =
 
 
 def _flat(gm) -> bool:
-    from archlens.importers.trace import shape_of
+    from archlens.importers.ops import shape_of
     (result,) = [n.args[0] for n in gm.graph.nodes if n.op == "output"]
     shape = shape_of(result)
     return shape is not None and len(shape) == 1

@@ -17,8 +17,8 @@ from archlens.errors import LayerProblem, SpecError
 from archlens.core.kinds import KINDS
 from archlens.core.kinds.args import parse_args
 from archlens.importers import table
-from archlens.importers.ops import NoKind, Op
-from archlens.importers.trace import module_path, shape_of, source_line
+from archlens.importers.ops import SHAPE, NoKind, Op, shape_of, takes
+from archlens.importers.trace import module_path, source_line
 from archlens.spec.model import INPUT
 
 
@@ -63,8 +63,7 @@ def _output(node: fx.Node, out: Converted, where: str) -> None:
                         f"not assigned?)", file=where)
 
 def _op(node: fx.Node, module, out: Converted, where: str, allow_unknown: bool) -> None:
-    meta = node.meta.get("tensor_meta")
-    if isinstance(meta, list):
+    if isinstance(node.meta.get(SHAPE), list):
         raise _unknown_error(node, module, "it returns several tensors (a spec layer has one output)",
                              where, fatal=True)
     if shape_of(node) is None:
@@ -75,11 +74,13 @@ def _op(node: fx.Node, module, out: Converted, where: str, allow_unknown: bool) 
     op = Op(node, module)
     try:
         sources = _sources(op, out)
-        kind, args = _converted(op)
+        kind, args = table.converted(op)
+        sources = _sources(op, out)    # with the references the converter found
         _check(kind, args, op, len(sources))
     except NoKind as exc:
         if not allow_unknown:
             raise _unknown_error(node, module, str(exc), where) from None
+        op.references = ()
         sources = _sources_or_fail(op, out, node, module, where)
         kind, args = "opaque", _opaque_args(op, str(exc))
     _shared(node, module, out, where)
@@ -92,19 +93,6 @@ def _op(node: fx.Node, module, out: Converted, where: str, allow_unknown: bool) 
     out.names[node] = name
     if node.op == "call_module" and name != node.target:
         out.modules[name] = str(node.target)
-
-
-def _converted(op: Op) -> tuple[str, dict]:
-    node = op.node
-    if node.op == "call_module":
-        convert = table.MODULES.get(type(op.module))
-    elif node.op == "call_function":
-        convert = table.FUNCTIONS.get(node.target)
-    else:
-        convert = table.METHODS.get(node.target)
-    if convert is None:
-        raise NoKind("no archlens kind for it")
-    return convert(op)
 
 
 def _sources(op: Op, out: Converted) -> list[str]:
@@ -128,7 +116,7 @@ def _check(kind_name: str, raw: dict, op: Op, n_inputs: int) -> None:
     kind = KINDS.get(kind_name)
     if kind is None:
         raise NoKind(f"it needs the kind '{kind_name}', which this archlens does not have")
-    if (kind.arity is None and n_inputs < 2) or (kind.arity not in (None, 0) and n_inputs != kind.arity):
+    if not takes(kind, n_inputs):
         raise NoKind(f"{n_inputs} inputs for the kind '{kind_name}'")
     try:
         shape = tuple(kind.shape(parse_args(kind.Args, raw), op.in_shapes()))

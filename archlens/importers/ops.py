@@ -6,11 +6,30 @@ from typing import Any
 
 from torch import fx
 
-from archlens.importers.trace import shape_of
+SHAPE = "archlens_shape"   # node.meta key: the node's shape, batch axis first (shapes.propagate)
 
 
 class NoKind(Exception):
     """A converter's reason why this call has no archlens kind (e.g. padding_mode='reflect')."""
+
+
+class Untraced(NoKind):
+    """The converter needs the node's result, and the node has not run yet."""
+
+
+def shape_of(node) -> tuple[int, ...] | None:
+    """A tensor node's per-sample shape (batch axis dropped), or None for other values."""
+    shape = node.meta.get(SHAPE) if isinstance(node, fx.Node) else None
+    if not isinstance(shape, tuple) or len(shape) == 0:
+        return None
+    return shape[1:]
+
+
+def takes(kind, n_inputs: int) -> bool:
+    """Whether ``kind`` takes ``n_inputs`` inputs (its ``arity``)."""
+    if kind.arity == 0:
+        return True
+    return n_inputs >= 2 if kind.arity is None else n_inputs == kind.arity
 
 
 @dataclass
@@ -18,6 +37,9 @@ class Op:
     node: fx.Node
     module: Any                       # the nn.Module of a call_module node, else None
     names: tuple[str, ...] = ()       # the call's positional parameter names, for ``arg``
+    # tensors a converter found the call reads for their shape only (``size=y.shape[-2:]``):
+    # the layer's inputs after the call's own tensors
+    references: tuple[fx.Node, ...] = ()
 
     def arg(self, name: str, default: Any = None) -> Any:
         """The call's argument ``name``, given by position or keyword, else ``default``."""
@@ -33,15 +55,20 @@ class Op:
         return getattr(self.module, name)
 
     @property
-    def out_shape(self) -> tuple[int, ...] | None:
-        return shape_of(self.node)
+    def out_shape(self) -> tuple[int, ...]:
+        """The traced result's per-sample shape; ``Untraced`` before the node has run."""
+        shape = shape_of(self.node)
+        if shape is None:
+            raise Untraced("the mapping needs the traced result")
+        return shape
 
     def tensors(self) -> list[fx.Node]:
-        """The tensor arguments in order, inside lists too (``torch.cat([a, b])``)."""
+        """The tensor arguments in order, inside lists too (``torch.cat([a, b])``), then the
+        ``references`` the converter found."""
         found: list[fx.Node] = []
         fx.node.map_arg((self.node.args, self.node.kwargs),
                         lambda n: found.append(n) if shape_of(n) is not None else None)
-        return found
+        return found + list(self.references)
 
     def in_shapes(self) -> list[tuple[int, ...]]:
         return [shape_of(n) for n in self.tensors()]

@@ -165,3 +165,17 @@ METHODS = {
 
 # calls whose result is their (only) tensor input, unchanged: no layer of their own
 ALIASES = {("call_method", "contiguous"), ("call_function", torch.Tensor.contiguous)}
+
+
+def converted(op: Op) -> tuple[str, dict]:
+    """(kind, arguments) of the op by the table above; ``NoKind`` where it has no entry."""
+    node = op.node
+    if node.op == "call_module":
+        convert = MODULES.get(type(op.module))
+    elif node.op == "call_function":
+        convert = FUNCTIONS.get(node.target)
+    else:
+        convert = METHODS.get(node.target)
+    if convert is None:
+        raise NoKind("no archlens kind for it")
+    return convert(op)

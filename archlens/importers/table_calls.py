@@ -11,6 +11,7 @@ import math
 from torch import fx
 
 from archlens.importers.ops import NoKind, Op, nondefault, pair
+from archlens.importers.sizes import height_and_width_of
 
 _NEAREST_OR_BILINEAR = ("nearest", "bilinear")
 
@@ -59,7 +60,7 @@ def merge(kind: str):
 
 def cat(op: Op) -> tuple[str, dict]:
     op.names = ("tensors", "dim")
-    dim, ndim = op.arg("dim", 0), len(op.out_shape) + 1
+    dim, ndim = op.arg("dim", 0), len(op.in_shapes()[0]) + 1
     if dim not in (1, 1 - ndim):
         raise NoKind(f"concatenation along dim {dim} (the concat kind joins channels, dim 1)")
     return "concat", {}
@@ -168,9 +169,11 @@ def dropout_call(op: Op) -> tuple[str, dict]:
 
 
 def upsample_args(op: Op, size, scale_factor, mode, align_corners) -> tuple[str, dict]:
-    """nn.Upsample / F.interpolate. A size read from another tensor (``size=y.shape[-2:]``)
-    is written as the integer scale the trace shows where there is one (torch computes the
-    same source positions from either), else as the traced size."""
+    """nn.Upsample / F.interpolate. A size that is another tensor's height and width
+    (``size=y.shape[-2:]``) makes that tensor the layer's reference input, exact at any input
+    size; another size computed from tensors is written as the integer scale the trace shows
+    where there is one (torch computes the same source positions from either), else as the
+    traced size (exact at the imported input only)."""
     if mode not in _NEAREST_OR_BILINEAR:
         raise NoKind(f"interpolation mode '{mode}' (the upsample kind has nearest and bilinear)")
     args: dict = {}
@@ -186,9 +189,13 @@ def upsample_args(op: Op, size, scale_factor, mode, align_corners) -> tuple[str,
 
 
 def _size_or_scale(op: Op, size) -> dict:
-    traced = list(op.out_shape[1:])
     if not _is_dynamic(size):
         return {"size": pair(size)}
+    reference = height_and_width_of(size)
+    if reference is not None:
+        op.references = (reference,)
+        return {}
+    traced = list(op.out_shape[1:])
     (shape,) = op.in_shapes()
     scales = {o / i for o, i in zip(traced, shape[1:])}
     if len(scales) == 1 and float(next(iter(scales))).is_integer():

@@ -1,13 +1,11 @@
-"""Trace an ``nn.Module`` with torch.fx: the graph, every tensor's shape, each op's source line.
+"""Trace an ``nn.Module`` with torch.fx: the graph and each op's source line.
 
 Symbolic tracing records ``call_module`` / ``call_function`` / ``call_method`` nodes (torch.fx's
-own vocabulary); a ShapeProp pass then runs the graph on meta tensors, so each node's
-``meta['tensor_meta']`` holds its shape without a real forward at full size. The tracer
+own vocabulary); ``shapes.propagate`` then gives every tensor node its shape. The tracer
 records the user's own line that made each node (``source_line``).
 """
 from __future__ import annotations
 
-import contextlib
 import linecache
 import os
 import sys
@@ -15,11 +13,9 @@ from pathlib import Path
 
 import torch
 from torch import fx
-from torch.fx.passes.shape_prop import _extract_tensor_metadata
 
 from archlens.errors import SpecError
 
-BATCH = 2    # traced batch size: 2 tells the batch axis from a size-1 axis in a view
 _TORCH_DIR = str(Path(torch.__file__).resolve().parent)
 _HERE = os.path.dirname(os.path.abspath(__file__))
 HINT = ("fx traces with symbolic values, so Python control flow on tensor values cannot be "
@@ -27,72 +23,19 @@ HINT = ("fx traces with symbolic values, so Python control flow on tensor values
         "tensor, or import a variant without it")
 
 
-def trace(model: torch.nn.Module, input: tuple[int, ...], where: str) -> fx.GraphModule:
-    """The traced graph of ``model`` with every tensor node's shape (batch ``BATCH``)."""
+def trace(model: torch.nn.Module, where: str) -> fx.GraphModule:
+    """The traced graph of ``model`` (its shapes: ``shapes.propagate``)."""
     model = model.eval()
     tracer = _Tracer()
     try:
         graph = tracer.trace(model)
     except Exception as exc:   # fx raises TraceError, TypeError, NotImplementedError, ...
         raise SpecError(f"torch.fx cannot trace the model: {type(exc).__name__}: "
-                        f"{_first_line(exc)}; {HINT}", file=where) from None
-    gm = fx.GraphModule(tracer.root, graph)
-    _propagate(gm, input, where)
-    return gm
+                        f"{first_line(exc)}; {HINT}", file=where) from None
+    return fx.GraphModule(tracer.root, graph)
 
 
-class _ShapeProp(fx.Interpreter):
-    """ShapeProp's work (``meta['tensor_meta']`` on every node that yields a tensor), without
-    its per-node import of the symbolic-shapes machinery (seconds on first use); remembers the
-    node it runs, for the message when the model fails."""
-
-    def run_node(self, n: fx.Node):
-        self.current = n
-        result = super().run_node(n)
-        if isinstance(result, torch.Tensor):
-            n.meta["tensor_meta"] = _extract_tensor_metadata(result)
-        elif isinstance(result, (tuple, list)) and any(isinstance(r, torch.Tensor) for r in result):
-            n.meta["tensor_meta"] = [_extract_tensor_metadata(r) for r in result
-                                     if isinstance(r, torch.Tensor)]
-        return result
-
-
-def _propagate(gm: fx.GraphModule, input: tuple[int, ...], where: str) -> None:
-    prop = _ShapeProp(gm)
-    try:
-        with _on_meta(gm):
-            prop.run(torch.empty(BATCH, *input, device="meta"))
-    except Exception as exc:   # a shape error inside the user's model at this input
-        node = getattr(prop, "current", None)
-        at = f" at '{module_path(node) or node.name}'" if node is not None else ""
-        line = source_line(node) if node is not None else ""
-        cause = exc.__cause__ or exc
-        raise SpecError(f"the model fails on an input of {'x'.join(map(str, input))}{at}"
-                        + (f" ({line})" if line else "") +
-                        f": {type(cause).__name__}: {_first_line(cause)}", file=where) from None
-
-
-@contextlib.contextmanager
-def _on_meta(module: torch.nn.Module):
-    """Every parameter and buffer swapped for a meta tensor of its shape while the block runs,
-    then the user's own put back: shapes without copying or touching the weights."""
-    saved = []
-    for m in module.modules():
-        for store in (m._parameters, m._buffers):
-            for key, value in store.items():
-                if value is not None and value.device.type != "meta":
-                    saved.append((store, key, value))
-                    meta = torch.empty_like(value, device="meta")
-                    store[key] = torch.nn.Parameter(meta, value.requires_grad) \
-                        if isinstance(value, torch.nn.Parameter) else meta
-    try:
-        yield
-    finally:
-        for store, key, value in saved:
-            store[key] = value
-
-
-def _first_line(exc: BaseException) -> str:
+def first_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return text[0] if text else "no message"
 
@@ -134,12 +77,3 @@ def module_path(node: fx.Node) -> str:
         return ""
     path, _ = list(stack.values())[-1]
     return str(path)
-
-
-def shape_of(node) -> tuple[int, ...] | None:
-    """A tensor node's per-sample shape (batch axis dropped), or None for other values."""
-    meta = node.meta.get("tensor_meta") if isinstance(node, fx.Node) else None
-    shape = getattr(meta, "shape", None)
-    if shape is None or len(shape) == 0:
-        return None
-    return tuple(int(v) for v in shape[1:])

@@ -130,3 +130,20 @@ class PadModule(nn.Module):
 
     def extra_repr(self) -> str:
         return f"pad={self.pad}, value={self.value}"
+
+
+class UpsampleToModule(nn.Module):
+    """Upsampling to the reference's height and width (the upsample kind with two inputs):
+    ``F.interpolate(x, size=reference.shape[-2:])``, as FPN's top-down path (Lin et al. 2017)."""
+
+    def __init__(self, mode: str = "nearest", align_corners: bool | None = None):
+        super().__init__()
+        self.mode, self.align_corners = mode, align_corners
+
+    def forward(self, x: torch.Tensor, reference: torch.Tensor) -> torch.Tensor:
+        return nn.functional.interpolate(x, size=tuple(reference.shape[-2:]), mode=self.mode,
+                                         align_corners=self.align_corners)
+
+    def extra_repr(self) -> str:
+        return f"mode={self.mode!r}" + ("" if self.align_corners is None else
+                                         f", align_corners={self.align_corners}")

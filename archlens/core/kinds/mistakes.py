@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from archlens.core.geometry import RF, conv_length, numel
+from archlens.errors import LayerProblem
 
 FIELDS = ("out_shape", "params", "macs", "rf")
 
@@ -68,9 +69,9 @@ def _jump_left_out_here(f: RuleInput):
     if not f.in_rfs or None in f.in_rfs:
         return None
     ones = [RF(rf.size, (1, 1), rf.start) for rf in f.in_rfs]
-    try:
-        rf = f.kind.rf(f.args, ones)
-    except (ValueError, ArithmeticError):   # LayerProblem is a ValueError
+    try:   # rf_with_shapes, as the profile calls it: an upsample's field needs the shapes
+        rf = f.kind.rf_with_shapes(f.args, list(f.lp.in_shapes), ones)
+    except (LayerProblem, ValueError, ArithmeticError):
         return None
     return rf.size if rf is not None else None
 

@@ -1,6 +1,10 @@
 """Upsampling by interpolation, ``torch.nn.Upsample`` / ``F.interpolate`` (nearest, bilinear).
 
-Output size: ``size`` as given, or floor(n·scale_factor) per axis (torch's rule). The index
+Output size: ``size`` as given, or floor(n·scale_factor) per axis (torch's rule), or, with a
+second input (``inputs: [to_resize, reference]``), the reference's height and width: FPN's
+top-down path, ``F.interpolate(p, size=c.shape[-2:])`` (Lin et al., CVPR 2017, Sec. 3, Fig. 3),
+exact at every input size where a fixed scale of 2 holds only where the sizes divide. The
+reference is read for its size only (the ``reference_input`` trait, as crop's). The index
 arithmetic is torch's (ATen UpSample.h), in exact fractions, per axis, with a = 1/scale_factor
 where a factor is given, else n_in/n_out:
 - nearest: output o copies input floor(o·a) (o itself where n_out = n_in, o // 2 where n_out = 2·n_in);
@@ -24,6 +28,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 from archlens.core import phases
 from archlens.core.geometry import RF, Calc, Shape, fmt_shape, phase_size_calc, require_spatial, rf_from_phases
 from archlens.core.kinds.args import choice, describe, finite_number, is_size
+from archlens.core.kinds.mistakes import Rule, RuleInput
 from archlens.core.kinds.pointwise import per_element
 from archlens.core.kinds.registry import Kind, register
 from archlens.errors import LayerProblem
@@ -62,22 +67,31 @@ def _align(value: Any) -> bool | None:
 @dataclass(frozen=True)
 class UpsampleArgs:
     scale_factor: Annotated[tuple | None, _scale] = None   # (s_h, s_w): output floor(n·s)
-    size: Annotated[tuple | None, _size] = None            # (H_out, W_out); exactly one of the two
+    size: Annotated[tuple | None, _size] = None            # (H_out, W_out); exactly one of the
+    #                                     two, or neither where a second input gives the size
     mode: Annotated[str, choice("nearest", "bilinear")] = "nearest"
     align_corners: Annotated[bool | None, _align] = None   # bilinear only; null means false
 
 
-def _check(a: UpsampleArgs) -> None:
-    if (a.scale_factor is None) == (a.size is None):
-        raise LayerProblem("give exactly one of scale_factor and size")
+def _check(a: UpsampleArgs, ins: list[Shape]) -> None:
+    if len(ins) > 2:
+        raise LayerProblem(f"takes one input, or two (inputs: [to_resize, reference]), got {len(ins)}")
+    given = [k for k in ("scale_factor", "size") if getattr(a, k) is not None]
+    if len(ins) == 2 and given:
+        raise LayerProblem(f"the reference input gives the size; drop {given[0]}")
+    if len(ins) == 1 and len(given) != 1:
+        raise LayerProblem("give exactly one of scale_factor and size (or a reference input: "
+                           "inputs: [to_resize, reference])")
     if a.mode == "nearest" and a.align_corners is not None:
         raise LayerProblem("align_corners applies to bilinear only (torch refuses it for nearest)")
 
 
-def _out_lengths(a: UpsampleArgs, hw) -> tuple[int, int]:
+def _out_lengths(a: UpsampleArgs, ins: list[Shape]) -> tuple[int, int]:
+    if len(ins) == 2:
+        return tuple(require_spatial(ins[1], "upsample reference")[1:])
     if a.size is not None:
         return a.size
-    return tuple(math.floor(float(n) * s) for n, s in zip(hw, a.scale_factor))
+    return tuple(math.floor(float(n) * s) for n, s in zip(ins[0][1:], a.scale_factor))
 
 
 def source_step(a: UpsampleArgs, ax: int, n: int, m: int) -> Fraction:
@@ -107,6 +121,24 @@ def _axis_reads(a: UpsampleArgs, step: Fraction):
     return centre(0), reads
 
 
+# --- mistakes of this kind's own formula (the catalogue adds the shared ones) ---------------
+
+def _reference_ignored(f: RuleInput):
+    """Twice the input's size, where the reference says otherwise (13 -> 26, not 25)."""
+    if len(f.lp.in_shapes) != 2:
+        return None
+    c, h, w = f.lp.in_shapes[0]
+    return (c, 2 * h, 2 * w)
+
+
+UPSAMPLE = (
+    Rule("upsample_doubled_not_to_reference", "out_shape", _reference_ignored,
+         "You doubled the input's size: this upsample resizes to its reference's height and "
+         "width, which are not twice the input's where a stride-2 layer rounded up (25 from 13, "
+         "not 26)."),
+)
+
+
 @register("upsample")
 class Upsample(Kind):
     """Upsampling, ``torch.nn.Upsample`` (nearest or bilinear; see the module docstring)."""
@@ -115,14 +147,19 @@ class Upsample(Kind):
         ({"scale_factor": [3, 1.5], "mode": "bilinear"}, [(2, 4, 6)]),
         ({"size": [9, 7], "mode": "bilinear", "align_corners": True}, [(3, 4, 5)]),
         ({"size": 10, "mode": "nearest"}, [(1, 4, 6)]),
+        ({}, [(2, 5, 6), (1, 11, 13)]),                                # FPN: to the reference's size
+        ({"mode": "bilinear", "align_corners": True}, [(3, 4, 5), (2, 9, 7)]),
     ]
     Args = UpsampleArgs
+    arity = 0                 # one input, or two: [to_resize, reference] (checked by shape)
+    reference_input = True
     flops_convention = "per_element"
+    own_mistakes = UPSAMPLE
 
     def shape(self, a: UpsampleArgs, ins: list[Shape]) -> Shape:
         c, h, w = require_spatial(ins[0], "upsample")
-        _check(a)
-        hw = _out_lengths(a, (h, w))
+        _check(a, ins)
+        hw = _out_lengths(a, ins)
         if min(hw) < 1:
             raise LayerProblem(f"output would be empty ({fmt_shape(hw)}) at input {fmt_shape((h, w))}")
         return (c, *hw)
@@ -144,7 +181,7 @@ class Upsample(Kind):
         if rf is None:
             return None
         hw_in = ins[0][1:]
-        hw_out = _out_lengths(a, hw_in)
+        hw_out = _out_lengths(a, ins)
         jump, start, axes = [], [], []
         for ax, (n, m) in enumerate(zip(hw_in, hw_out)):
             step = source_step(a, ax, n, m)
@@ -161,6 +198,9 @@ class Upsample(Kind):
 
     def shape_calc(self, a: UpsampleArgs, ins: list[Shape], out: Shape) -> list[Calc]:
         c = ins[0][0]
+        if len(ins) == 2:
+            return [Calc(c, r"C_{in}", str(c))] + [Calc(v, rf"{ax}_{{ref}}", str(v))
+                                                    for ax, v in zip("HW", out[1:])]
         if a.size is not None:
             return [Calc(c, r"C_{in}", str(c))] + [Calc(v, rf"\text{{size}}_{ax}", str(v))
                                                     for ax, v in zip("hw", a.size)]
@@ -171,6 +211,9 @@ class Upsample(Kind):
 
     def build(self, a: UpsampleArgs, ins: list[Shape]) -> torch.nn.Module:
         import torch.nn as nn
+        if len(ins) == 2:
+            from archlens.nn.modules import UpsampleToModule
+            return UpsampleToModule(a.mode, a.align_corners)
         factor = None if a.scale_factor is None else tuple(a.scale_factor)
         return nn.Upsample(size=a.size, scale_factor=factor, mode=a.mode, align_corners=a.align_corners)
 
