@@ -77,8 +77,10 @@ def check_channels(a: Any, c_in: int) -> None:
 def _padded_copy(a: ConvArgs, shape: Shape) -> int:
     """Elements of the copy torch pads for an uneven 'same' padding (the odd pixel after, per
     axis; the even rest is the kernel's own padding), or 0 where it pads none."""
+    if a.padding != "same":   # symmetric padding: the kernel pads it itself
+        return 0
     extra = [hi - lo for lo, hi in a.pads()]
-    if a.padding != "same" or not any(extra):
+    if not any(extra):
         return 0
     c, h, w = shape
     return c * (h + extra[0]) * (w + extra[1])
