@@ -42,8 +42,7 @@ ZERO = Calc(0, "0", "0")
 
 def product(names: list[str], values: list[int]) -> Calc:
     """``Calc`` of a product, formula from symbol names, working from the numbers."""
-    return Calc(math.prod(values), r" \cdot ".join(names),
-                r" \cdot ".join(tex_number(v) for v in values))
+    return Calc(math.prod(values), r" \cdot ".join(names), r" \cdot ".join(map(tex_number, values)))
 
 
 @dataclass(frozen=True)
@@ -207,7 +206,7 @@ def fmt_shape(shape) -> str:
 def tex_number(v) -> str:
     """A number for LaTeX working: 25088 -> 25{,}088; whole Fractions as integers."""
     if type(v) is int:   # nearly every call (a layer's products); Fraction() costs 5x this
-        return f"{v:,}".replace(",", "{,}")
+        return str(v) if -1000 < v < 1000 else f"{v:,}".replace(",", "{,}")
     v = Fraction(v)
     if v.denominator != 1:
         return rf"\tfrac{{{v.numerator}}}{{{v.denominator}}}"

@@ -126,7 +126,7 @@ def walk_shapes(spec: Spec, nodes: list[Node] | None = None) -> dict[str, Shape]
             out = node.kind.shape(node.layer.args, ins)
         except LayerProblem as exc:
             raise node_error(spec, node, exc) from None
-        if any(v <= 0 for v in out):
+        if min(out, default=1) <= 0:
             raise _located(spec, node.layer, f"output would be empty ({out}) for input {ins}")
         shapes[node.name] = tuple(out)
     return shapes

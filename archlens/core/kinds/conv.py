@@ -48,11 +48,14 @@ class ConvArgs:
         if self.padding == "same":
             total = [d * (k - 1) for k, d in zip(self.kernel_size, self.dilation)]
             return tuple((t // 2, t - t // 2) for t in total)
-        return tuple((p, p) for p in self.padding)
+        ph, pw = self.padding
+        return ((ph, ph), (pw, pw))
 
     @property
     def pad_before(self) -> tuple[int, int]:
         """(top, left) padding: where unit 0's window starts, so the field's start moves by it."""
+        if not isinstance(self.padding, str):   # a pair: the same on both sides
+            return tuple(self.padding)
         return tuple(lo for lo, _ in self.pads())
 
 

@@ -227,11 +227,11 @@ class Kind:
 def _two_macs_plus_bias(macs: Calc, params: Params, out: Shape) -> Calc:
     if macs.value == 0:
         return ZERO
-    mult = Calc(2 * macs.value, r"2 \cdot \mathrm{MACs}", rf"2 \cdot {tex_number(macs.value)}")
     if params.bias.value == 0:
-        return mult
-    adds = numel(out)
-    return mult + Calc(adds, r"\mathrm{bias\ adds}", tex_number(adds))
+        return Calc(2 * macs.value, r"2 \cdot \mathrm{MACs}", rf"2 \cdot {tex_number(macs.value)}")
+    adds = numel(out)   # the sum of the two Calcs, written at once
+    return Calc(2 * macs.value + adds, r"2 \cdot \mathrm{MACs} + \mathrm{bias\ adds}",
+                rf"2 \cdot {tex_number(macs.value)} + {tex_number(adds)}")
 
 
 def _axis_names(shape: Shape) -> list[str]:
