@@ -121,23 +121,28 @@ def to_json(p: ModelProfile, batch: int = 1) -> str:
 
 
 _ENCODE = json.JSONEncoder(check_circular=False).encode   # a profile's JSON is a tree
-_TAIL = ("live_bytes", "saved_bytes")
+# Where a row's "rf" object goes: a string no layer name, kind or input can hold (identifiers),
+# replaced by the field's JSON text after the row is encoded.
+_RF_SLOT = "\x00rf"
+_RF_SLOT_TEXT = json.dumps(_RF_SLOT)
 
 
 def _layer_text(lp: LayerProfile, lm, fields: dict) -> str:
     """``json.dumps`` of the layer's ``to_dict`` entry; ``fields`` keeps each receptive
     field's JSON text (by value: equal fields write equal text)."""
-    head = _layer_head(lp)
-    if lp.extra and (lp.extra.keys() & {*head, "rf", *_TAIL}):   # a fact that replaces a field
-        return _ENCODE({**layer_json(lp), "live_bytes": lm.live_bytes, "saved_bytes": lm.saved_bytes})
+    row = _layer_head(lp)
+    row["rf"] = _RF_SLOT
+    row.update(lp.extra)
+    row["live_bytes"], row["saved_bytes"] = lm.live_bytes, lm.saved_bytes
+    if row["rf"] is not _RF_SLOT:   # a kind's fact named rf (none has one): as layer_json has it
+        return _ENCODE(row)
     try:
         rf = fields.get(lp.rf)
         if rf is None:
             rf = fields[lp.rf] = _ENCODE(rf_json(lp.rf))
     except TypeError:   # a field holding a list would be unhashable: encoded on its own
         rf = _ENCODE(rf_json(lp.rf))
-    tail = {**lp.extra, "live_bytes": lm.live_bytes, "saved_bytes": lm.saved_bytes}
-    return f'{_ENCODE(head)[:-1]}, "rf": {rf}, {_ENCODE(tail)[1:]}'
+    return _ENCODE(row).replace(_RF_SLOT_TEXT, rf, 1)
 
 
 COLUMNS = ("layer", "kind", "output", "params", "MACs", "FLOPs", "out MiB", "live MiB",
