@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from archlens.core.records import fast_init
 from archlens.core.kinds import get_kind
 from archlens.core.geometry import numel
 from archlens.spec.model import INPUT
@@ -29,6 +30,7 @@ OPTIMIZER_STATE = {"sgd": "none", "sgd_momentum": "one momentum buffer per param
                    "adam": "exp_avg and exp_avg_sq per parameter, a 4-byte step per tensor"}
 
 
+@fast_init   # built per layer (records.py)
 @dataclass(frozen=True)
 class LayerMemory:
     name: str
@@ -113,21 +115,22 @@ def _reach_output(prof) -> set[str]:
     """Layers whose output reaches a network output through data (a reference input, read
     for its size only, carries no gradient): only their parameters get gradients and state."""
     reached = _outputs(prof)
-    for lp, kind, _ in reversed(_rules(prof)):
+    for lp, kind, _, _ in reversed(_rules(prof)):
         if lp.name in reached:
             reached.update(lp.inputs[:1] if kind.reference_input else lp.inputs)
     return reached
 
 
 def _rules(prof) -> list:
-    """(layer profile, kind, typed arguments) per layer, in profile order, kept on the profile
+    """(layer profile, kind, typed arguments, input shapes as a list) per layer, in profile
+    order, kept on the profile
     as cached_property keeps ``ModelProfile._by_name``: every rule asks for them, and looking
     them up again per rule and per figure cost more than the arithmetic."""
     cached = prof.__dict__.get("_memory_rules")
     if cached is None:
         args = {layer.name: layer.args for layer in prof.spec.layers}
-        cached = prof.__dict__["_memory_rules"] = [(lp, get_kind(lp.kind), args[lp.name])
-                                                   for lp in prof.layers]
+        cached = prof.__dict__["_memory_rules"] = [
+            (lp, get_kind(lp.kind), args[lp.name], list(lp.in_shapes)) for lp in prof.layers]
     return cached
 
 
@@ -135,7 +138,7 @@ def storages(prof, item: int, training: bool) -> tuple[dict, dict]:
     """Each layer's (and the input's) storage key, and each key's size in bytes per sample;
     a layer that makes a new storage is its own key."""
     key, size = {INPUT: INPUT}, {INPUT: numel(prof.input) * item}
-    for lp, kind, a in _rules(prof):
+    for lp, kind, a, _ in _rules(prof):
         if kind.aliases(a, training):
             key[lp.name] = key[lp.inputs[0]]
         else:
@@ -147,18 +150,18 @@ def _live_bytes(prof, item: int, batch: int, key: dict, size: dict) -> tuple[dic
     """Live bytes at each layer's step (its output allocated, its inputs not yet freed);
     ``key``, ``size``: ``storages`` at inference."""
     rules = _rules(prof)
-    last = {s: i for i, (lp, _, _) in enumerate(rules) for s in lp.inputs}
+    last = {s: i for i, (lp, _, _, _) in enumerate(rules) for s in lp.inputs}
     outputs = _outputs(prof)   # returned: alive to the end
     holders = {INPUT: 1}   # names holding each storage; the caller holds the input
     live, at, best, best_layer = {}, size[INPUT], -1, INPUT
-    for i, (lp, kind, a) in enumerate(rules):
+    for i, (lp, kind, a, ins) in enumerate(rules):
         k = key[lp.name]
         if k in holders:
             holders[k] += 1
         else:
             at += size[k]
             holders[k] = 1
-        scratch = kind.scratch(a, list(lp.in_shapes), lp.out_shape, item)
+        scratch = kind.scratch(a, ins, lp.out_shape, item)
         live[lp.name] = now = (at + scratch) * batch
         if now > best:
             best, best_layer = now, lp.name
@@ -180,7 +183,7 @@ def _saved_bytes(prof, item: int, batch: int) -> dict[str, int]:
     """Bytes each layer's backward keeps that no earlier layer keeps already (dedupe by storage)."""
     key, size = storages(prof, item, training=True)
     needs_grad, kept, out = {INPUT: False}, set(), {}
-    for lp, kind, a in _rules(prof):
+    for lp, kind, a, ins in _rules(prof):
         recorded = lp.trainable_params > 0
         if not recorded:
             for s in lp.inputs:
@@ -191,7 +194,7 @@ def _saved_bytes(prof, item: int, batch: int) -> dict[str, int]:
         if not recorded:
             out[lp.name] = 0
             continue
-        entries = kind.saved(a, list(lp.in_shapes), lp.out_shape, lp.trainable_params > 0)
+        entries = kind.saved(a, ins, lp.out_shape, lp.trainable_params > 0)
         out[lp.name] = sum(_first_kept(e, lp, key, size, kept, item, batch) for e in entries)
     return out
 

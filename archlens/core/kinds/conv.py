@@ -61,9 +61,9 @@ class ConvArgs:
 
 def check_window(name: str, n: tuple, k: tuple, p: tuple, d: tuple) -> None:
     """A window must fit inside its padded input, else PyTorch fails (or outputs nothing)."""
-    span = tuple(dd * (kk - 1) + 1 for kk, dd in zip(k, d))
-    padded = tuple(nn + 2 * pp for nn, pp in zip(n, p))
-    if any(s > q for s, q in zip(span, padded)):
+    span = (d[0] * (k[0] - 1) + 1, d[1] * (k[1] - 1) + 1)   # (h, w)
+    padded = (n[0] + 2 * p[0], n[1] + 2 * p[1])
+    if span[0] > padded[0] or span[1] > padded[1]:
         raise LayerProblem(f"{name} {fmt_shape(span)} is larger than the padded input "
                            f"{fmt_shape(padded)} (input {fmt_shape(n)}, padding {fmt_shape(p)})")
 
@@ -125,9 +125,10 @@ class Conv(Kind):
             check_window("kernel", (h, w), a.kernel_size, a.padding, a.dilation)
         elif a.padding == "valid":
             check_window("kernel", (h, w), a.kernel_size, (0, 0), a.dilation)
-        hw = [conv_length(n + hi - lo, k, s, lo, d) for n, k, s, (lo, hi), d in
-              zip((h, w), a.kernel_size, a.stride, a.pads(), a.dilation)]
-        return (a.out_channels, *hw)
+        (top, bottom), (left, right) = a.pads()   # an uneven 'same' pads the odd pixel after
+        (kh, kw), (sh, sw), (dh, dw) = a.kernel_size, a.stride, a.dilation
+        return (a.out_channels, conv_length(h + bottom - top, kh, sh, top, dh),
+                conv_length(w + right - left, kw, sw, left, dw))
 
     def params(self, a: ConvArgs, ins: list[Shape]) -> Params:
         cin_g = ins[0][0] // a.groups

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Callable
 
 from archlens.errors import LayerProblem
-from archlens.core.geometry import RF, ZERO, Calc, Params, Shape, numel, tex_number
+from archlens.core.geometry import NO_PARAMS, RF, ZERO, Calc, Params, Shape, numel, tex_number
 from archlens.core.kinds.args import NoArgs, suggest
 from archlens.core.kinds.saved import Saved
 from archlens.core.kinds.mistakes import catalogue
@@ -115,7 +115,7 @@ class Kind:
 
     def params(self, a: Any, ins: list[Shape]) -> Params:
         """Learnable parameters; parameter-free kinds have none."""
-        return Params()
+        return NO_PARAMS
 
     def macs(self, a: Any, ins: list[Shape], out: Shape) -> Calc:
         """Multiply-accumulates; only weighted kinds (conv, linear, ...) have any."""
