@@ -8,10 +8,12 @@ Targets (issue 12):
 - growth is linear: the ratios 10k/1k and 100k/10k stay near 10 (well under 100, which
   quadratic wiring or ordering would give).
 Run: .venv/bin/python benchmarks/profile_scaling.py [--repeat N] [--sizes 1000 10000 100000]
+     [--compile-each-run]
 """
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import subprocess
 import sys
@@ -34,32 +36,41 @@ def spec_text(n: int, reverse: bool) -> str:
     return "\n".join([f"name: chain_{n}", "input: [4, 8, 8]", "layers:", *lines]) + "\n"
 
 
-def timed(path: Path, repeat: int) -> tuple[float, float]:
-    """(best wall seconds, best CPU seconds) of the whole process over ``repeat`` runs.
+# The children may cache archlens' bytecode, as an installed package has it compiled: where the
+# environment sets PYTHONDONTWRITEBYTECODE (this machine does), every run would compile every
+# archlens module again first (about 0.1 s, the same at any spec length). --compile-each-run
+# measures that case.
+CACHED_BYTECODE = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
+def timed(path: Path, repeat: int, env: dict | None = None) -> tuple[float, float]:
+    """(best wall seconds, best CPU seconds) of the whole process over ``repeat`` runs, after
+    one untimed run (which writes the bytecode cache).
 
     CPU time (user + system of the child) is shown too: on a shared machine, wall time
     includes waiting for a core.
     """
     cmd = [sys.executable, "-m", "archlens", "profile", str(path), "--format", "json"]
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, env=env)
     walls, cpus = [], []
     for _ in range(repeat):
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
-        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, env=env)
         walls.append(time.perf_counter() - start)
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
     return min(walls), min(cpus)
 
 
-def measure(sizes: list[int], repeat: int, folder: Path) -> dict[str, dict[int, float]]:
+def measure(sizes: list[int], repeat: int, folder: Path, env: dict | None) -> dict[str, dict[int, float]]:
     """Rows 'in order' / 'reversed', wall and CPU: {row: {layers: seconds}}."""
     rows: dict[str, dict[int, float]] = {}
     for n in sizes:
         for order, reverse in (("in order", False), ("reversed", True)):
             path = folder / f"chain_{n}_{order.replace(' ', '_')}.yaml"
             path.write_text(spec_text(n, reverse), encoding="utf-8")
-            wall, cpu = timed(path, repeat if n <= 10_000 else 1)
+            wall, cpu = timed(path, repeat if n <= 10_000 else 1, env)
             rows.setdefault(f"{order}, wall", {})[n] = wall
             rows.setdefault(f"{order}, CPU", {})[n] = cpu
     return rows
@@ -89,10 +100,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3, help="runs per size up to 10,000 (100,000: one)")
     parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000, 100_000])
+    parser.add_argument("--compile-each-run", action="store_true",
+                        help="keep the environment's PYTHONDONTWRITEBYTECODE (no bytecode cache)")
     args = parser.parse_args()
+    env = None if args.compile_each_run else CACHED_BYTECODE
     with tempfile.TemporaryDirectory() as tmp:
-        rows = measure(args.sizes, args.repeat, Path(tmp))
+        rows = measure(args.sizes, args.repeat, Path(tmp), env)
     report(rows, args.sizes)
+    print("bytecode: " + ("as the environment has it (PYTHONDONTWRITEBYTECODE="
+                          f"{os.environ.get('PYTHONDONTWRITEBYTECODE', '')!r})" if args.compile_each_run
+                          else "cached, as an installed package has it"))
 
 
 if __name__ == "__main__":

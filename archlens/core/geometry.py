@@ -10,6 +10,7 @@ import math
 from dataclasses import dataclass
 from fractions import Fraction
 
+from archlens.core.records import fast_init
 from archlens.core import phases as phase_rules
 from archlens.errors import LayerProblem
 
@@ -17,6 +18,7 @@ Shape = tuple  # tuple[int, ...]: (C, H, W) or (F,); batch axis excluded
 Pair = tuple  # tuple[int, int]: (height, width) of a kernel, stride, padding, ...
 
 
+@fast_init   # built per layer (records.py)
 @dataclass(frozen=True)
 class Calc:
     """A counted quantity with its symbolic formula and its working, numbers substituted.
@@ -42,10 +44,10 @@ ZERO = Calc(0, "0", "0")
 
 def product(names: list[str], values: list[int]) -> Calc:
     """``Calc`` of a product, formula from symbol names, working from the numbers."""
-    return Calc(math.prod(values), r" \cdot ".join(names),
-                r" \cdot ".join(tex_number(v) for v in values))
+    return Calc(math.prod(values), r" \cdot ".join(names), r" \cdot ".join(map(tex_number, values)))
 
 
+@fast_init   # built per layer (records.py)
 @dataclass(frozen=True)
 class Params:
     """Learnable parameters of one layer, weights and bias reported apart."""
@@ -57,6 +59,10 @@ class Params:
         return self.weight.value + self.bias.value
 
 
+NO_PARAMS = Params()   # records are immutable: every parameter-free layer shares this one
+
+
+@fast_init   # built per layer (records.py)
 @dataclass(frozen=True)
 class RF:
     """Receptive field of the output units, per spatial axis (h, w).
@@ -170,15 +176,16 @@ def rf_step(rf: RF, k: Pair, s: Pair, p: Pair, d: Pair = (1, 1)) -> RF:
     r' = r + (k-1)·d·j;  j' = j·s;  start' = start + ((k-1)·d/2 - p)·j. After a transposed
     conv (phases), each output phase is the hull of the units its window reads, exactly.
     """
-    jump = tuple(j * ss for j, ss in zip(rf.jump, s))
-    start = tuple(st + (_half((kk - 1) * dd) - pp) * j
-                  for st, kk, dd, pp, j in zip(rf.start, k, d, p, rf.jump))
+    (jh, jw), (sh, sw) = rf.jump, rf.start   # the two axes written out: called per layer
+    (kh, kw), (dh, dw), (ph, pw) = k, d, p
+    jump = (jh * s[0], jw * s[1])
+    start = (sh + (_half((kh - 1) * dh) - ph) * jh, sw + (_half((kw - 1) * dw) - pw) * jw)
     if rf.phases is not None:
         return rf_from_phases(jump, start, tuple(
             phase_rules.window(rf.jump[ax], rf.axis_phases(ax), k[ax], s[ax], p[ax], d[ax])
             for ax in (0, 1)))
-    size = tuple(r + (kk - 1) * dd * j for r, kk, dd, j in zip(rf.size, k, d, rf.jump))
-    return RF(size, jump, start)
+    rh, rw = rf.size
+    return RF((rh + (kh - 1) * dh * jh, rw + (kw - 1) * dw * jw), jump, start)
 
 
 def _half(n: int):
@@ -207,7 +214,7 @@ def fmt_shape(shape) -> str:
 def tex_number(v) -> str:
     """A number for LaTeX working: 25088 -> 25{,}088; whole Fractions as integers."""
     if type(v) is int:   # nearly every call (a layer's products); Fraction() costs 5x this
-        return f"{v:,}".replace(",", "{,}")
+        return str(v) if -1000 < v < 1000 else f"{v:,}".replace(",", "{,}")
     v = Fraction(v)
     if v.denominator != 1:
         return rf"\tfrac{{{v.numerator}}}{{{v.denominator}}}"

@@ -9,6 +9,7 @@ from __future__ import annotations
 import heapq
 from dataclasses import dataclass
 
+from archlens.core.records import fast_init
 from archlens.errors import LayerProblem, SpecError
 from archlens.core.geometry import Shape
 from archlens.core.kinds import Kind, get_kind
@@ -16,6 +17,7 @@ from archlens.core.kinds.args import suggest
 from archlens.spec.model import INPUT, LayerSpec, Spec
 
 
+@fast_init   # built per layer (records.py)
 @dataclass(frozen=True)
 class Node:
     layer: LayerSpec
@@ -71,13 +73,19 @@ def order(spec: Spec) -> list[Node]:
     ready one in spec order, so a spec already in order comes back unchanged.
     """
     nodes = _wire(spec)
-    position = {node.name: i for i, node in enumerate(nodes)}
-    producers = [{position[s] for s in node.inputs if s != INPUT} for node in nodes]
+    position = {node.layer.name: i for i, node in enumerate(nodes)}
     consumers: list[list[int]] = [[] for _ in nodes]
-    for i, sources in enumerate(producers):
-        for src in sources:
-            consumers[src].append(i)
-    waiting = [len(sources) for sources in producers]
+    waiting = [0] * len(nodes)   # producers not yet placed, per node
+    in_order = True
+    for i, node in enumerate(nodes):
+        for src in (node.inputs if len(node.inputs) == 1 else set(node.inputs)):
+            if src != INPUT:
+                j = position[src]
+                consumers[j].append(i)
+                waiting[i] += 1
+                in_order = in_order and j < i
+    if in_order:   # every producer comes earlier: the heap would pop the nodes in spec order
+        return nodes
     ready = [i for i, count in enumerate(waiting) if count == 0]  # ascending: already a heap
     ordered: list[Node] = []
     while ready:
@@ -88,6 +96,7 @@ def order(spec: Spec) -> list[Node]:
             if waiting[j] == 0:
                 heapq.heappush(ready, j)
     if len(ordered) < len(nodes):
+        producers = [{position[s] for s in node.inputs if s != INPUT} for node in nodes]
         raise _cycle_error(spec, nodes, producers, waiting)
     return ordered
 
@@ -126,7 +135,7 @@ def walk_shapes(spec: Spec, nodes: list[Node] | None = None) -> dict[str, Shape]
             out = node.kind.shape(node.layer.args, ins)
         except LayerProblem as exc:
             raise node_error(spec, node, exc) from None
-        if any(v <= 0 for v in out):
+        if min(out, default=1) <= 0:
             raise _located(spec, node.layer, f"output would be empty ({out}) for input {ins}")
         shapes[node.name] = tuple(out)
     return shapes

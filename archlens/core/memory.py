@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from archlens.core.records import fast_init
 from archlens.core.kinds import get_kind
 from archlens.core.geometry import numel
 from archlens.spec.model import INPUT
@@ -29,6 +30,7 @@ OPTIMIZER_STATE = {"sgd": "none", "sgd_momentum": "one momentum buffer per param
                    "adam": "exp_avg and exp_avg_sq per parameter, a 4-byte step per tensor"}
 
 
+@fast_init   # built per layer (records.py)
 @dataclass(frozen=True)
 class LayerMemory:
     name: str
@@ -67,12 +69,11 @@ def memory(prof, batch: int = 1) -> MemoryProfile:
     """The memory figures of a ModelProfile at ``batch`` samples."""
     from archlens.core.profile import DTYPE_BYTES
     item = DTYPE_BYTES[prof.dtype]
-    live, peak_layer = _live_bytes(prof, item, batch)
-    saved = _saved_bytes(prof, item, batch)
     key, size = storages(prof, item, training=False)
-    layers = tuple(LayerMemory(lp.name, lp.activation_bytes * batch,
-                               not _kind(lp).aliases(_args(prof, lp), False), live[lp.name],
-                               saved[lp.name]) for lp in prof.layers)
+    live, peak_layer = _live_bytes(prof, item, batch, key, size)
+    saved = _saved_bytes(prof, item, batch)
+    layers = tuple(LayerMemory(lp.name, lp.activation_bytes * batch, key[lp.name] == lp.name,
+                               live[lp.name], saved[lp.name]) for lp in prof.layers)
     return MemoryProfile(batch, layers, prof.totals.activation_bytes * batch,
                          max(live.values(), default=0), peak_layer,
                          sum(b for k, b in size.items() if k != INPUT) * batch, sum(saved.values()))
@@ -85,13 +86,23 @@ def training(prof, batch: int = 1, optimizer: str = "sgd_momentum",
     from archlens.core.profile import DTYPE_BYTES
     item = DTYPE_BYTES[prof.dtype]
     per_element, per_tensor = OPTIMIZERS[optimizer]
-    reached = _reach_output(prof)
-    learning = [lp for lp in prof.layers if lp.trainable_params and lp.name in reached]
-    trainable = sum(lp.trainable_params for lp in learning)
-    tensors = sum((lp.params.weight.value > 0) + (lp.params.bias.value > 0) for lp in learning)
+    trainable, tensors = _learning(prof)
     return TrainingMemory(batch, optimizer, prof.totals.params * item, trainable * item,
                           per_element * trainable * item + per_tensor * tensors,
                           (mem or memory(prof, batch)).saved_bytes)
+
+
+def _learning(prof) -> tuple[int, int]:
+    """(trainable parameter elements, trainable parameter tensors) that get gradients: the
+    same for every optimizer and batch, so kept on the profile as ``_rules`` is."""
+    cached = prof.__dict__.get("_memory_learning")
+    if cached is None:
+        reached = _reach_output(prof)
+        learning = [lp for lp in prof.layers if lp.trainable_params and lp.name in reached]
+        cached = prof.__dict__["_memory_learning"] = (
+            sum(lp.trainable_params for lp in learning),
+            sum((lp.params.weight.value > 0) + (lp.params.bias.value > 0) for lp in learning))
+    return cached
 
 
 def _outputs(prof) -> set[str]:
@@ -104,56 +115,57 @@ def _reach_output(prof) -> set[str]:
     """Layers whose output reaches a network output through data (a reference input, read
     for its size only, carries no gradient): only their parameters get gradients and state."""
     reached = _outputs(prof)
-    for lp in reversed(prof.layers):
+    for lp, kind, _, _ in reversed(_rules(prof)):
         if lp.name in reached:
-            reached.update(lp.inputs[:1] if _kind(lp).reference_input else lp.inputs)
+            reached.update(lp.inputs[:1] if kind.reference_input else lp.inputs)
     return reached
 
 
-def _kind(lp):
-    return get_kind(lp.kind)
-
-
-def _args(prof, lp):
-    return _spec_args(prof)[lp.name]
-
-
-def _spec_args(prof) -> dict:
-    """Each layer's typed arguments by name, kept on the profile as cached_property keeps
-    ``ModelProfile._by_name``: every rule asks for them, and a scan each time is quadratic."""
-    cached = prof.__dict__.get("_memory_args")
+def _rules(prof) -> list:
+    """(layer profile, kind, typed arguments, input shapes as a list) per layer, in profile
+    order, kept on the profile
+    as cached_property keeps ``ModelProfile._by_name``: every rule asks for them, and looking
+    them up again per rule and per figure cost more than the arithmetic."""
+    cached = prof.__dict__.get("_memory_rules")
     if cached is None:
-        cached = prof.__dict__["_memory_args"] = {l.name: l.args for l in prof.spec.layers}
+        args = {layer.name: layer.args for layer in prof.spec.layers}
+        cached = prof.__dict__["_memory_rules"] = [
+            (lp, get_kind(lp.kind), args[lp.name], list(lp.in_shapes)) for lp in prof.layers]
     return cached
 
 
 def storages(prof, item: int, training: bool) -> tuple[dict, dict]:
-    """Each layer's (and the input's) storage key, and each key's size in bytes per sample."""
+    """Each layer's (and the input's) storage key, and each key's size in bytes per sample;
+    a layer that makes a new storage is its own key."""
     key, size = {INPUT: INPUT}, {INPUT: numel(prof.input) * item}
-    for lp in prof.layers:
-        if _kind(lp).aliases(_args(prof, lp), training):
+    for lp, kind, a, _ in _rules(prof):
+        if kind.aliases(a, training):
             key[lp.name] = key[lp.inputs[0]]
         else:
             key[lp.name], size[lp.name] = lp.name, lp.activation_bytes
     return key, size
 
 
-def _live_bytes(prof, item: int, batch: int) -> tuple[dict, str]:
-    """Live bytes at each layer's step (its output allocated, its inputs not yet freed)."""
-    key, size = storages(prof, item, training=False)
-    last = {s: i for i, lp in enumerate(prof.layers) for s in lp.inputs}
+def _live_bytes(prof, item: int, batch: int, key: dict, size: dict) -> tuple[dict, str]:
+    """Live bytes at each layer's step (its output allocated, its inputs not yet freed);
+    ``key``, ``size``: ``storages`` at inference."""
+    rules = _rules(prof)
+    last = {s: i for i, (lp, _, _, _) in enumerate(rules) for s in lp.inputs}
     outputs = _outputs(prof)   # returned: alive to the end
     holders = {INPUT: 1}   # names holding each storage; the caller holds the input
     live, at, best, best_layer = {}, size[INPUT], -1, INPUT
-    for i, lp in enumerate(prof.layers):
+    for i, (lp, kind, a, ins) in enumerate(rules):
         k = key[lp.name]
-        at += size[k] if k not in holders else 0
-        holders[k] = holders.get(k, 0) + 1
-        scratch = _kind(lp).scratch(_args(prof, lp), list(lp.in_shapes), lp.out_shape, item)
-        live[lp.name] = (at + scratch) * batch
-        if live[lp.name] > best:
-            best, best_layer = live[lp.name], lp.name
-        for s in set(lp.inputs):
+        if k in holders:
+            holders[k] += 1
+        else:
+            at += size[k]
+            holders[k] = 1
+        scratch = kind.scratch(a, ins, lp.out_shape, item)
+        live[lp.name] = now = (at + scratch) * batch
+        if now > best:
+            best, best_layer = now, lp.name
+        for s in (lp.inputs if len(lp.inputs) == 1 else set(lp.inputs)):
             if last[s] == i and s != INPUT and s not in outputs:
                 at -= _release(holders, key[s], size)
     return live, best_layer
@@ -171,12 +183,18 @@ def _saved_bytes(prof, item: int, batch: int) -> dict[str, int]:
     """Bytes each layer's backward keeps that no earlier layer keeps already (dedupe by storage)."""
     key, size = storages(prof, item, training=True)
     needs_grad, kept, out = {INPUT: False}, set(), {}
-    for lp in prof.layers:
-        trainable = lp.trainable_params > 0
-        recorded = trainable or any(needs_grad[s] for s in lp.inputs)
+    for lp, kind, a, ins in _rules(prof):
+        recorded = lp.trainable_params > 0
+        if not recorded:
+            for s in lp.inputs:
+                if needs_grad[s]:
+                    recorded = True
+                    break
         needs_grad[lp.name] = recorded
-        entries = _kind(lp).saved(_args(prof, lp), list(lp.in_shapes), lp.out_shape,
-                                  trainable) if recorded else []
+        if not recorded:
+            out[lp.name] = 0
+            continue
+        entries = kind.saved(a, ins, lp.out_shape, lp.trainable_params > 0)
         out[lp.name] = sum(_first_kept(e, lp, key, size, kept, item, batch) for e in entries)
     return out
 

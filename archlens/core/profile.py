@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Sequence
 
+from archlens.core.records import fast_init
 from archlens.errors import LayerProblem, ProfileWarning, SpecError
 from archlens.core.gcpause import no_cycle_collection
 from archlens.core.geometry import RF, Calc, Params, Shape, numel
@@ -27,6 +28,7 @@ from archlens.spec.load import load_spec, scale_width, with_input
 DTYPE_BYTES = {"float32": 4, "float16": 2, "bfloat16": 2, "float64": 8}
 
 
+@fast_init   # built per layer (records.py)
 @dataclass(frozen=True)
 class LayerProfile:
     name: str

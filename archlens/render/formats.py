@@ -53,14 +53,22 @@ def rf_json(rf) -> dict | None:
 
 
 def layer_json(lp: LayerProfile) -> dict:
+    out = _layer_head(lp)
+    out["rf"] = rf_json(lp.rf)
+    out.update(lp.extra)
+    return out
+
+
+def _layer_head(lp: LayerProfile) -> dict:
+    """A layer's JSON fields before ``rf``."""
+    params = lp.params
     out = {"name": lp.name, "kind": lp.kind, "inputs": list(lp.inputs),
-           "out_shape": list(lp.out_shape), "params": lp.params.total,
-           "weight_params": lp.params.weight.value, "bias_params": lp.params.bias.value,
+           "out_shape": list(lp.out_shape), "params": params.total,
+           "weight_params": params.weight.value, "bias_params": params.bias.value,
            "trainable_params": lp.trainable_params, "macs": lp.macs.value,
-           "flops": lp.flops.value, "activation_bytes": lp.activation_bytes, "rf": rf_json(lp.rf)}
+           "flops": lp.flops.value, "activation_bytes": lp.activation_bytes}
     if not lp.counted:   # unknown, not 0 (an opaque op)
         out.update(macs=None, flops=None)
-    out.update(lp.extra)
     return out
 
 
@@ -81,29 +89,60 @@ def _training_json(p: ModelProfile, batch: int, optimizer: str, m) -> dict:
 
 
 def to_dict(p: ModelProfile, batch: int = 1) -> dict:
-    t = p.totals
     mem = memory(p, batch)
     layers = [{**layer_json(lp), "live_bytes": lm.live_bytes, "saved_bytes": lm.saved_bytes}
               for lp, lm in zip(p.layers, mem.layers)]
+    return {**_summary(p, batch, mem), "layers": layers}
+
+
+def _summary(p: ModelProfile, batch: int, mem) -> dict:
+    """``to_dict`` but its layers."""
+    t = p.totals
     return {"spec": p.spec.name, "input": list(p.input), "dtype": p.dtype,
             "totals": {"params": t.params, "trainable_params": t.trainable_params,
                        "frozen_params": t.frozen_params, "macs": t.macs, "flops": t.flops,
                        "activation_bytes": t.activation_bytes,
                        **({"uncounted_layers": list(t.uncounted)} if t.uncounted else {})},
-            "memory": memory_json(p, batch, mem), "layers": layers}
+            "memory": memory_json(p, batch, mem)}
 
 
 def to_json(p: ModelProfile, batch: int = 1) -> str:
-    """Indented at the top, one layer per line.
+    """``to_dict`` as JSON: indented at the top, one layer per line.
 
     ``indent=`` would send every layer through json's pure-Python encoder (the slowest step of
-    ``archlens profile`` on a 10,000-layer spec); compact layers use its C encoder.
+    ``archlens profile`` on a 10,000-layer spec); compact layers use its C encoder, and each
+    distinct receptive field is encoded once (a pointwise layer has its input's).
     """
-    doc = to_dict(p, batch)
-    layers = doc.pop("layers")
-    head = json.dumps(doc, indent=2)[:-2]  # without the closing "\n}"
-    rows = ",\n".join("    " + json.dumps(layer) for layer in layers)
+    mem = memory(p, batch)
+    head = json.dumps(_summary(p, batch, mem), indent=2)[:-2]  # without the closing "\n}"
+    fields: dict = {}
+    rows = ",\n".join("    " + _layer_text(lp, lm, fields) for lp, lm in zip(p.layers, mem.layers))
     return f'{head},\n  "layers": [\n{rows}\n  ]\n}}'
+
+
+_ENCODE = json.JSONEncoder(check_circular=False).encode   # a profile's JSON is a tree
+# Where a row's "rf" object goes: a string no layer name, kind or input can hold (identifiers),
+# replaced by the field's JSON text after the row is encoded.
+_RF_SLOT = "\x00rf"
+_RF_SLOT_TEXT = json.dumps(_RF_SLOT)
+
+
+def _layer_text(lp: LayerProfile, lm, fields: dict) -> str:
+    """``json.dumps`` of the layer's ``to_dict`` entry; ``fields`` keeps each receptive
+    field's JSON text (by value: equal fields write equal text)."""
+    row = _layer_head(lp)
+    row["rf"] = _RF_SLOT
+    row.update(lp.extra)
+    row["live_bytes"], row["saved_bytes"] = lm.live_bytes, lm.saved_bytes
+    if row["rf"] is not _RF_SLOT:   # a kind's fact named rf (none has one): as layer_json has it
+        return _ENCODE(row)
+    try:
+        rf = fields.get(lp.rf)
+        if rf is None:
+            rf = fields[lp.rf] = _ENCODE(rf_json(lp.rf))
+    except TypeError:   # a field holding a list would be unhashable: encoded on its own
+        rf = _ENCODE(rf_json(lp.rf))
+    return _ENCODE(row).replace(_RF_SLOT_TEXT, rf, 1)
 
 
 COLUMNS = ("layer", "kind", "output", "params", "MACs", "FLOPs", "out MiB", "live MiB",

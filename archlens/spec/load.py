@@ -18,7 +18,6 @@ from archlens.core.kinds import get_kind
 from archlens.core.kinds.args import bound, describe, is_size, parse_args, suggest
 from archlens.spec.names import spec_name
 from archlens.spec.outputs import parse_outputs
-from archlens.spec.recipes import check_train_section
 from archlens.spec.sections import check_sections
 from archlens.spec.model import INPUT, LayerSpec, Spec, SpecRef
 from archlens.spec.shorthand import expand_item
@@ -31,6 +30,7 @@ NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")   # whole name (fullmatch: '$' l
 TOP_KEYS = ("name", "title", "description", "source", "task", "input", "num_classes",
             "backbone", "layers", "outputs", "expected", "train", "detection", "notes", "imported")
 LAYER_KEYS = ("name", "kind", "inputs", "frozen")
+_LAYER_KEYS = frozenset(LAYER_KEYS)
 
 
 def bundled_specs() -> list[str]:
@@ -118,6 +118,9 @@ def _build_spec(doc: dict, path: Path) -> Spec:
 
 def _checked_train(section) -> dict:
     """The ``train:`` recipes, each checked against the harness's records now, not at training."""
+    if not section:   # nothing to check (as check_train_section reads it): its records stay unloaded
+        return {}
+    from archlens.spec.recipes import check_train_section
     try:
         check_train_section(section)
     except TrainError as exc:  # at load time it is a spec problem, located like the others
@@ -204,9 +207,10 @@ def _parse_layer(raw: dict, num_classes: int | None) -> LayerSpec:
         raise SpecError("missing 'kind'", layer=name)
     try:
         kind = get_kind(kind_name)
-        args_raw = {k: v for k, v in raw.items() if k not in LAYER_KEYS}
-        tied = any(v == "num_classes" for v in args_raw.values())
-        args_raw = _resolve_classes(args_raw, num_classes)
+        args_raw = {k: v for k, v in raw.items() if k not in _LAYER_KEYS}
+        tied = "num_classes" in args_raw.values()   # compares by ==, as _resolve_classes does
+        if tied:
+            args_raw = _resolve_classes(args_raw, num_classes)
         args = parse_args(kind.Args, args_raw)
     except LayerProblem as exc:
         raise SpecError.from_problem(exc, layer=name, kind=kind_name) from None
@@ -225,7 +229,8 @@ def _parse_inputs(raw: dict, name: str, kind: str) -> tuple[str, ...] | None:
     value = raw.get("inputs")
     if value is None:
         return None
-    value = [value] if isinstance(value, str) else value
+    if isinstance(value, str):
+        return (value,)
     if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
         raise SpecError(f"inputs must be a layer name or a list of names, got {raw['inputs']!r}",
                         layer=name, kind=kind)

@@ -8,11 +8,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from archlens.core.records import fast_init
 from typing import Any
 
 INPUT = "input"  # the name by which layers refer to the network input
 
 
+@fast_init   # built per layer (records.py)
 @dataclass(frozen=True)
 class LayerSpec:
     name: str                              # unique; also the torch submodule name

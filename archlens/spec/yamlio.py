@@ -131,20 +131,38 @@ class UniqueKeyLoader(_Loader):
     Every other tag goes through the safe constructor, which refuses Python tags.
     """
 
+    def __init__(self, stream):
+        super().__init__(stream)
+        self._tags: dict[tuple, str] = {}   # resolve's answers, for this document
+
     def construct_document(self, node):
         self._built: dict[int, object] = {}  # collections by node id: aliases share one object
+        self._scalars: dict[tuple, object] = {}  # (tag, text) -> int, float, bool or None
         return self._plain(node)
 
+    def resolve(self, kind, value, implicit):
+        """PyYAML's tag resolution, remembered per (kind, text, implicit) for this document:
+        libyaml's composer asks for every node's tag, and a spec repeats the same scalars
+        (kinds, argument names, sizes) on every layer. (No path resolvers: the tag depends on
+        nothing else.)"""
+        key = (kind, value, implicit)
+        tag = self._tags.get(key)
+        if tag is None:
+            tag = self._tags[key] = super().resolve(kind, value, implicit)
+        return tag
+
     def _plain(self, node):
-        if isinstance(node, yaml.ScalarNode):
-            if node.tag == STR:
+        if node.id == "scalar":
+            tag = node.tag
+            if tag == STR:
                 return node.value
-            try:
-                if node.tag in PLAIN_SCALARS:
-                    return self.yaml_constructors[node.tag](self, node)
-                return self.construct_object(node, deep=True)  # timestamps, ... and refused tags
-            except ValueError as exc:   # an integer past Python's digit limit, a 13th month
-                raise UnreadableValue(node, exc) from None
+            if tag in PLAIN_SCALARS:   # immutable values: one per distinct text
+                key = (tag, node.value)
+                if key in self._scalars:
+                    return self._scalars[key]
+                value = self._scalars[key] = self._scalar(node)
+                return value
+            return self._scalar(node)
         if id(node) in self._built:
             return self._built[id(node)]
         if node.tag == SEQ:
@@ -153,6 +171,14 @@ class UniqueKeyLoader(_Loader):
             return self._mapping(node)
         return self.construct_object(node, deep=True)  # !!set, !!omap, ... and refused tags
 
+    def _scalar(self, node):
+        try:
+            if node.tag in PLAIN_SCALARS:
+                return self.yaml_constructors[node.tag](self, node)
+            return self.construct_object(node, deep=True)  # timestamps, ... and refused tags
+        except ValueError as exc:   # an integer past Python's digit limit, a 13th month
+            raise UnreadableValue(node, exc) from None
+
     def _sequence(self, node) -> list:
         out = self._built[id(node)] = []
         out.extend(self._plain(item) for item in node.value)
@@ -160,11 +186,18 @@ class UniqueKeyLoader(_Loader):
 
     def _mapping(self, node) -> dict:
         out = self._built[id(node)] = {}
-        self._refuse_duplicates(node)
-        if any(key.tag == MERGE for key, _ in node.value):
+        pairs = node.value
+        if any(key.tag == MERGE for key, _ in pairs):
+            self._refuse_duplicates(node)
             self.flatten_mapping(node)  # '<<: *anchor' merges; keys written here win
-        for key_node, value_node in node.value:
-            out[self._key(key_node)] = self._plain(value_node)
+            for key_node, value_node in node.value:
+                out[self._key(key_node)] = self._plain(value_node)
+            return out
+        keys = [self._key(key_node) for key_node, _ in pairs]   # every key before any value
+        if len(set(keys)) < len(keys):
+            self._refuse_duplicates(node)   # says which, and where
+        for key, (_, value_node) in zip(keys, pairs):
+            out[key] = self._plain(value_node)
         return out
 
     def _refuse_duplicates(self, node) -> None:
@@ -179,11 +212,11 @@ class UniqueKeyLoader(_Loader):
             first_line[key] = line
 
     def _key(self, key_node):
-        if not isinstance(key_node, yaml.ScalarNode):   # '? [a, b]': a list or mapping as a key
-            got = "a list" if isinstance(key_node, yaml.SequenceNode) else "a mapping"
+        if key_node.id != "scalar":   # '? [a, b]': a list or mapping as a key
+            got = "a list" if key_node.id == "sequence" else "a mapping"
             raise BadKey(f"line {key_node.start_mark.line + 1}: a mapping key must be a plain "
                          f"name, not {got} (archlens reads no '? ' complex keys)")
-        return self._plain(key_node)   # a scalar: a string, number, bool, null or date
+        return key_node.value if key_node.tag == STR else self._plain(key_node)   # a string, number, bool, null or date
 
     def construct_mapping(self, node, deep=False):
         """Mappings inside other tags (``!!omap``, ``!!set``, ...) refuse duplicates too."""

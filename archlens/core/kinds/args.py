@@ -8,7 +8,6 @@ arguments, wrong types and out-of-range values all raise ``LayerProblem`` with o
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import functools
 import math
 import typing
@@ -173,6 +172,7 @@ def suggest(name: str, options) -> str:
     best = min(options, key=lambda o: (edit_distance(name, o), sorted(o) != sorted(name), o))
     if edit_distance(name, best) <= max(1, len(name) // 3):
         return f"; did you mean '{best}'?"
+    import difflib   # only for a message: not loaded by every command
     close = difflib.get_close_matches(name, options, n=1, cutoff=0.6)
     return f"; did you mean '{close[0]}'?" if close else ""
 

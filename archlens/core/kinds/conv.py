@@ -48,19 +48,22 @@ class ConvArgs:
         if self.padding == "same":
             total = [d * (k - 1) for k, d in zip(self.kernel_size, self.dilation)]
             return tuple((t // 2, t - t // 2) for t in total)
-        return tuple((p, p) for p in self.padding)
+        ph, pw = self.padding
+        return ((ph, ph), (pw, pw))
 
     @property
     def pad_before(self) -> tuple[int, int]:
         """(top, left) padding: where unit 0's window starts, so the field's start moves by it."""
+        if not isinstance(self.padding, str):   # a pair: the same on both sides
+            return tuple(self.padding)
         return tuple(lo for lo, _ in self.pads())
 
 
 def check_window(name: str, n: tuple, k: tuple, p: tuple, d: tuple) -> None:
     """A window must fit inside its padded input, else PyTorch fails (or outputs nothing)."""
-    span = tuple(dd * (kk - 1) + 1 for kk, dd in zip(k, d))
-    padded = tuple(nn + 2 * pp for nn, pp in zip(n, p))
-    if any(s > q for s, q in zip(span, padded)):
+    span = (d[0] * (k[0] - 1) + 1, d[1] * (k[1] - 1) + 1)   # (h, w)
+    padded = (n[0] + 2 * p[0], n[1] + 2 * p[1])
+    if span[0] > padded[0] or span[1] > padded[1]:
         raise LayerProblem(f"{name} {fmt_shape(span)} is larger than the padded input "
                            f"{fmt_shape(padded)} (input {fmt_shape(n)}, padding {fmt_shape(p)})")
 
@@ -77,8 +80,10 @@ def check_channels(a: Any, c_in: int) -> None:
 def _padded_copy(a: ConvArgs, shape: Shape) -> int:
     """Elements of the copy torch pads for an uneven 'same' padding (the odd pixel after, per
     axis; the even rest is the kernel's own padding), or 0 where it pads none."""
+    if a.padding != "same":   # symmetric padding: the kernel pads it itself
+        return 0
     extra = [hi - lo for lo, hi in a.pads()]
-    if a.padding != "same" or not any(extra):
+    if not any(extra):
         return 0
     c, h, w = shape
     return c * (h + extra[0]) * (w + extra[1])
@@ -120,9 +125,10 @@ class Conv(Kind):
             check_window("kernel", (h, w), a.kernel_size, a.padding, a.dilation)
         elif a.padding == "valid":
             check_window("kernel", (h, w), a.kernel_size, (0, 0), a.dilation)
-        hw = [conv_length(n + hi - lo, k, s, lo, d) for n, k, s, (lo, hi), d in
-              zip((h, w), a.kernel_size, a.stride, a.pads(), a.dilation)]
-        return (a.out_channels, *hw)
+        (top, bottom), (left, right) = a.pads()   # an uneven 'same' pads the odd pixel after
+        (kh, kw), (sh, sw), (dh, dw) = a.kernel_size, a.stride, a.dilation
+        return (a.out_channels, conv_length(h + bottom - top, kh, sh, top, dh),
+                conv_length(w + right - left, kw, sw, left, dw))
 
     def params(self, a: ConvArgs, ins: list[Shape]) -> Params:
         cin_g = ins[0][0] // a.groups

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated
 
 from archlens.errors import LayerProblem
-from archlens.core.geometry import ZERO, RF, Calc, Params, Shape, fmt_shape, tex_number
+from archlens.core.geometry import NO_PARAMS, RF, ZERO, Calc, Params, Shape, fmt_shape, tex_number
 from archlens.core.kinds.args import NonNegInt, describe, is_size
 from archlens.core.kinds.registry import Kind, register
 
@@ -69,7 +69,7 @@ class Opaque(Kind):
 
     def params(self, a: OpaqueArgs, ins: list[Shape]) -> Params:
         if not a.params:
-            return Params()
+            return NO_PARAMS
         return Params(Calc(a.params, r"\text{counted by torch}", tex_number(a.params)), ZERO)
 
     def rf(self, a: OpaqueArgs, in_rfs: list[RF | None]) -> RF | None:

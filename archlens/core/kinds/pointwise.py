@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from archlens.core.geometry import ZERO, Calc, Params, Shape, numel, tex_number
+from archlens.core.geometry import NO_PARAMS, ZERO, Calc, Params, Shape, numel, tex_number
 from archlens.core.kinds.args import Bool, Float, Int, PosFloat, PosInt, Prob
 from archlens.core.kinds.registry import Kind, register
 from archlens.core.kinds.saved import INPUT, OUTPUT, Saved, new
@@ -158,7 +158,7 @@ class BatchNorm(_SameShape):
     def params(self, a: BatchNormArgs, ins: list[Shape]) -> Params:
         c = ins[0][0]
         if not a.affine:
-            return Params()
+            return NO_PARAMS
         return Params(Calc(c, "C", str(c)), Calc(c, "C", str(c)))
 
     def ops_per_element(self, a: BatchNormArgs, ins: list[Shape]) -> int:

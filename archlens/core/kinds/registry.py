@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Callable
 
 from archlens.errors import LayerProblem
-from archlens.core.geometry import RF, ZERO, Calc, Params, Shape, numel, tex_number
+from archlens.core.geometry import NO_PARAMS, RF, ZERO, Calc, Params, Shape, numel, tex_number
 from archlens.core.kinds.args import NoArgs, suggest
 from archlens.core.kinds.saved import Saved
 from archlens.core.kinds.mistakes import catalogue
@@ -115,7 +115,7 @@ class Kind:
 
     def params(self, a: Any, ins: list[Shape]) -> Params:
         """Learnable parameters; parameter-free kinds have none."""
-        return Params()
+        return NO_PARAMS
 
     def macs(self, a: Any, ins: list[Shape], out: Shape) -> Calc:
         """Multiply-accumulates; only weighted kinds (conv, linear, ...) have any."""
@@ -227,11 +227,11 @@ class Kind:
 def _two_macs_plus_bias(macs: Calc, params: Params, out: Shape) -> Calc:
     if macs.value == 0:
         return ZERO
-    mult = Calc(2 * macs.value, r"2 \cdot \mathrm{MACs}", rf"2 \cdot {tex_number(macs.value)}")
     if params.bias.value == 0:
-        return mult
-    adds = numel(out)
-    return mult + Calc(adds, r"\mathrm{bias\ adds}", tex_number(adds))
+        return Calc(2 * macs.value, r"2 \cdot \mathrm{MACs}", rf"2 \cdot {tex_number(macs.value)}")
+    adds = numel(out)   # the sum of the two Calcs, written at once
+    return Calc(2 * macs.value + adds, r"2 \cdot \mathrm{MACs} + \mathrm{bias\ adds}",
+                rf"2 \cdot {tex_number(macs.value)} + {tex_number(adds)}")
 
 
 def _axis_names(shape: Shape) -> list[str]:
