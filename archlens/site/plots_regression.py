@@ -17,11 +17,11 @@ RUN = "linear_regression"   # the recorded quick run (specs/recorded/<RUN>/metri
 
 def recorded_line() -> dict | None:
     """The run's fitted and true lines, data settings and date; None when nothing is recorded."""
-    from archlens.site.results import RECORDED, RESTORE, RecordedRunError, _read_recorded
+    from archlens.site.results import RECORDED, RESTORE, RecordedRunError, read_recorded
     path = RECORDED / RUN / "metrics.json"
     if not path.is_file():
         return None
-    doc = _read_recorded(path)   # readable JSON of the recorded-run shape, or a one-line error
+    doc = read_recorded(path)   # readable JSON of the recorded-run shape, or a one-line error
     try:
         data, truth, final = doc["config"]["data"], doc["truth"], doc["final"]
         return {"slope": float(final["slope"]), "intercept": float(final["intercept"]),

@@ -7,11 +7,9 @@ so a changed spec changes them. No record: the page says the benchmark has not b
 """
 from __future__ import annotations
 
-import json
 import math
 
-from archlens.files import TooLarge, read_text_limited
-from archlens.site.results import RECORDED, RESTORE, RecordedRunError
+from archlens.site.results import RECORDED, read_recorded
 
 RECORD = RECORDED / "rcnn-vs-sppnet" / "metrics.json"   # package data, as the quick runs
 SPECS = ("rcnn_zf5", "sppnet_zf5")
@@ -26,15 +24,7 @@ def read_record(path=None) -> dict | None:
     path = path or RECORD
     if not path.is_file():
         return None
-    try:
-        doc = json.loads(read_text_limited(path))
-    except (OSError, ValueError, TooLarge) as exc:
-        raise RecordedRunError(f"{path}: not a readable JSON file ({type(exc).__name__}); "
-                               f"{RESTORE}") from None
-    problem = _problem(doc)
-    if problem:
-        raise RecordedRunError(f"{path}: {problem}; {RESTORE}")
-    return doc
+    return read_recorded(path, _problem)
 
 
 def _problem(doc) -> str | None:

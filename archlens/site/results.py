@@ -79,7 +79,7 @@ def recorded_run(run_name: str) -> dict | None:
     path = RECORDED / run_name / "metrics.json"
     if not path.is_file():
         return None
-    metrics = _read_recorded(path)
+    metrics = read_recorded(path)
     when = metrics.get("recorded") or metrics.get("when") or "date not recorded"
     shown = f"archlens/specs/recorded/{run_name}/metrics.json"
     return {"origin": "recorded", "when": when, "file": shown, **_metrics(metrics)}
@@ -96,18 +96,20 @@ def check_recorded(specs: list[Spec]) -> None:
         _recorded_for(spec)
 
 
-def _read_recorded(path: Path) -> dict:
+def read_recorded(path: Path, problem=None) -> dict:
+    """A recorded JSON file, checked by ``problem`` (a quick run's check by default): one line
+    naming the file and how to restore it when it is unreadable or wrong."""
     try:
-        metrics = json.loads(read_text_limited(path))
+        doc = json.loads(read_text_limited(path))
     except TooLarge as exc:
         raise RecordedRunError(f"{path}: {exc}") from None
     except (OSError, ValueError) as exc:   # UnicodeDecodeError and JSONDecodeError among them
         raise RecordedRunError(f"{path}: not a readable JSON file ({type(exc).__name__}); "
                                f"{RESTORE}") from None
-    problem = _recorded_problem(metrics)
-    if problem:
-        raise RecordedRunError(f"{path}: {problem}; {RESTORE}")
-    return metrics
+    found = (problem or _recorded_problem)(doc)
+    if found:
+        raise RecordedRunError(f"{path}: {found}; {RESTORE}")
+    return doc
 
 
 ROWS, TABLES = ("history", "per_fold"), ("final", "final_std")   # what the pages read
