@@ -57,11 +57,13 @@ def assert_no_sideways_scroll(pg, what: str) -> None:
 
 
 def press_check(pg) -> bool:
-    """Type a wrong answer into every box of the page's checker and press Check (the longest
-    verdicts); False where the page has no checker."""
+    """Type a wrong answer into every box of the page's checker (a model page's, or an exercise
+    page's hashed-key sheet) and press Check (the longest verdicts); False where the page has
+    no checker."""
     if not pg.locator("button.al-check").count():
         return False
-    pg.evaluate("""() => document.querySelectorAll('.archlens-checker input').forEach(
+    pg.evaluate("""() => document.querySelectorAll(
+        '.archlens-checker input, .archlens-exercise input').forEach(
         i => { i.value = '1'; i.dispatchEvent(new Event('input', {bubbles: true})); })""")
     pg.locator("button.al-check").first.click()
     pg.wait_for_function("() => document.querySelector('.al-verdict').textContent.trim() !== ''")
