@@ -82,6 +82,25 @@ def test_svms_separate_separable_features():
     assert (scores[~fg] < 0).all()                       # background: every SVM says no
 
 
+@pytest.mark.parametrize("at_the_kink", [False, True])
+def test_svm_step_is_autograds_subgradient_of_the_objective(at_the_kink):
+    """fit_svms writes its step out; the oracle is autograd on the objective it states."""
+    from archlens.detection.svm import hinge_loss, hinge_subgradient
+    torch.manual_seed(1)
+    x = torch.relu(torch.randn(50, 12, dtype=torch.float64))
+    y = torch.where(torch.rand(50, 3) < 0.3, 1.0, -1.0).double()
+    w = torch.zeros(3, 12, dtype=torch.float64) if at_the_kink else torch.randn(3, 12, dtype=torch.float64)
+    b = torch.ones(3, dtype=torch.float64) if at_the_kink else torch.randn(3, dtype=torch.float64)
+    w.requires_grad_(True)
+    b.requires_grad_(True)
+    lam = 0.02
+    objective = hinge_loss(x @ w.T + b, y).mean(0).sum() + lam / 2 * w.pow(2).sum()
+    want_w, want_b = torch.autograd.grad(objective, (w, b))
+    got_w, got_b = hinge_subgradient(x, y, w.detach(), b.detach(), lam)
+    assert torch.allclose(got_w, want_w, atol=1e-12) and torch.allclose(got_b, want_b, atol=1e-12)
+    assert want_b.abs().sum() > 0           # the kink counts as inside the margin, as in clamp
+
+
 def test_box_regressors_recover_a_linear_map():
     torch.manual_seed(0)
     props = torch.tensor([[10.0, 10.0, 50.0, 60.0]]).repeat(64, 1)
