@@ -74,3 +74,15 @@ def test_peer_differences_carry_reasons():
     assert diffs and all("bias" in c.reason for c in diffs)
     conv1 = next(c for c in diffs if c.layer == "conv1_1")
     assert conv1.theirs - report.profile.layer("conv1_1").macs.value == 64 * 224 * 224  # bias adds
+
+
+def test_footprint_of_a_grouped_first_layer_keeps_the_inputs_channels():
+    """Fields are measured on a one-channel input where that changes no field; a first layer
+    grouped over the input's three channels cannot take one, and is measured on three."""
+    spec = {"input": [3, 16, 16], "layers": [
+        {"name": "dw", "kind": "conv", "out_channels": 6, "kernel_size": 3, "groups": 3},
+        {"name": "c2", "kind": "conv", "out_channels": 4, "kernel_size": 3, "stride": 2}]}
+    report = archlens.verify(archlens.load_spec(spec), peers=False)
+    assert report.ok, report.failures
+    sizes = {c.layer: c.theirs for c in report.checks if c.quantity == "rf"}
+    assert sizes == {"dw": (3, 3), "c2": (5, 5)}      # 3, then 3 + (3 - 1) * 1 (jump 1 before c2)

@@ -110,23 +110,52 @@ def _sha(path: Path) -> str:
 
 
 def reuse(cache_dir: Path, key: str, root: Path) -> list[Path] | None:
-    """The files an earlier run wrote for ``key`` under ``root``, if all are still as written."""
+    """The files an earlier run wrote for ``key`` under ``root``: those still as written are
+    left alone, missing or changed ones are restored from the cache's copies (so a fresh docs
+    folder reuses the pages another one drew). None where a copy is missing or damaged."""
     manifest = Path(cache_dir) / "pages" / f"{key}.json"
     try:
         files = json.loads(manifest.read_text(encoding="utf-8"))
-        paths = [root / rel for rel in files]
-        if all(p.is_file() and _sha(p) == sha for p, sha in zip(paths, files.values())):
-            return paths
-    except (OSError, ValueError):
-        pass
-    return None
+        paths = {root / rel: sha for rel, sha in files.items()}
+        stale = {p: _blob(cache_dir, sha) for p, sha in paths.items()
+                 if not (p.is_file() and _sha(p) == sha)}
+        if any(data is None for data in stale.values()):
+            return None
+    except (OSError, ValueError, AttributeError):
+        return None
+    for path, data in stale.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_bytes_atomically(path, data)
+    return list(paths)
 
 
 def remember(cache_dir: Path, key: str, root: Path, paths: list[Path]) -> None:
+    """The manifest of ``key`` (each file's path under ``root`` and hash), and a copy of each
+    file under blobs/, stored by its hash."""
     manifest = Path(cache_dir) / "pages" / f"{key}.json"
     manifest.parent.mkdir(parents=True, exist_ok=True)
-    files = {p.relative_to(root).as_posix(): _sha(p) for p in paths}
+    files = {}
+    for path in paths:
+        data = path.read_bytes()
+        files[path.relative_to(root).as_posix()] = sha = hashlib.sha256(data).hexdigest()
+        blob = _blob_path(cache_dir, sha)
+        if not blob.is_file():
+            blob.parent.mkdir(parents=True, exist_ok=True)
+            write_bytes_atomically(blob, data)
     write_text_atomically(manifest, json.dumps(files, indent=1, sort_keys=True))
+
+
+def _blob_path(cache_dir: Path, sha: str) -> Path:
+    return Path(cache_dir) / "blobs" / sha[:2] / sha
+
+
+def _blob(cache_dir: Path, sha: str) -> bytes | None:
+    """The cached copy with hash ``sha``, or None (missing, or not what its name says)."""
+    try:
+        data = _blob_path(cache_dir, sha).read_bytes()
+    except OSError:
+        return None
+    return data if hashlib.sha256(data).hexdigest() == sha else None
 
 
 def page_key(*parts: str) -> str:
