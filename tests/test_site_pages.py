@@ -44,8 +44,16 @@ def docs(tmp_path):
     return tmp_path / "docs"
 
 
-def _generate(specs, docs, tmp_path):
-    return generate_site(specs, docs_dir=docs, cache_dir=tmp_path / "cache", train=False,
+@pytest.fixture(scope="module")
+def shared_cache(tmp_path_factory):
+    """One site cache for the tests that do not test caching: the concept figures, which
+    depend on no spec, are drawn once for them all (the cache restores them into each docs
+    folder)."""
+    return tmp_path_factory.mktemp("site-cache")
+
+
+def _generate(specs, docs, cache):
+    return generate_site(specs, docs_dir=docs, cache_dir=cache, train=False,
                          crosscheck=False)
 
 
@@ -57,10 +65,10 @@ def test_text_is_inert_html_and_markdown():
 
 
 @pytest.mark.slow
-def test_spec_strings_are_escaped_in_the_built_site(tmp_path, docs):
+def test_spec_strings_are_escaped_in_the_built_site(tmp_path, docs, shared_cache):
     spec = tmp_path / "evil.yaml"
     spec.write_text(EVIL_SPEC, encoding="utf-8")
-    _generate([spec], docs, tmp_path)
+    _generate([spec], docs, shared_cache)
     page = docs / "generated" / "models" / "evil_page.md"
     assert page.is_file()
     config = site_config(docs, tmp_path / "mkdocs.yml")
@@ -91,23 +99,23 @@ def test_spec_strings_are_escaped_in_the_built_site(tmp_path, docs):
 @pytest.mark.spread
 @pytest.mark.slow  # generates the site (concept figures included) into a temporary folder
 def test_second_run_changes_no_byte_and_stale_pages_go(tmp_path, docs):
-    _generate(["mlp", "linear_regression"], docs, tmp_path)
+    _generate(["mlp", "linear_regression"], docs, tmp_path / "cache")
     first = _digest(docs)
     mtimes = {p: p.stat().st_mtime_ns for p in docs.rglob("*") if p.is_file()}
-    _generate(["mlp", "linear_regression"], docs, tmp_path)
+    _generate(["mlp", "linear_regression"], docs, tmp_path / "cache")
     assert _digest(docs) == first
     assert {p: p.stat().st_mtime_ns for p in docs.rglob("*") if p.is_file()} == mtimes
     shutil.rmtree(tmp_path / "cache")  # drawn again from scratch: the same bytes
-    _generate(["mlp", "linear_regression"], docs, tmp_path)
+    _generate(["mlp", "linear_regression"], docs, tmp_path / "cache")
     assert _digest(docs) == first
-    _generate(["mlp"], docs, tmp_path)
+    _generate(["mlp"], docs, tmp_path / "cache")
     assert not (docs / "generated/models/linear_regression.md").exists()
     assert not list((docs / "generated/models/figures").glob("linear_regression/*"))
 
 
 @pytest.mark.slow  # generates the site (concept figures included) into a temporary folder
-def test_nav_lists_every_page_by_task(tmp_path, docs):
-    _generate(["mlp", "linear_regression"], docs, tmp_path)
+def test_nav_lists_every_page_by_task(docs, shared_cache):
+    _generate(["mlp", "linear_regression"], docs, shared_cache)
     nav = read_nav(docs)
     assert nav[0] == {"Home": "index.md"}
     models = nav[1]["Models"]
@@ -163,10 +171,10 @@ def test_in_process_renderer_keeps_labels():
 
 @pytest.mark.spread
 @pytest.mark.slow  # generates the site (concept figures included) into a temporary folder
-def test_feature_sections_render_only_where_they_apply(tmp_path, docs):
+def test_feature_sections_render_only_where_they_apply(docs, shared_cache):
     """Detection pages get the stage diagram and the cost curve; FCN pages the
     convolutionalization table (same parameters, dense vs conv); a VGG page neither."""
-    _generate(["sppnet_zf5", "fcn32s", "fcn8s", "vgg11"], docs, tmp_path)
+    _generate(["sppnet_zf5", "fcn32s", "fcn8s", "vgg11"], docs, shared_cache)
     models = docs / "generated" / "models"
     spp = (models / "sppnet_zf5.md").read_text()
     assert "## Detection pipeline, per image" in spp and "cost-vs-proposals-light.svg" in spp
@@ -234,3 +242,13 @@ def test_site_trains_unrecorded_specs_side_by_side_once(tmp_path, docs):
     generate_site(specs, docs_dir=docs, cache_dir=tmp_path / "cache", train=True,
                   crosscheck=False, log=messages.append)
     assert not any("training" in m for m in messages)      # nothing retrained
+
+
+def test_page_keys_cover_the_recorded_runs_the_concept_pages_show():
+    """A re-recorded run (scripts/record_quick_runs.py) must redraw the concept pages and
+    figures that show it: the recorded files are part of every page's key."""
+    from archlens.site import cache
+    from archlens.site.results import RECORDED
+    covered = {p.resolve() for pattern in cache.SITE_CODE for p in cache.PACKAGE.glob(pattern)}
+    for run in ("mlp-folds5", "mlp-bias-variance", "rcnn-vs-sppnet", "vgg16"):
+        assert (RECORDED / run / "metrics.json").resolve() in covered, run

@@ -98,13 +98,19 @@ def _spec_pages(specs, docs_dir: Path, cache_dir: Path, crosscheck: bool, log):
 def _concept_pages(generated: Path, docs_dir: Path, cache_dir: Path, specs) -> list[Path]:
     """The concept pages; they link to the model pages of ``specs`` only."""
     from archlens.site.concept_uses import model_uses
-    from archlens.site.concepts import write_concept_pages
+    from archlens.site.concepts import write_concept_figures, write_concept_pages
     models, uses = frozenset(slug(s.name) for s in specs), model_uses(specs)
     key = cache.page_key("concepts", *sorted(models), json.dumps(uses, sort_keys=True))
     reused = cache.reuse(cache_dir, key, docs_dir)
     if reused is not None:
         return reused
-    written = write_concept_pages(generated / "concepts", models, uses)
+    # the figures depend on neither the models nor their uses: another site's are reused
+    figures_key = cache.page_key("concept-figures")
+    figures = cache.reuse(cache_dir, figures_key, docs_dir)
+    if figures is None:
+        figures = write_concept_figures(generated / "concepts")
+        cache.remember(cache_dir, figures_key, docs_dir, figures)
+    written = write_concept_pages(generated / "concepts", models, uses, figures)
     cache.remember(cache_dir, key, docs_dir, written)
     return written
 

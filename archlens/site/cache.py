@@ -95,9 +95,11 @@ def cached(cache_dir: Path, spec: Spec, what: str, compute: Callable[[], dict | 
     return result
 
 
-# What a generated page depends on besides its spec: the site and render code and templates.
+# What a generated page depends on besides its spec: the site and render code and templates,
+# and the recorded runs (the concept pages and their figures show some: k-fold, bias-variance,
+# R-CNN against SPPNet timings).
 SITE_CODE = ("*.py", "kinds/*.py", "site/*.py", "site/templates/*/*.j2", "site/templates/*.j2",
-             "render/*.py", "render/templates/*", "render/static/*")
+             "render/*.py", "render/templates/*", "render/static/*", "specs/recorded/*/metrics.json")
 
 
 @lru_cache(maxsize=1)

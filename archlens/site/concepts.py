@@ -34,7 +34,7 @@ from archlens.site.fcn_walkthrough import fcn_walkthrough
 from archlens.site.mlp_backprop import col, mlp_backprop
 from archlens.site.rf_page import stacked_explorer
 from archlens.files import write_if_changed
-from archlens.site.figures import DrawFn, figure_width, write_figure
+from archlens.site.figures import THEMES, DrawFn, figure_width, write_figure
 from archlens.site.mdtext import figure_attrs
 
 FIGURE_DIR = "figures"  # relative to the concept pages, so links survive moving them
@@ -204,20 +204,20 @@ def model_linker(models: Collection[str] | None):
 
 
 def write_concept_pages(out_dir: Path, models: Collection[str] | None = None,
-                        uses: dict | None = None) -> list[Path]:
+                        uses: dict | None = None, figures: list[Path] | None = None) -> list[Path]:
     """Write every concept page and its figures under out_dir; return the paths. ``models``:
     the model pages' slugs the site has (None: link to every bundled one); ``uses``: the
-    site's models that use each page (``concept_uses.model_uses``), listed at its end."""
+    site's models that use each page (``concept_uses.model_uses``), listed at its end.
+    ``figures``: the figures, already in place (``write_concept_figures``; the site's cache
+    keeps them, since they depend on neither), so that only the pages' text is written."""
     from archlens.site.concept_uses import models_section
     out_dir = Path(out_dir)
+    figures = write_concept_figures(out_dir) if figures is None else figures
     env = _environment()
-    written: list[Path] = []
+    written: list[Path] = list(figures)
     for page in PAGES:
-        widths = {}   # stem -> the width that keeps its labels legible (figures.legible_width)
-        for stem, draw in page.figures.items():
-            paths = write_figure(draw, out_dir / FIGURE_DIR, stem)
-            widths[stem] = figure_width(paths)
-            written += paths
+        # stem -> the width that keeps its labels legible (figures.legible_width)
+        widths = {stem: figure_width(_figure_paths(out_dir, stem)) for stem in page.figures}
         text = env.get_template(f"concepts/{page.slug}.md.j2").render(
             pages=PAGES, figure_dir=FIGURE_DIR, figure_attrs=figure_attrs, widths=widths,
             model_link=model_linker(models),
@@ -226,6 +226,16 @@ def write_concept_pages(out_dir: Path, models: Collection[str] | None = None,
         write_if_changed(path, text.encode("utf-8"))
         written.append(path)
     return written
+
+
+def write_concept_figures(out_dir: Path) -> list[Path]:
+    """Every concept page's figures (light and dark SVGs) under out_dir/FIGURE_DIR."""
+    return [path for page in PAGES for stem, draw in page.figures.items()
+            for path in write_figure(draw, Path(out_dir) / FIGURE_DIR, stem)]
+
+
+def _figure_paths(out_dir: Path, stem: str) -> list[Path]:
+    return [Path(out_dir) / FIGURE_DIR / f"{stem}-{theme.name}.svg" for theme in THEMES]
 
 
 if __name__ == "__main__":
