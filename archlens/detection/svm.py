@@ -90,10 +90,11 @@ def fit_svms(features: torch.Tensor, labels: torch.Tensor, num_classes: int, c: 
 def hinge_subgradient(x: torch.Tensor, y: torch.Tensor, weight_t: torch.Tensor, bias: torch.Tensor,
                       lam: float) -> tuple[torch.Tensor, torch.Tensor]:
     """The (sub)gradient of λ/2·||w||² + Σ_k mean_i max(0, 1 − y_ik·(x_i·w_k + b_k)) in w
-    (as (K, D), the transpose of ``LinearSVMs.weight``) and b: autograd's own subgradient of that
-    objective (clamp's, which counts the kink as inside the margin), written out so that each step reads the (M, D) features twice in
-    the orders BLAS reads fastest; through autograd, ``x.T @ grad`` ran 7x slower than
-    ``grad.T @ x`` (27k x 1024 features, one thread: 178 against 25 ms)."""
+    (as (K, D), the transpose of ``LinearSVMs.weight``) and b: autograd's own subgradient of
+    that objective (clamp's, which counts the kink as inside the margin), written out so that
+    each step reads the (M, D) features twice in the orders BLAS reads fastest; through
+    autograd, ``x.T @ grad`` ran 7x slower than ``grad.T @ x`` (27k x 1024 features, one
+    thread: 178 against 25 ms)."""
     scores = torch.nn.functional.linear(x, weight_t, bias)
     d_scores = torch.where(y * scores <= 1, -y, 0.0) / len(x)
     return d_scores.T @ x + lam * weight_t, d_scores.sum(0)

@@ -212,8 +212,8 @@ def _thin_width(spec) -> float:
 def _one_channel_input(spec):
     """The thin variant on a one-channel input where it still has the same fields: channels do
     not change a field, and the first layers' backward at full resolution is most of the
-    measuring (FCN-8s's 118 units, one thread: 23.5 against 14 s). A spec whose layers need the input's channels (a grouped
-    first layer, a channel slice) keeps them."""
+    measuring (FCN-8s's 118 units, one thread: 23.5 against 14 s). A spec whose layers need
+    the input's channels (a grouped first layer, a channel slice) keeps them."""
     one = with_input(spec, (1, *spec.input[1:]))
     try:
         same = [lp.rf for lp in profile(one).layers] == [lp.rf for lp in profile(spec).layers]
