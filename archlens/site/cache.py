@@ -108,7 +108,11 @@ def site_fingerprint() -> str:
 
 
 def _sha(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    return _digest(path.read_bytes())
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
 
 
 def reuse(cache_dir: Path, key: str, root: Path) -> list[Path] | None:
@@ -139,7 +143,7 @@ def remember(cache_dir: Path, key: str, root: Path, paths: list[Path]) -> None:
     files = {}
     for path in paths:
         data = path.read_bytes()
-        files[path.relative_to(root).as_posix()] = sha = hashlib.sha256(data).hexdigest()
+        files[path.relative_to(root).as_posix()] = sha = _digest(data)
         blob = _blob_path(cache_dir, sha)
         if not blob.is_file():
             blob.parent.mkdir(parents=True, exist_ok=True)
@@ -157,7 +161,7 @@ def _blob(cache_dir: Path, sha: str) -> bytes | None:
         data = _blob_path(cache_dir, sha).read_bytes()
     except OSError:
         return None
-    return data if hashlib.sha256(data).hexdigest() == sha else None
+    return data if _digest(data) == sha else None
 
 
 def page_key(*parts: str) -> str:

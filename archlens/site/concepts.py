@@ -34,7 +34,7 @@ from archlens.site.fcn_walkthrough import fcn_walkthrough
 from archlens.site.mlp_backprop import col, mlp_backprop
 from archlens.site.rf_page import stacked_explorer
 from archlens.files import write_if_changed
-from archlens.site.figures import THEMES, DrawFn, figure_width, write_figure
+from archlens.site.figures import DrawFn, figure_paths, figure_width, write_figure
 from archlens.site.mdtext import figure_attrs
 
 FIGURE_DIR = "figures"  # relative to the concept pages, so links survive moving them
@@ -217,7 +217,7 @@ def write_concept_pages(out_dir: Path, models: Collection[str] | None = None,
     written: list[Path] = list(figures)
     for page in PAGES:
         # stem -> the width that keeps its labels legible (figures.legible_width)
-        widths = {stem: figure_width(_figure_paths(out_dir, stem)) for stem in page.figures}
+        widths = {stem: figure_width(figure_paths(out_dir / FIGURE_DIR, stem)) for stem in page.figures}
         text = env.get_template(f"concepts/{page.slug}.md.j2").render(
             pages=PAGES, figure_dir=FIGURE_DIR, figure_attrs=figure_attrs, widths=widths,
             model_link=model_linker(models),
@@ -232,10 +232,6 @@ def write_concept_figures(out_dir: Path) -> list[Path]:
     """Every concept page's figures (light and dark SVGs) under out_dir/FIGURE_DIR."""
     return [path for page in PAGES for stem, draw in page.figures.items()
             for path in write_figure(draw, Path(out_dir) / FIGURE_DIR, stem)]
-
-
-def _figure_paths(out_dir: Path, stem: str) -> list[Path]:
-    return [Path(out_dir) / FIGURE_DIR / f"{stem}-{theme.name}.svg" for theme in THEMES]
 
 
 if __name__ == "__main__":

@@ -76,13 +76,16 @@ def render_svg(draw: DrawFn, theme: Theme) -> bytes:
     return buf.getvalue()
 
 
+def figure_paths(out_dir: Path, stem: str) -> list[Path]:
+    """``<stem>-light.svg`` and ``<stem>-dark.svg`` under ``out_dir``, in THEMES' order."""
+    return [Path(out_dir) / f"{stem}-{theme.name}.svg" for theme in THEMES]
+
+
 def write_figure(draw: DrawFn, out_dir: Path, stem: str) -> list[Path]:
     """Write ``<stem>-light.svg`` and ``<stem>-dark.svg``; return their paths."""
-    paths = []
-    for theme in THEMES:
-        path = out_dir / f"{stem}-{theme.name}.svg"
+    paths = figure_paths(out_dir, stem)
+    for theme, path in zip(THEMES, paths):
         write_if_changed(path, render_svg(draw, theme))
-        paths.append(path)
     return paths
 
 
