@@ -3,9 +3,9 @@
 `make test` runs pytest with pytest-xdist on two workers (`-n 2 --dist loadgroup`), one torch
 thread each. Each test file (and tests/browser/ as a whole) stays on one worker, so its module-
 and session-scoped fixtures (a generated site, concept figures) are built once; tests marked
-``spread`` (the quick recipes, chiefly) go first, each wherever a worker is free. Measured on
-one 2-core machine on one day: the 15 quick recipes took about 11.5 minutes on two workers,
-against more than 16 minutes one after the other in one process with two threads.
+``spread`` (the quick recipes, chiefly) may run on either worker. Work goes out longest first
+(LPT), so that the two workers finish together: the browser folder, then the spread tests,
+detection and segmentation recipes first, then the other files in order.
 """
 import os
 from pathlib import Path
@@ -24,11 +24,58 @@ if os.environ.get("PYTEST_XDIST_WORKER"):
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
-    """Group each file's tests on one worker (xdist's loadgroup), slowest-spread tests first."""
+    """Group each file's tests on one worker (xdist's loadgroup) and sort the work longest
+    first; xdist hands the units out in this order (``pytest_configure`` turns off its own
+    reordering by test count, which would put the one-test recipe units last)."""
     for item in items:
         if not item.get_closest_marker("spread"):
             item.add_marker(pytest.mark.xdist_group(_group(item)))
-    items.sort(key=lambda item: not item.get_closest_marker("spread"))   # stable otherwise
+    items.sort(key=_longest_first)   # stable: file order within a rank
+
+
+def pytest_configure(config):
+    if hasattr(config.option, "loadscopereorder"):
+        config.option.loadscopereorder = False
+    if os.environ.get("PYTEST_XDIST_WORKER") and config.getvalue("loadgroup"):
+        config.pluginmanager.register(_GroupingCheck())
+
+
+# Seconds on one thread, roughly: the browser folder ~300 (about 90 page loads), a detection
+# or segmentation quick recipe 50-110, any other test file under 100.
+_TASK_RANK = {"detection": 0, "segmentation": 1}
+
+
+def _longest_first(item) -> tuple[int, int]:
+    if item.get_closest_marker("spread"):
+        return 1, _recipe_rank(item)
+    return (0, 0) if _group(item) == "browser" else (2, 0)
+
+
+def _recipe_rank(item) -> int:
+    if getattr(item, "originalname", "") != "test_quick_recipe_learns":
+        return len(_TASK_RANK) + 1
+    from archlens.spec.load import load_spec
+    return _TASK_RANK.get(load_spec(item.callspec.params["name"]).task, len(_TASK_RANK))
+
+
+class _GroupingCheck:
+    """pytest 9.2 ignores the group suffix xdist 3.8 adds to node ids, so loadgroup stops
+    grouping without a word (pytest-dev/pytest-xdist#1386), and every file's fixtures would
+    run twice (two workers writing one generated site): each test then fails at setup, saying
+    why. Registered in each worker; its hook runs after xdist's, which adds the suffix."""
+
+    problem = ""
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(self, config, items):
+        lost = [i.nodeid for i in items if i.get_closest_marker("xdist_group") and "@" not in i.nodeid]
+        if lost:
+            self.problem = (f"--dist loadgroup is not grouping tests under pytest {pytest.__version__} "
+                            f"(pytest-dev/pytest-xdist#1386): install the pytest pyproject.toml asks for")
+
+    def pytest_runtest_setup(self, item):
+        if self.problem:
+            pytest.fail(self.problem, pytrace=False)
 
 
 def _group(item) -> str:
