@@ -8,6 +8,7 @@ from torch import nn
 from archlens.errors import TrainError
 from archlens.nn.build import build_model
 from archlens.spec.load import load_spec, with_num_classes
+from archlens.train.kernels import with_fast_kernels
 
 _WEIGHTED = (nn.Conv2d, nn.Linear)
 
@@ -71,7 +72,8 @@ def training_model(spec, config, num_classes: int | None, sample: torch.Tensor |
     convolution whose weight is channels-last runs in that layout and hands it on, and
     oneDNN's NHWC kernels are the fast ones for plain conv stacks on a CPU (see
     ``benchmarks/train_memory_format.py``). The arithmetic is the same convolution; only the
-    order of its sums differs.
+    order of its sums differs. Fixed bilinear upsampling runs as two matrix products
+    (``archlens.train.kernels``), with the same parameters.
     """
     torch.manual_seed(config.seed)
     spec = with_num_classes(load_spec(spec), num_classes)
@@ -81,7 +83,7 @@ def training_model(spec, config, num_classes: int | None, sample: torch.Tensor |
                          f"{len(model.output_names)} ({', '.join(model.output_names)}); "
                          f"name the one to train with 'outputs: [...]'")
     INITS[config.init](model, sample)
-    return model.to(memory_format=MEMORY_FORMATS[config.memory_format])
+    return with_fast_kernels(model.to(memory_format=MEMORY_FORMATS[config.memory_format]))
 
 
 def optimizer(model: nn.Module, config) -> torch.optim.Optimizer:
