@@ -45,22 +45,28 @@ def test_separable_upsampling_is_torchs_transposed_convolution(case):
     torch.testing.assert_close(got_grad, want_grad, rtol=1e-12, atol=1e-12)
 
 
-def test_channels_last_and_bfloat16_inputs_match_within_their_rounding():
+def test_channels_last_and_bfloat16_autocast_match_torch_within_their_rounding():
     deconv = fixed_bilinear(4, 64, 32)
     x = torch.randn(4, 4, 5, 5).to(memory_format=torch.channels_last)
     torch.testing.assert_close(SeparableUpsampling(deconv)(x), deconv(x), rtol=1e-5, atol=1e-5)
+    # Under autocast torch's layer takes bfloat16 and returns bfloat16; ours must too, with the
+    # float32 sums rounded once: within half a bfloat16 step (2^-8 relative) of the exact map.
     xb = x.bfloat16()
-    got = SeparableUpsampling(deconv)(xb).float()
-    assert got.dtype == torch.float32 and (got - deconv(x)).abs().max() < 0.05 * x.abs().max()
+    exact = deconv.double()(xb.double())
+    with torch.autocast("cpu", torch.bfloat16):
+        got = SeparableUpsampling(deconv.float())(xb)
+        assert deconv(xb).dtype == got.dtype == torch.bfloat16
+    assert ((got.double() - exact).abs() <= 2 ** -8 * exact.abs() + 1e-9).all()
 
 
-def test_only_frozen_bilinear_upsamplings_are_swapped():
-    learnt = fixed_bilinear(3, 4, 2)
-    learnt.weight.requires_grad_(True)                     # FCN-16s's upscore2: learnt from bilinear
-    other = nn.ConvTranspose2d(3, 3, 4, 2, bias=False).requires_grad_(False)   # frozen, not bilinear
-    widening = nn.ConvTranspose2d(3, 6, 4, 2, bias=False)
+def test_only_frozen_bilinear_upsamplings_by_32_or_more_are_swapped():
+    learnt = fixed_bilinear(3, 64, 32)
+    learnt.weight.requires_grad_(True)                     # learnt from a bilinear start
+    other = nn.ConvTranspose2d(3, 3, 64, 32, bias=False).requires_grad_(False)  # frozen, not bilinear
+    widening = nn.ConvTranspose2d(3, 6, 64, 32, bias=False)
     bilinear_(widening).weight.requires_grad_(False)       # not channel to itself
-    assert is_fixed_bilinear(fixed_bilinear(3, 4, 2))
+    assert is_fixed_bilinear(fixed_bilinear(3, 64, 32))
+    assert not is_fixed_bilinear(fixed_bilinear(3, 16, 8))   # FCN-8s's: torch's layer is as fast
     assert not any(is_fixed_bilinear(m) for m in (learnt, other, widening, nn.Conv2d(3, 3, 3)))
 
 
@@ -82,7 +88,7 @@ def test_fcn32s_training_model_keeps_its_state_dict_and_outputs():
 
 
 def test_with_fast_kernels_leaves_other_models_alone():
-    model = nn.Sequential(nn.Conv2d(3, 3, 3), nn.ConvTranspose2d(3, 3, 4, 2))
+    model = nn.Sequential(nn.Conv2d(3, 3, 3), nn.ConvTranspose2d(3, 3, 64, 32))
     before = {k: v.clone() for k, v in model.state_dict().items()}
     with_fast_kernels(model)
     assert [type(m) for m in model] == [nn.Conv2d, nn.ConvTranspose2d]
