@@ -7,10 +7,12 @@ first, each wherever a worker is free; the browser tests go wherever a worker is
 browser test mostly waits for the page, so the pages load on both workers between other work
 (each worker builds its own copy of the site once; generating the pages holds a lock).
 
-Measured on 2 Intel cores (2026-12-02, one run each): this order, 12 min 11 s and 12 min 30 s
-(before pytest was pinned, every file was split too); handing out the longest work first
-(detection recipes side by side, or beside the browser tests) took 13 min 7 s to 13 min 58 s:
-two detection recipes, or one beside Chromium, ran 1.3-1.8x slower than beside lighter tests.
+Measured on 2 Intel cores with AMX on 2026-12-02, one run each, on a shared machine whose speed
+varied through the day: with every file split across the workers (pytest 9.2, before the pin)
+12 min 11 s and 12 min 30 s; grouped, 13 min 7 s with the longest work first, 13 min 58 s with
+the browser folder first, 13 min 45 s on three workers, and 14 min 21 s in this order from a
+fresh clone. One thing was clear: a detection recipe beside the browser tests ran 1.5x slower
+(rcnn_alexnet 152 s against 101 s with Chromium held to one core).
 """
 import os
 from pathlib import Path
