@@ -25,7 +25,9 @@ class SeparableUpsampling(nn.Module):
 
     Holds the transposed convolution's own ``weight`` (and ``bias``), so the state dict is the
     same; the matrices are built from its kernel size, stride, padding, dilation and output
-    padding for each input size met.
+    padding for each input size met, with ``bilinear_taps``: only a frozen layer whose weight
+    was found equal to ``bilinear_``'s is replaced (``is_fixed_bilinear``), and training never
+    changes a frozen weight.
     """
 
     def __init__(self, deconv: nn.ConvTranspose2d):
