@@ -19,9 +19,9 @@ import torch.nn as nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from archlens.nn.modules import LocalResponseNormModule  # noqa: E402
+from archlens.train.model import MEMORY_FORMATS  # noqa: E402
 
 SHAPES = [(8, 12, 56, 56), (8, 32, 14, 14), (64, 24, 30, 30), (64, 64, 7, 7), (8, 96, 55, 55)]
-LAYOUTS = {"nchw": torch.contiguous_format, "nhwc": torch.channels_last}
 ARGS = dict(size=5, alpha=5e-5, beta=0.75, k=1.0)
 
 
@@ -38,7 +38,7 @@ def main() -> None:
     print(f"LRN forward+backward, {torch.get_num_threads()} threads, torch {torch.__version__}")
     print(f"{'input':<18}{'layout':>7}{'torch ms':>10}{'ours ms':>10}{'ratio':>8}{'max |diff|':>12}")
     for shape in SHAPES:
-        for layout, fmt in LAYOUTS.items():
+        for layout, fmt in MEMORY_FORMATS.items():
             x = torch.randn(*shape).to(memory_format=fmt).requires_grad_()
             theirs, ours = nn.LocalResponseNorm(**ARGS), LocalResponseNormModule(**ARGS)
             diff = (theirs(x) - ours(x)).abs().max().item()

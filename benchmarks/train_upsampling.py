@@ -21,11 +21,11 @@ import torch.nn as nn
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from archlens.nn.fcn import bilinear_  # noqa: E402
 from archlens.train.kernels import SeparableUpsampling  # noqa: E402
+from archlens.train.model import MEMORY_FORMATS  # noqa: E402
 from archlens.train.precision import native_bf16  # noqa: E402
 
 SIZES = [("fcn32s", 64, 32, 5), ("fcn16s", 32, 16, 11), ("fcn8s", 16, 8, 22)]
 BATCH, CLASSES = 4, 4
-LAYOUTS = {"nchw": torch.contiguous_format, "nhwc": torch.channels_last}
 
 
 def ms_per_step(module: nn.Module, x: torch.Tensor, bf16: bool, repeats: int = 30) -> float:
@@ -50,7 +50,7 @@ def main() -> None:
         bilinear_(deconv).weight.requires_grad_(False)
         ours = SeparableUpsampling(deconv)
         for precision in ("fp32", "bf16"):
-            for layout, fmt in LAYOUTS.items():
+            for layout, fmt in MEMORY_FORMATS.items():
                 x = torch.randn(BATCH, CLASSES, n, n).to(memory_format=fmt).requires_grad_()
                 diff = (ours(x) - deconv(x)).abs().max().item()
                 t = ms_per_step(deconv, x, precision == "bf16")

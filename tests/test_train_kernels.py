@@ -30,10 +30,10 @@ CASES = [
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: "-".join(f"{k}{v}" for k, v in c.items()))
 def test_separable_upsampling_is_torchs_transposed_convolution(case):
-    hw = case.pop("hw")
-    deconv = fixed_bilinear(3, **case, dtype=torch.float64)
+    geometry = {k: v for k, v in case.items() if k != "hw"}
+    deconv = fixed_bilinear(3, **geometry, dtype=torch.float64)
     fast = SeparableUpsampling(deconv)
-    x = torch.randn(2, 3, *hw, dtype=torch.float64, requires_grad=True)
+    x = torch.randn(2, 3, *case["hw"], dtype=torch.float64, requires_grad=True)
     want = F.conv_transpose2d(x, deconv.weight, None, deconv.stride, deconv.padding,
                               deconv.output_padding, 1, deconv.dilation)
     got = fast(x)

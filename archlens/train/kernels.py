@@ -17,6 +17,7 @@ import copy
 import torch
 from torch import nn
 
+from archlens.core.geometry import deconv_length
 from archlens.nn.fcn import bilinear_, bilinear_taps
 
 
@@ -61,8 +62,8 @@ class SeparableUpsampling(nn.Module):
 def transposed_conv_matrix(n: int, k: int, s: int, p: int, d: int, op: int,
                            dtype=None, device=None) -> torch.Tensor:
     """(n_out, n) matrix of a 1-D transposed convolution with FCN's bilinear taps: output o
-    takes input i with tap t where o + p = s·i + d·t (n_out = (n−1)s − 2p + d(k−1) + op + 1)."""
-    n_out = (n - 1) * s - 2 * p + d * (k - 1) + op + 1
+    takes input i with tap t where o + p = s·i + d·t (n_out: ``deconv_length``)."""
+    n_out = deconv_length(n, k, s, p, d, op)
     taps = bilinear_taps(k, device=device, dtype=dtype)
     offset = torch.arange(n_out, device=device)[:, None] + p - s * torch.arange(n, device=device)[None]
     tap, rest = offset.div(d, rounding_mode="floor"), offset.remainder(d)
