@@ -13,7 +13,10 @@ from archlens.core.kinds import KINDS
 SMALLER = {"segmentation": (3, 96, 128)}
 
 
+# The slow checks are spread (tests/conftest.py): grouped, the file was one 110 s unit that
+# came last and left the other worker idle (measured on 2 AMD cores, 2026-12-02).
 @pytest.mark.slow
+@pytest.mark.spread
 @pytest.mark.parametrize("name", [n for n in archlens.bundled_specs() if n != "fcn8s"])
 def test_every_bundled_spec_verifies(name):
     """fcn8s is verified at its native size by the CLI, below."""
@@ -24,6 +27,7 @@ def test_every_bundled_spec_verifies(name):
 
 
 @pytest.mark.slow
+@pytest.mark.spread
 def test_verify_fcn8s_at_native_size(cli):
     code, out, _ = cli("verify", "fcn8s")
     assert code == 0 and "OK:" in out
@@ -33,6 +37,7 @@ def test_verify_fcn8s_at_native_size(cli):
 
 
 @pytest.mark.slow
+@pytest.mark.spread
 def test_vgg16_verifies_at_another_input_size():
     report = archlens.verify("vgg16", input=(3, 320, 256))
     assert report.ok, report.failures
