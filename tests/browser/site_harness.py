@@ -20,6 +20,7 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
                  "--disable-component-update", "--no-first-run"]
 SCREENSHOTS = REPO / ".ci" / "artifacts" / "screenshots"
 LOCAL_SCHEMES = {"file", "data", "blob"}
+DEFAULT_VIEWPORT = {"width": 1280, "height": 900}
 LOOPBACK = {"localhost", "127.0.0.1", "::1", "[::1]"}
 
 
@@ -79,6 +80,11 @@ class Tab:
     errors: list[str] = field(default_factory=list)  # console errors and uncaught exceptions
     failed: list[str] = field(default_factory=list)  # local requests that failed (404s)
 
+    def forget(self) -> None:
+        """Empty the records in place (the page's handlers hold these very lists)."""
+        for record in (self.external, self.errors, self.failed):
+            record.clear()
+
 
 def _guard(route, tab: Tab) -> None:
     if is_local(route.request.url):
@@ -89,13 +95,26 @@ def _guard(route, tab: Tab) -> None:
 
 
 def open_tab(browser, scheme: str = "light", viewport: dict | None = None) -> Tab:
-    context = browser.new_context(viewport=viewport or {"width": 1280, "height": 900}, color_scheme=scheme)
+    context = browser.new_context(viewport=viewport or DEFAULT_VIEWPORT, color_scheme=scheme)
     tab = Tab(context.new_page())
     context.route("**/*", lambda route: _guard(route, tab))
     tab.page.on("console", lambda m: m.type == "error" and tab.errors.append(m.text))
     tab.page.on("pageerror", lambda e: tab.errors.append(f"uncaught: {e}"))
     tab.page.on("requestfailed", lambda r: is_local(r.url) and tab.failed.append(r.url))
     return tab
+
+
+def give_back(tab: Tab) -> bool:
+    """Make a used tab as good as new for the next test: forget what the page stored (the
+    palette, the checker's answers) and leave it blank, so that nothing of this page (a late
+    request, an error) lands in the next test's records. False if the tab is past saving."""
+    try:
+        if tab.page.url.startswith("file:"):
+            tab.page.evaluate("() => { localStorage.clear(); sessionStorage.clear(); }")
+        tab.page.goto("about:blank")
+        return not tab.page.is_closed()
+    except Exception:   # a crashed or closed page: the caller closes it and opens another
+        return False
 
 
 def screenshot(tab: Tab, name: str, full_page: bool = False) -> Path:

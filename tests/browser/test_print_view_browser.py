@@ -15,7 +15,7 @@ WHOLE_PAGE_A4 = 52   # vgg16's model page printed as it was (issue 18), the work
 
 
 def test_vgg16_page_prints_the_worksheet_alone(site_dir, tab_factory):
-    tab = tab_factory()
+    tab = tab_factory(fresh=True)       # print media stays on the tab: not one to lend on
     pg = tab.page
     pg.goto((site_dir / "generated/models/vgg16.html").as_uri(), wait_until="load")
     assert pg.evaluate("window.archlensPrintWorksheet()") is True

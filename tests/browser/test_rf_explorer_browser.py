@@ -15,8 +15,7 @@ def _inside(lo: int, size: int, n: int) -> int:
 
 
 def _open(tab_factory, site_dir, page, layer, width=1280):
-    tab = tab_factory()
-    tab.page.set_viewport_size({"width": width, "height": 900})
+    tab = tab_factory("light", {"width": width, "height": 900})
     tab.page.goto((site_dir / page).as_uri(), wait_until="load")
     tab.page.select_option(".rfx-layer", layer)
     return tab
