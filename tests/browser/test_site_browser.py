@@ -74,6 +74,9 @@ def assert_clean(tab, what: str) -> None:
 def test_nav_covers_every_built_page(site_dir):
     built = {p.relative_to(site_dir).as_posix() for p in site_dir.rglob("*.html")}
     assert built - {"404.html"} == set(PAGES), "a page was built that the nav (and so this test) misses"
+    import archlens
+    models = {f"generated/models/{name}.html" for name in archlens.bundled_specs()}
+    assert models == SPEC_PAGES, "each bundled spec has a model page, and its diagram is checked"
 
 
 def test_every_internal_link_and_anchor_resolves(site_dir):
@@ -109,6 +112,28 @@ def test_no_built_file_has_a_script_url(site_dir):
     assert found == {}, f"script URLs or event handlers in the built site: {found}"
 
 
+SPEC_PAGES = {p for p in PAGES if "/models/" in p and not p.endswith("index.html")}
+
+
+def assert_diagram_shows_every_layer(pg, site_dir, page: str) -> None:
+    """A model page's architecture diagram is visible, and the SVG of each variant names every
+    drawn layer with its output shape (the labels survived rendering)."""
+    from archlens.core.profile import profile
+    from archlens.render.diagram import boxes
+    from archlens.render import units
+    img = pg.locator("article img[src*='architecture-light.svg']")
+    box = img.bounding_box()
+    assert box and box["width"] > 100 and box["height"] > 100, f"{page}: diagram not visible"
+    spec = pg.locator("article table td code").first.inner_text()
+    prof = profile(spec)
+    for scheme in ("light", "dark"):
+        svg = (site_dir / page).parent.joinpath(
+            img.get_attribute("src").replace("-light.svg#only-light", f"-{scheme}.svg")).read_text()
+        for b in boxes(prof):
+            assert f">{b.head.name} ({b.head.kind})" in svg, f"{page}: {b.head.name} missing ({scheme})"
+            assert units.shape(b.last.out_shape) in svg, f"{page}: shape of {b.head.name} missing"
+
+
 @pytest.mark.parametrize("scheme", SCHEMES)
 @pytest.mark.parametrize("page", PAGES)
 def test_page_renders_offline(site_dir, tab_factory, page, scheme):
@@ -122,6 +147,8 @@ def test_page_renders_offline(site_dir, tab_factory, page, scheme):
         assert fig["loaded"], f"{page}: figure {fig['src']} did not load"
         if fig["ours"]:
             assert fig["shown"] and fig["w"] > 50 and fig["h"] > 50, f"{page}: {fig} not visible ({shot})"
+    if page in SPEC_PAGES and scheme == "light":    # once per page: the SVG files are per scheme
+        assert_diagram_shows_every_layer(pg, site_dir, page)
     assert_no_sideways_scroll(pg, what)
     if screen is DESKTOP:
         assert pg.evaluate(CLIPPED_TABLES_JS) == [], f"{what}: tables hide columns behind a scrollbar"
@@ -140,12 +167,14 @@ def assert_math_typeset(pg, page: str, whole_math: bool = True) -> None:
     leftover = RAW_TEX.findall(pg.evaluate(UNRENDERED_JS))
     assert not leftover, f"{page}: unrendered TeX {leftover[:5]}"
     if pg.locator(".arithmatex").count():
-        # Unfold folded blocks (worksheets) so their math is laid out, then make sure the
-        # vendored woff2 fonts really load (a missing font falls back silently).
-        pg.evaluate("""async () => {
-            document.querySelectorAll('article details').forEach(d => d.open = true);
+        # Make sure the vendored woff2 fonts really load (a missing font falls back silently).
+        # fonts.load fetches the face without laying anything out; the desktop pass also
+        # unfolds the folded blocks (worksheets) so that their math is laid out for the width
+        # check below: on fcn8s's page (1,746 formulas) that layout took 2.75 s.
+        pg.evaluate("""async (unfold) => {
+            if (unfold) document.querySelectorAll('article details').forEach(d => d.open = true);
             await document.fonts.load('16px KaTeX_Main');
-            await document.fonts.ready; }""")
+            if (unfold) await document.fonts.ready; }""", whole_math)
         assert pg.evaluate("document.fonts.check('16px KaTeX_Main')"), f"{page}: KaTeX font missing"
     if not whole_math:
         return
@@ -181,7 +210,7 @@ def test_search_finds_pages(site_dir, tab_factory, query, expect):
 
 
 def test_scheme_toggle_switches_light_and_dark(site_dir, tab_factory):
-    tab = tab_factory("light")
+    tab = tab_factory("light", fresh=True)    # its own: the toggle is remembered in storage
     pg = load(tab, site_dir, "generated/concepts/convolution.html")
     scheme = lambda: pg.evaluate("document.body.dataset.mdColorScheme")  # noqa: E731
     assert scheme() == "default"
@@ -202,32 +231,6 @@ def test_guard_catches_external_requests(site_dir, tab_factory):
     pg.evaluate("fetch('https://example.com/probe.js').catch(() => null)")
     pg.wait_for_timeout(200)
     assert tab.external == ["https://example.com/probe.js"]
-
-
-SPEC_PAGES = [p for p in PAGES if "/models/" in p and not p.endswith("index.html")]
-
-
-@pytest.mark.parametrize("page", SPEC_PAGES)
-def test_spec_page_diagram_shows_every_layer(site_dir, tab_factory, page):
-    """The architecture diagram is visible in both variants' place and its SVG names every
-    drawn layer with its output shape (the labels survived rendering)."""
-    from archlens.core.profile import profile
-    from archlens.render.diagram import boxes
-    from archlens.render import units
-    tab = tab_factory()
-    pg = load(tab, site_dir, page)
-    img = pg.locator("article img[src*='architecture-light.svg']")
-    box = img.bounding_box()
-    assert box and box["width"] > 100 and box["height"] > 100, f"{page}: diagram not visible"
-    spec = pg.locator("article table td code").first.inner_text()
-    prof = profile(spec)
-    for scheme in ("light", "dark"):
-        svg = (site_dir / page).parent.joinpath(
-            img.get_attribute("src").replace("-light.svg#only-light", f"-{scheme}.svg")).read_text()
-        for b in boxes(prof):
-            assert f">{b.head.name} ({b.head.kind})" in svg, f"{page}: {b.head.name} missing ({scheme})"
-            assert units.shape(b.last.out_shape) in svg, f"{page}: shape of {b.head.name} missing"
-    assert_clean(tab, page)
 
 
 def test_model_index_sorts(site_dir, tab_factory):
